@@ -1,0 +1,20 @@
+"""The JSON API: /api/v1, OpenAPI at /api/docs. Each room brings its router."""
+
+from ninja import NinjaAPI
+
+from cellrelay.apiutil import AUTH, install_error_handlers
+from cellrelay.organisation.api import router as organisation_router
+from cellrelay.patients.api import router as patients_router
+
+api = NinjaAPI(
+    title="cellrelay",
+    version="1",
+    urls_namespace="api",
+    auth=AUTH,
+    docs_url="/docs",
+    description="CAR-T program API. Authenticate with `Authorization: Bearer <token>` "
+    "(`manage.py issue_token USERNAME`, or your profile page).",
+)
+install_error_handlers(api)
+api.add_router("/v1", organisation_router)
+api.add_router("/v1/patients", patients_router)

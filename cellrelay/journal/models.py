@@ -1,0 +1,93 @@
+"""The tamper-evident audit journal: append-only, hash-chained."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JournalIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete journal rows through the ORM."""
+
+
+class JournalQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise JournalIsAppendOnly("journal entries cannot be updated")
+
+    def delete(self):
+        raise JournalIsAppendOnly("journal entries cannot be deleted")
+
+    def bulk_update(self, *args, **kwargs):
+        raise JournalIsAppendOnly("journal entries cannot be updated")
+
+
+class JournalEntry(models.Model):
+    class Action(models.TextChoices):
+        PATIENT_CREATED = "patient.created", _("Patient registered")
+        PATIENT_UPDATED = "patient.updated", _("Patient updated")
+        PATIENT_READ = "patient.read", _("Patient record viewed")
+        LOCAL_ID_ADDED = "patient.local_id_added", _("Local identifier (IPP) added")
+        CONTACT_ADDED = "patient.contact_added", _("Contact added")
+        CONSENT_RECORDED = "patient.consent_recorded", _("Consent recorded")
+        TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
+        TOKEN_CREATED = "token.created", _("API token created")
+        TOKEN_REVOKED = "token.revoked", _("API token revoked")
+        DATA_SEEDED = "data.seeded", _("Demo or synthetic data generated")
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("who"), max_length=150)
+    action = models.CharField(_("action"), max_length=60, choices=Action.choices, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    center_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = JournalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise JournalIsAppendOnly("journal entries cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise JournalIsAppendOnly("journal entries cannot be deleted")
+
+    def chained_fields(self) -> dict:
+        """Every stored field that the hash covers (all but the hash itself)."""
+        return {
+            "id": self.pk,
+            "at": self.at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "patient_id": self.patient_id,
+            "center_id": self.center_id,
+            "before": self.before,
+            "after": self.after,
+            "request_id": self.request_id,
+        }
+
+
+class JournalHead(models.Model):
+    """One row naming the last entry: the lock that serialises appends, and the proof of the tail."""
+
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)

@@ -1,0 +1,75 @@
+"""Writing to and checking the journal. Called by every other service, inside its transaction."""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from . import chain
+from .context import current_request_id
+from .models import JournalEntry, JournalHead
+
+
+def as_json(value):
+    """Plain JSON values (dates, decimals and UUIDs as strings) so the hash survives a round trip."""
+    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
+    """The model's concrete field values, by attribute name, ready for before/after."""
+    names = fields or [f.attname for f in instance._meta.concrete_fields]
+    return as_json({name: getattr(instance, name) for name in names})
+
+
+def record(
+    action: str,
+    *,
+    actor,
+    obj: models.Model | None = None,
+    patient_id: int | None = None,
+    center_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor_label: str = "",
+) -> JournalEntry:
+    """Append one entry to the chain. Must run inside the caller's transaction.
+
+    ``actor`` is the acting user, or None for a command or task, which then names itself in
+    ``actor_label``. The head row is locked so that concurrent appends queue up in order.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("journal.record must run inside the service's transaction")
+    if actor is None and not actor_label:
+        raise ValueError("a journal entry needs an actor or an actor_label")
+    head = JournalHead.objects.select_for_update().get(pk=1)
+    entry = JournalEntry(
+        id=head.last_id + 1,
+        at=timezone.now(),
+        actor=actor,
+        actor_label=actor_label or actor.get_username(),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        patient_id=patient_id,
+        center_id=center_id,
+        before=as_json(before),
+        after=as_json(after),
+        request_id=current_request_id.get(),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = chain.entry_hash(entry.prev_hash, entry.chained_fields())
+    entry.save(force_insert=True)
+    JournalHead.objects.filter(pk=1).update(last_id=entry.id, last_hash=entry.hash)
+    return entry
+
+
+def verify() -> chain.Break | None:
+    """Recompute the whole chain from the stored rows; the first break, or None if intact."""
+    head = JournalHead.objects.get(pk=1)
+    rows = (
+        (e.id, e.prev_hash, e.hash, e.chained_fields())
+        for e in JournalEntry.objects.order_by("id").iterator(chunk_size=2000)
+    )
+    return chain.first_break(rows, (head.last_id, head.last_hash))

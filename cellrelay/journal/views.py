@@ -1,0 +1,55 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cellrelay.organisation import access
+from cellrelay.organisation.models import User
+from cellrelay.organisation.permissions import Action
+from cellrelay.patients.models import Patient
+
+from .models import JournalEntry
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class JournalFilter(forms.Form):
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), required=False, label=_("Patient"))
+    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
+    date_from = forms.DateField(required=False, label=_("From"), widget=DATE)
+    date_to = forms.DateField(required=False, label=_("To"), widget=DATE)
+
+    def __init__(self, *args, center_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = Patient.objects.filter(treating_center_id__in=center_ids)
+        self.fields["user"].queryset = User.objects.filter(memberships__center_id__in=center_ids).distinct()
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@access.requires(Action.VIEW_JOURNAL)
+def journal_list(request):
+    """The audit journal of the administrator's centers (entries tied to no center included)."""
+    center_ids = access.centers_for(request.user, Action.VIEW_JOURNAL)
+    form = JournalFilter(request.GET or None, center_ids=center_ids)
+    entries = JournalEntry.objects.filter(Q(center_id__in=center_ids) | Q(center_id__isnull=True))
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["patient"]:
+            entries = entries.filter(patient_id=data["patient"].pk)
+        if data["user"]:
+            entries = entries.filter(actor=data["user"])
+        if data["date_from"]:
+            entries = entries.filter(at__gte=_day_start(data["date_from"]))
+        if data["date_to"]:
+            entries = entries.filter(at__lt=_day_start(data["date_to"]) + timedelta(days=1))
+    page = Paginator(entries.order_by("-id"), 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "journal/list.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -1,0 +1,87 @@
+"""The one place that says what a user may see and do.
+
+Every page and endpoint names the action it performs; ``require`` checks the permission table
+(`permissions.py`) against the user's roles, and ``patients_for`` scopes every patient query:
+staff of a treating center see that center's patients, a referring physician only the patients
+they referred, anyone else nothing.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .permissions import Action, Role, role_allows
+
+
+def memberships(user) -> list:
+    """The user's memberships, read once per user object (one request)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if not hasattr(user, "_cellrelay_memberships"):
+        user._cellrelay_memberships = list(user.memberships.select_related("center"))
+    return user._cellrelay_memberships
+
+
+def memberships_allowing(user, action: Action) -> list:
+    return [m for m in memberships(user) if role_allows(m.role, action)]
+
+
+def can(user, action: Action, center_id: int | None = None) -> bool:
+    """Whether the user may perform the action at all, or at the given center."""
+    return any(center_id is None or m.center_id == center_id for m in memberships_allowing(user, action))
+
+
+def require(user, action: Action) -> None:
+    if not can(user, action):
+        raise PermissionDenied(action.value)
+
+
+def allowed_actions(user) -> set[str]:
+    return {action.value for action in Action if can(user, action)}
+
+
+def centers_for(user, action: Action) -> list[int]:
+    return [m.center_id for m in memberships_allowing(user, action)]
+
+
+def patients_for(user, action: Action = Action.VIEW_PATIENT) -> QuerySet:
+    """The patients this user may act on: the scoping of every patient query."""
+    from cellrelay.patients.models import Patient
+
+    scope = Q(pk__in=[])
+    for membership in memberships_allowing(user, action):
+        if membership.role == Role.REFERRING_PHYSICIAN:
+            scope |= Q(referring_physician=user)
+        else:
+            scope |= Q(treating_center_id=membership.center_id)
+    return Patient.objects.filter(scope)
+
+
+def patient_for(user, patient_id: int, action: Action = Action.VIEW_PATIENT):
+    """The patient if the user may act on it; 404 when they may not even see it, 403 when read-only."""
+    patient = patients_for(user, Action.VIEW_PATIENT).filter(pk=patient_id).first()
+    if patient is None:
+        raise Http404("no such patient")
+    if action != Action.VIEW_PATIENT and not patients_for(user, action).filter(pk=patient_id).exists():
+        raise PermissionDenied(action.value)
+    return patient
+
+
+def requires(action: Action):
+    """Page decorator: signed in, and allowed the action somewhere. Tags the view for the permission matrix."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require(request.user, action)
+            return view(request, *args, **kwargs)
+
+        guarded.required_action = action
+        return guarded
+
+    return decorate

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from cellrelay.organisation.models import User
+from cellrelay.organisation.services import create_token
+
+
+class Command(BaseCommand):
+    help = "Print a new API bearer token for USERNAME (shown once; only its hash is kept)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="issued from the command line")
+
+    def handle(self, *args, username, name, **options):
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user named {username!r}.")
+        _token, raw = create_token(actor=None, user=user, name=name)
+        self.stdout.write(raw)

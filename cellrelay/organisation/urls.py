@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organisation"
+urlpatterns = [
+    path("staff/", views.staff, name="staff"),
+    path("staff/training/new/", views.training_add, name="training_add"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+]

@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cellrelay.web import run_service
+
+from . import access, services
+from .forms import TokenForm, TrainingForm
+from .models import ApiToken, Membership, TrainingRecord, User
+from .permissions import Action
+
+
+@access.requires(Action.USE_API)
+def home(request):
+    """Each user lands where their work is."""
+    if access.can(request.user, Action.VIEW_PATIENT):
+        return redirect("patients:list")
+    if access.can(request.user, Action.VIEW_JOURNAL):
+        return redirect("journal:list")
+    return redirect("organisation:staff")
+
+
+def _staff_of(user):
+    """Everyone holding a role at one of the centers where this user may see the staff."""
+    return User.objects.filter(memberships__center_id__in=access.centers_for(user, Action.VIEW_STAFF)).distinct()
+
+
+@access.requires(Action.VIEW_STAFF)
+def staff(request):
+    today = timezone.localdate()
+    members = (Membership.objects.filter(center_id__in=access.centers_for(request.user, Action.VIEW_STAFF))
+               .select_related("user", "center", "unit").order_by("center__name", "role", "user__last_name"))
+    trainings = TrainingRecord.objects.filter(user__in=_staff_of(request.user)).order_by("-completed_on")
+    by_user: dict[int, list] = {}
+    for training in trainings:
+        by_user.setdefault(training.user_id, []).append(training)
+    rows = [(m, by_user.get(m.user_id, [])) for m in members]
+    return render(request, "organisation/staff.html", {"rows": rows, "today": today})
+
+
+@access.requires(Action.MANAGE_TRAINING)
+def training_add(request):
+    form = TrainingForm(request.POST or None, staff=_staff_of(request.user))
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, lambda: services.record_training(actor=request.user, **form.cleaned_data)):
+            messages.success(request, _("Training recorded."))
+            return redirect("organisation:staff")
+    return render(request, "organisation/form.html", {"form": form, "title": _("Record a training")})
+
+
+@access.requires(Action.USE_API)
+def profile(request):
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_token = services.create_token(actor=request.user, user=request.user, name=form.cleaned_data["name"])
+        form = TokenForm()
+    return render(request, "organisation/profile.html", {
+        "form": form,
+        "new_token": new_token,
+        "tokens": request.user.api_tokens.all(),
+        "memberships": access.memberships(request.user),
+        "trainings": request.user.training_records.all(),
+    })
+
+
+@require_POST
+@access.requires(Action.USE_API)
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.revoke_token(actor=request.user, token=token)
+    messages.success(request, _("Token revoked: it no longer opens the API."))
+    return redirect("organisation:profile")

@@ -1,0 +1,184 @@
+from datetime import date
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from cellrelay.apiutil import guarded
+from cellrelay.organisation import access
+from cellrelay.organisation.models import Center
+from cellrelay.organisation.permissions import Action, Role
+
+from . import services
+from .models import Consent, Contact, Patient
+from .views import PAGE_SIZE, search_patients
+
+router = Router(tags=["patients"])
+
+
+class LocalIdOut(Schema):
+    center_id: int
+    ipp: str
+
+
+class PatientSummary(Schema):
+    id: int
+    family_name: str
+    given_names: str
+    birth_date: date
+    sex: str
+    ins: str | None
+    treating_center_id: int
+
+
+class ConsentOut(Schema):
+    kind: str
+    status: str
+    decided_on: date
+    notes: str
+
+
+class ContactOut(Schema):
+    kind: str
+    name: str
+    relationship: str
+    phone: str
+    email: str
+
+
+class PatientOut(PatientSummary):
+    weight_kg: Decimal | None
+    height_cm: Decimal | None
+    body_surface_area_m2: float | None
+    measured_on: date | None
+    address: str
+    postcode: str
+    city: str
+    phone: str
+    referring_center_id: int | None
+    version: int
+    local_ids: list[LocalIdOut]
+    contacts: list[ContactOut]
+    consents: list[ConsentOut]
+
+
+class PatientIn(Schema):
+    family_name: str
+    given_names: str
+    birth_date: date
+    sex: Patient.Sex
+    ins: str | None = None
+    weight_kg: Decimal | None = None
+    height_cm: Decimal | None = None
+    measured_on: date | None = None
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    phone: str = ""
+    treating_center_id: int | None = None
+    ipp: str = ""
+
+
+class PatientPatch(Schema):
+    version: int
+    family_name: str | None = None
+    given_names: str | None = None
+    birth_date: date | None = None
+    sex: Patient.Sex | None = None
+    ins: str | None = None
+    weight_kg: Decimal | None = None
+    height_cm: Decimal | None = None
+    measured_on: date | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    phone: str | None = None
+
+
+class ConsentIn(Schema):
+    kind: Consent.Kind
+    status: Consent.Status
+    decided_on: date
+    notes: str = ""
+
+
+class ContactIn(Schema):
+    kind: Contact.Kind
+    name: str
+    relationship: str = ""
+    phone: str
+    email: str = ""
+
+
+def _full(patient: Patient) -> dict:
+    return {
+        **{f.attname: getattr(patient, f.attname) for f in Patient._meta.concrete_fields},
+        "body_surface_area_m2": patient.body_surface_area_m2,
+        "local_ids": list(patient.local_ids.values("center_id", "ipp")),
+        "contacts": list(patient.contacts.values("kind", "name", "relationship", "phone", "email")),
+        "consents": [
+            {"kind": c.kind, "status": c.status, "decided_on": c.decided_on, "notes": c.notes}
+            for c in services.current_consents(patient).values()
+        ],
+    }
+
+
+@guarded(router.get, "", Action.VIEW_PATIENT, response=list[PatientSummary])
+def list_patients(request, q: str = ""):
+    """Patients you may see, searched by name, INS or IPP (first 50)."""
+    return search_patients(access.patients_for(request.user), q)[:PAGE_SIZE]
+
+
+@guarded(router.post, "", Action.CREATE_PATIENT, response={201: PatientOut})
+def create_patient(request, payload: PatientIn):
+    data = payload.dict()
+    center_id = data.pop("treating_center_id")
+    memberships = access.memberships_allowing(request.user, Action.CREATE_PATIENT)
+    referring = next((m for m in memberships if m.role == Role.REFERRING_PHYSICIAN), None)
+    if center_id is None and referring is None and len(memberships) == 1:
+        center_id = memberships[0].center_id
+    if center_id is None:
+        raise ValidationError({"treating_center_id": [_("Name the treating center.")]})
+    if referring:
+        center = get_object_or_404(Center, pk=center_id, kind=Center.Kind.TREATING)
+        data.update(referring_center=referring.center, referring_physician=request.user)
+    else:
+        center = get_object_or_404(Center, pk=center_id, pk__in=[m.center_id for m in memberships])
+    patient = services.register_patient(actor=request.user, treating_center=center, **data)
+    return 201, _full(patient)
+
+
+@guarded(router.get, "/{patient_id}", Action.VIEW_PATIENT, response=PatientOut)
+def get_patient(request, patient_id: int):
+    """One patient's record. The read is journaled."""
+    patient = access.patient_for(request.user, patient_id)
+    services.record_read(actor=request.user, patient=patient)
+    return _full(patient)
+
+
+@guarded(router.patch, "/{patient_id}", Action.EDIT_PATIENT, response=PatientOut)
+def update_patient(request, patient_id: int, payload: PatientPatch):
+    """Change identity, measures or home. Send the `version` you read: a stale one is refused (409)."""
+    patient = access.patient_for(request.user, patient_id, Action.EDIT_PATIENT)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    try:
+        patient = services.update_patient(actor=request.user, patient=patient, expected_version=version, changes=changes)
+    except services.StaleVersion as error:
+        raise HttpError(409, error.messages[0]) from None
+    return _full(patient)
+
+
+@guarded(router.post, "/{patient_id}/consents", Action.RECORD_CONSENT, response={201: ConsentOut})
+def add_consent(request, patient_id: int, payload: ConsentIn):
+    patient = access.patient_for(request.user, patient_id, Action.RECORD_CONSENT)
+    return 201, services.record_consent(actor=request.user, patient=patient, **payload.dict())
+
+
+@guarded(router.post, "/{patient_id}/contacts", Action.EDIT_PATIENT, response={201: ContactOut})
+def add_contact(request, patient_id: int, payload: ContactIn):
+    patient = access.patient_for(request.user, patient_id, Action.EDIT_PATIENT)
+    return 201, services.add_contact(actor=request.user, patient=patient, **payload.dict())

@@ -1,0 +1,124 @@
+"""Every change to a patient's record, and every read of it, goes through here and is journaled."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cellrelay.journal.models import JournalEntry
+from cellrelay.journal.services import record, snapshot
+from cellrelay.organisation.models import Center
+
+from .models import Consent, Contact, LocalId, Patient
+
+Action = JournalEntry.Action
+
+EDITABLE_FIELDS = [
+    "family_name", "given_names", "birth_date", "sex", "ins", "weight_kg", "height_cm", "measured_on",
+    "address", "postcode", "city", "phone",
+]
+
+
+class StaleVersion(ValidationError):
+    """Someone else saved the record since this edit began."""
+
+
+@transaction.atomic
+def register_patient(*, actor, treating_center: Center, ipp: str = "", referring_center=None,
+                     referring_physician=None, **identity) -> Patient:
+    """Register a new patient at a treating center, with the center's IPP when known."""
+    if treating_center.kind != Center.Kind.TREATING:
+        raise ValidationError({"treating_center": _("Patients are registered at a treating center.")})
+    patient = Patient(
+        treating_center=treating_center,
+        referring_center=referring_center,
+        referring_physician=referring_physician,
+        **{name: value for name, value in identity.items() if name in EDITABLE_FIELDS},
+    )
+    patient.ins = patient.ins or None
+    patient.full_clean()
+    patient.save()
+    record(Action.PATIENT_CREATED, actor=actor, obj=patient, patient_id=patient.pk,
+           center_id=treating_center.pk, after=snapshot(patient))
+    if ipp:
+        add_local_id(actor=actor, patient=patient, center=treating_center, ipp=ipp)
+    return patient
+
+
+@transaction.atomic
+def update_patient(*, actor, patient: Patient, expected_version: int, changes: dict) -> Patient:
+    """Apply changes to identity, measures or home; refused if the record moved on meanwhile."""
+    current = Patient.objects.select_for_update().get(pk=patient.pk)
+    if current.version != expected_version:
+        raise StaleVersion(
+            _("This record was changed by someone else while you were editing it. Reload it and try again.")
+        )
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    before = snapshot(current, list(changes))
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.ins = current.ins or None
+    current.full_clean()
+    after = snapshot(current, list(changes))
+    changed = {name for name in changes if before[name] != after[name]}
+    if not changed:
+        return current
+    current.version += 1
+    current.save()
+    record(Action.PATIENT_UPDATED, actor=actor, obj=current, patient_id=current.pk,
+           center_id=current.treating_center_id,
+           before={k: before[k] for k in sorted(changed)}, after={k: after[k] for k in sorted(changed)})
+    return current
+
+
+@transaction.atomic
+def add_local_id(*, actor, patient: Patient, center: Center, ipp: str) -> LocalId:
+    local_id = LocalId(patient=patient, center=center, ipp=ipp.strip())
+    try:
+        local_id.full_clean()
+    except ValidationError as error:
+        # The unique checks speak of "fields"; staff want to know what clashes.
+        if "__all__" in error.message_dict:
+            raise ValidationError({"ipp": _("This IPP is already used at this center, or the patient already has one here.")}) from None
+        raise
+    local_id.save()
+    record(Action.LOCAL_ID_ADDED, actor=actor, obj=local_id, patient_id=patient.pk,
+           center_id=patient.treating_center_id, after=snapshot(local_id))
+    return local_id
+
+
+@transaction.atomic
+def add_contact(*, actor, patient: Patient, **fields) -> Contact:
+    contact = Contact(patient=patient, **fields)
+    contact.full_clean()
+    contact.save()
+    record(Action.CONTACT_ADDED, actor=actor, obj=contact, patient_id=patient.pk,
+           center_id=patient.treating_center_id, after=snapshot(contact))
+    return contact
+
+
+@transaction.atomic
+def record_consent(*, actor, patient: Patient, kind: str, status: str, decided_on, notes: str = "") -> Consent:
+    consent = Consent(patient=patient, kind=kind, status=status, decided_on=decided_on, notes=notes,
+                      recorded_by=actor)
+    consent.full_clean()
+    consent.save()
+    record(Action.CONSENT_RECORDED, actor=actor, obj=consent, patient_id=patient.pk,
+           center_id=patient.treating_center_id, after=snapshot(consent))
+    return consent
+
+
+@transaction.atomic
+def record_read(*, actor, patient: Patient) -> None:
+    """A patient record was displayed or returned: every read is journaled (regulation.md)."""
+    record(Action.PATIENT_READ, actor=actor, obj=patient, patient_id=patient.pk,
+           center_id=patient.treating_center_id)
+
+
+def current_consents(patient: Patient) -> dict[str, Consent]:
+    """The latest decision for each kind of consent."""
+    latest: dict[str, Consent] = {}
+    for consent in patient.consents.order_by("kind", "-decided_on", "-recorded_at"):
+        latest.setdefault(consent.kind, consent)
+    return latest

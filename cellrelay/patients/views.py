@@ -1,0 +1,130 @@
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from cellrelay.organisation import access
+from cellrelay.organisation.models import Center
+from cellrelay.organisation.permissions import Action, Role
+from cellrelay.web import run_service
+
+from . import services
+from .forms import ConsentForm, ContactForm, LocalIdForm, PatientEditForm, PatientForm, SearchForm
+
+PAGE_SIZE = 50
+
+
+def search_patients(queryset, text: str):
+    """Match the start of a family or given name, an INS, or any IPP."""
+    text = text.strip()
+    if not text:
+        return queryset
+    compact = text.replace(" ", "").upper()
+    return queryset.filter(
+        Q(family_name__istartswith=text)
+        | Q(given_names__istartswith=text)
+        | Q(ins__startswith=compact)
+        | Q(local_ids__ipp__iexact=text)
+    ).distinct()
+
+
+@access.requires(Action.VIEW_PATIENT)
+def patient_list(request):
+    form = SearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    patients = search_patients(access.patients_for(request.user), text).select_related("treating_center")
+    total = patients.count()
+    return render(request, "patients/list.html", {
+        "form": form, "patients": patients[:PAGE_SIZE], "total": total, "q": text, "page_size": PAGE_SIZE,
+    })
+
+
+def _registration_centers(user):
+    """Staff register at their own treating center; a referring physician picks the center they refer to."""
+    memberships = access.memberships_allowing(user, Action.CREATE_PATIENT)
+    if any(m.role == Role.REFERRING_PHYSICIAN for m in memberships):
+        return Center.objects.filter(kind=Center.Kind.TREATING)
+    return Center.objects.filter(pk__in=[m.center_id for m in memberships], kind=Center.Kind.TREATING)
+
+
+def _referral_of(user):
+    referring = [m for m in access.memberships_allowing(user, Action.CREATE_PATIENT)
+                 if m.role == Role.REFERRING_PHYSICIAN]
+    return {"referring_center": referring[0].center, "referring_physician": user} if referring else {}
+
+
+@access.requires(Action.CREATE_PATIENT)
+def patient_create(request):
+    centers = _registration_centers(request.user)
+    form = PatientForm(request.POST or None, centers=centers)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        patient = run_service(form, lambda: services.register_patient(
+            actor=request.user, **data, **_referral_of(request.user)))
+        if patient:
+            messages.success(request, _("Patient registered."))
+            return redirect("patients:detail", patient.pk)
+    return render(request, "patients/form.html", {"form": form, "title": _("Register a patient")})
+
+
+@access.requires(Action.VIEW_PATIENT)
+def patient_detail(request, pk):
+    patient = access.patient_for(request.user, pk)
+    services.record_read(actor=request.user, patient=patient)
+    return render(request, "patients/detail.html", {
+        "patient": patient,
+        "local_ids": patient.local_ids.select_related("center"),
+        "contacts": patient.contacts.all(),
+        "consents": services.current_consents(patient),
+        "consent_history": patient.consents.select_related("recorded_by").order_by("-recorded_at"),
+        "can_edit": access.patients_for(request.user, Action.EDIT_PATIENT).filter(pk=pk).exists(),
+        "can_consent": access.patients_for(request.user, Action.RECORD_CONSENT).filter(pk=pk).exists(),
+    })
+
+
+@access.requires(Action.EDIT_PATIENT)
+def patient_edit(request, pk):
+    patient = access.patient_for(request.user, pk, Action.EDIT_PATIENT)
+    form = PatientEditForm(request.POST or None, instance=patient, initial={"version": patient.version})
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in PatientEditForm.Meta.fields}
+        updated = run_service(form, lambda: services.update_patient(
+            actor=request.user, patient=patient, expected_version=form.cleaned_data["version"], changes=changes))
+        if updated:
+            messages.success(request, _("Changes saved."))
+            return redirect("patients:detail", pk)
+    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": _("Edit patient")})
+
+
+def _patient_subform(request, pk, action, form_class, call, title, done):
+    patient = access.patient_for(request.user, pk, action)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, lambda: call(patient, form.cleaned_data)):
+            messages.success(request, done)
+            return redirect("patients:detail", pk)
+    return render(request, "patients/form.html", {"form": form, "patient": patient, "title": title})
+
+
+@access.requires(Action.EDIT_PATIENT)
+def local_id_add(request, pk):
+    return _patient_subform(
+        request, pk, Action.EDIT_PATIENT, LocalIdForm,
+        lambda patient, data: services.add_local_id(actor=request.user, patient=patient, **data),
+        _("Add a local identifier (IPP)"), _("Identifier added."))
+
+
+@access.requires(Action.EDIT_PATIENT)
+def contact_add(request, pk):
+    return _patient_subform(
+        request, pk, Action.EDIT_PATIENT, ContactForm,
+        lambda patient, data: services.add_contact(actor=request.user, patient=patient, **data),
+        _("Add a contact"), _("Contact added."))
+
+
+@access.requires(Action.RECORD_CONSENT)
+def consent_add(request, pk):
+    return _patient_subform(
+        request, pk, Action.RECORD_CONSENT, ConsentForm,
+        lambda patient, data: services.record_consent(actor=request.user, patient=patient, **data),
+        _("Record a consent"), _("Consent recorded."))

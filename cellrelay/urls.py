@@ -1,0 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cellrelay.api import api
+from cellrelay.organisation import views as organisation_views
+
+urlpatterns = [
+    path("", organisation_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("patients/", include("cellrelay.patients.urls")),
+    path("journal/", include("cellrelay.journal.urls")),
+    path("", include("cellrelay.organisation.urls")),
+    path("api/", api.urls),
+]

@@ -1,0 +1,19 @@
+"""Small helpers shared by the pages of every room."""
+
+from django.core.exceptions import ValidationError
+
+
+def run_service(form, call):
+    """Run a service call for a bound, valid form; its ValidationErrors land beside the fields.
+
+    Returns the service's result, or None when it refused (the form then carries the messages).
+    """
+    try:
+        return call()
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return None
