@@ -1,0 +1,74 @@
+"""The fictional demo hospital, shared by `seed_demo` and the tests' personas.
+
+CHU de Montclair (fictional) treats; two fictional referring hospitals send patients in.
+"""
+
+from cellrelay.organisation.models import Center, Membership, Unit, User
+from cellrelay.organisation.permissions import Role
+
+DEMO_PASSWORD = "cellrelay-demo-2026"
+
+TREATING = {"name": "CHU de Montclair", "short_name": "CHU Montclair", "city": "Montclair", "facility_id": "F9999"}
+REFERRING = [
+    {"name": "Centre hospitalier de Val-d'Arve", "short_name": "CH Val-d'Arve", "city": "Val-d'Arve"},
+    {"name": "Hôpital Saint-Lys", "short_name": "H. Saint-Lys", "city": "Saint-Lys"},
+]
+UNITS = [
+    (Unit.Kind.APHERESIS, "Unité d'aphérèse"),
+    (Unit.Kind.PHARMACY, "Pharmacie à usage intérieur (PUI)"),
+    (Unit.Kind.TRANSPLANT, "Unité de greffe et thérapie cellulaire"),
+    (Unit.Kind.ICU, "Réanimation médicale"),
+    (Unit.Kind.NEUROLOGY, "Neurologie"),
+    (Unit.Kind.HAEMATOLOGY, "Hématologie clinique"),
+]
+
+# username, first name, last name, role, unit kind (treating center unless marked referring)
+STAFF = [
+    ("coordinator", "Claire", "Martin", Role.COORDINATOR, Unit.Kind.HAEMATOLOGY),
+    ("haematologist", "Paul", "Bernard", Role.HAEMATOLOGIST, Unit.Kind.HAEMATOLOGY),
+    ("pharmacist", "Sophie", "Dubois", Role.PHARMACIST, Unit.Kind.PHARMACY),
+    ("apheresis", "Luc", "Thomas", Role.APHERESIS_NURSE, Unit.Kind.APHERESIS),
+    ("wardnurse", "Emma", "Robert", Role.WARD_NURSE, Unit.Kind.TRANSPLANT),
+    ("icu", "Hugo", "Richard", Role.ICU_PHYSICIAN, Unit.Kind.ICU),
+    ("neurologist", "Léa", "Petit", Role.NEUROLOGIST, Unit.Kind.NEUROLOGY),
+    ("research", "Nina", "Durand", Role.RESEARCH_ASSISTANT, Unit.Kind.HAEMATOLOGY),
+    ("manager", "Marc", "Leroy", Role.PROGRAM_MANAGER, None),
+    ("admin", "Alice", "Moreau", Role.ADMINISTRATOR, None),
+]
+REFERRING_STAFF = [
+    ("referrer", "Jean", "Simon", 0),
+    ("referrer2", "Inès", "Laurent", 1),
+]
+
+
+def ensure_center(**fields) -> Center:
+    center, _ = Center.objects.get_or_create(name=fields["name"], defaults=fields)
+    return center
+
+
+def ensure_user(username: str, first: str, last: str, password: str) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+    if created:
+        user.set_password(password)
+        user.save()
+    return user
+
+
+def build_organisation(password: str = DEMO_PASSWORD) -> dict:
+    """Centers, units and one user per role; idempotent. Returns the pieces by name."""
+    treating = ensure_center(kind=Center.Kind.TREATING, **TREATING)
+    referring = [ensure_center(kind=Center.Kind.REFERRING, **fields) for fields in REFERRING]
+    units = {kind: Unit.objects.get_or_create(center=treating, kind=kind, defaults={"name": name})[0]
+             for kind, name in UNITS}
+    users = {}
+    for username, first, last, role, unit_kind in STAFF:
+        user = ensure_user(username, first, last, password)
+        Membership.objects.get_or_create(user=user, center=treating,
+                                         defaults={"role": role, "unit": units.get(unit_kind)})
+        users[username] = user
+    for username, first, last, index in REFERRING_STAFF:
+        user = ensure_user(username, first, last, password)
+        Membership.objects.get_or_create(user=user, center=referring[index],
+                                         defaults={"role": Role.REFERRING_PHYSICIAN})
+        users[username] = user
+    return {"treating": treating, "referring": referring, "units": units, "users": users}
