@@ -30,6 +30,7 @@ class JournalEntry(models.Model):
         LOCAL_ID_ADDED = "patient.local_id_added", _("Local identifier (IPP) added")
         CONTACT_ADDED = "patient.contact_added", _("Contact added")
         CONSENT_RECORDED = "patient.consent_recorded", _("Consent recorded")
+        STAFF_ADDED = "staff.added", _("Staff member added")
         TRAINING_RECORDED = "staff.training_recorded", _("Training recorded")
         TOKEN_CREATED = "token.created", _("API token created")
         TOKEN_REVOKED = "token.revoked", _("API token revoked")

@@ -1,8 +1,11 @@
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from cellrelay.apiutil import guarded
 
-from . import access
+from . import access, services
+from .models import Center, Membership
 from .permissions import Action
 
 router = Router(tags=["organisation"])
@@ -32,3 +35,45 @@ def me(request):
                         for m in access.memberships(user)],
         "actions": sorted(access.allowed_actions(user)),
     }
+
+
+class StaffIn(Schema):
+    username: str
+    first_name: str
+    last_name: str
+    email: str = ""
+    center_id: int
+    role: str
+    password: str
+
+
+class StaffOut(Schema):
+    username: str
+    full_name: str
+    center_id: int
+    role: str
+
+
+def _staff_out(membership) -> dict:
+    return {"username": membership.user.username, "full_name": membership.user.get_full_name(),
+            "center_id": membership.center_id, "role": membership.role}
+
+
+@guarded(router.get, "/staff", Action.VIEW_STAFF, response=list[StaffOut])
+def list_staff(request):
+    """Staff with a role at your centers."""
+    memberships = Membership.objects.filter(center_id__in=access.centers_for(request.user, Action.VIEW_STAFF))
+    return [_staff_out(m) for m in memberships.select_related("user")]
+
+
+@guarded(router.post, "/staff", Action.MANAGE_STAFF, response={201: StaffOut})
+def add_staff(request, payload: StaffIn):
+    """Add a staff member with a role at one of your centers (or at a referring hospital)."""
+    data = payload.dict()
+    center_id = data.pop("center_id")
+    allowed = Center.objects.filter(pk__in=access.centers_for(request.user, Action.MANAGE_STAFF)) | Center.objects.filter(
+        kind=Center.Kind.REFERRING)
+    center = allowed.filter(pk=center_id).first()
+    if center is None:
+        raise ValidationError({"center_id": [_("Unknown center, or not one you manage.")]})
+    return 201, _staff_out(services.add_staff_member(actor=request.user, center=center, **data))

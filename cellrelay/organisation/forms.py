@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import TrainingRecord, User
+from .models import Center, Membership, TrainingRecord, User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -21,3 +21,17 @@ class TrainingForm(forms.ModelForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("What is this token for?"), max_length=100)
+
+
+class StaffMemberForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), required=False)
+    center = forms.ModelChoiceField(queryset=Center.objects.none(), label=_("Center"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership._meta.get_field("role").choices)
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, centers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["center"].queryset = centers if centers is not None else Center.objects.none()

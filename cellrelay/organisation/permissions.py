@@ -28,6 +28,7 @@ class Action(StrEnum):
     RECORD_CONSENT = "patient.consent"
     VIEW_STAFF = "staff.view"
     MANAGE_TRAINING = "staff.training"
+    MANAGE_STAFF = "staff.manage"  # add staff members and their roles
     VIEW_JOURNAL = "journal.view"
     USE_API = "api.use"  # own profile, own tokens: every signed-in user
 
@@ -50,7 +51,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # Figures, staff and training; no nominative patient record.
     Role.PROGRAM_MANAGER: frozenset({Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING}),
     # Runs the system and audits it; no clinical record.
-    Role.ADMINISTRATOR: frozenset({Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING, Action.VIEW_JOURNAL}),
+    Role.ADMINISTRATOR: frozenset(
+        {Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING, Action.MANAGE_STAFF, Action.VIEW_JOURNAL}
+    ),
 }
 
 

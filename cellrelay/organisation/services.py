@@ -8,9 +8,36 @@ from django.utils.translation import gettext as _
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, snapshot
 
-from .models import ApiToken, TrainingRecord, hash_token
+from django.contrib.auth.password_validation import validate_password
+
+from .models import ApiToken, Center, Membership, TrainingRecord, User, hash_token
+from .permissions import Role
 
 Action = JournalEntry.Action
+
+
+@transaction.atomic
+def add_staff_member(*, actor, center: Center, username: str, first_name: str, last_name: str, role: str,
+                     password: str, email: str = "", unit=None) -> Membership:
+    """Create a staff user with a role at a center (a referring physician at a referring hospital)."""
+    if role not in {r.value for r in Role}:
+        raise ValidationError({"role": _("Unknown role: %(role)s.") % {"role": role}})
+    if unit is not None and unit.center_id != center.pk:
+        raise ValidationError({"unit": _("This unit belongs to another center.")})
+    user = User(username=username.strip(), first_name=first_name, last_name=last_name, email=email)
+    user.full_clean(exclude=["password"])
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    user.save()
+    membership = Membership(user=user, center=center, role=role, unit=unit)
+    membership.full_clean()
+    membership.save()
+    record(Action.STAFF_ADDED, actor=actor, obj=membership, center_id=center.pk,
+           after={"username": user.username, "role": role, "center": center.name})
+    return membership
 
 
 @transaction.atomic

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 from cellrelay.web import run_service
 
 from . import access, services
-from .forms import TokenForm, TrainingForm
-from .models import ApiToken, Membership, TrainingRecord, User
+from .forms import StaffMemberForm, TokenForm, TrainingForm
+from .models import ApiToken, Center, Membership, TrainingRecord, User
 from .permissions import Action
 
 
@@ -48,6 +48,22 @@ def training_add(request):
             messages.success(request, _("Training recorded."))
             return redirect("organisation:staff")
     return render(request, "organisation/form.html", {"form": form, "title": _("Record a training")})
+
+
+def _staff_centers(user):
+    """Centers an administrator manages, with the referring hospitals of the network."""
+    own = access.centers_for(user, Action.MANAGE_STAFF)
+    return Center.objects.filter(pk__in=own) | Center.objects.filter(kind=Center.Kind.REFERRING)
+
+
+@access.requires(Action.MANAGE_STAFF)
+def staff_add(request):
+    form = StaffMemberForm(request.POST or None, centers=_staff_centers(request.user))
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, lambda: services.add_staff_member(actor=request.user, **form.cleaned_data)):
+            messages.success(request, _("Staff member added."))
+            return redirect("organisation:staff")
+    return render(request, "organisation/form.html", {"form": form, "title": _("Add a staff member")})
 
 
 @access.requires(Action.USE_API)
