@@ -1,0 +1,92 @@
+"""Personas of the fictional demo hospital, an outsider from another center, and their clients."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from hypothesis import settings as hypothesis_settings
+
+from cellrelay import demo
+from cellrelay.organisation.models import Center, Membership, User
+from cellrelay.organisation.permissions import Role
+from cellrelay.organisation.services import create_token
+from cellrelay.patients import services as patient_services
+from cellrelay.patients.identity import make_ins
+
+PASSWORD = "correct-horse-battery-42"
+
+# No deadline: a property that is slow on a loaded machine is not wrong (speed lives in `make bench`).
+hypothesis_settings.register_profile("cellrelay", deadline=None)
+hypothesis_settings.load_profile("cellrelay")
+
+
+@pytest.fixture(autouse=True)
+def quick_hasher(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    return demo.build_organisation(password=PASSWORD)
+
+
+@pytest.fixture
+def users(org):
+    return org["users"]
+
+
+@pytest.fixture
+def outsider(org):
+    """A coordinator at another treating center: must never see the demo hospital's patients."""
+    elsewhere = Center.objects.create(name="CHU d'Ailleurs", short_name="CHU Ailleurs", kind=Center.Kind.TREATING)
+    user = User.objects.create_user("outsider", password=PASSWORD, first_name="Otto", last_name="Sider")
+    Membership.objects.create(user=user, center=elsewhere, role=Role.COORDINATOR)
+    return user
+
+
+def register(org, *, family="Garnier", given="Michel", sex="M", birth=dt.date(1962, 5, 14), serial=1,
+             referred=False, **extra):
+    fields = dict(
+        family_name=family, given_names=given, sex=sex, birth_date=birth,
+        ins=make_ins(1 if sex == "M" else 2, birth.year, birth.month, "63113", serial),
+        weight_kg=78, height_cm=174, ipp=f"IPP{serial:05d}",
+    )
+    fields.update(extra)
+    if referred:
+        fields.update(referring_center=org["referring"][0], referring_physician=org["users"]["referrer"])
+    actor = org["users"]["referrer" if referred else "coordinator"]
+    return patient_services.register_patient(actor=actor, treating_center=org["treating"], **fields)
+
+
+@pytest.fixture
+def patient(org):
+    return register(org)
+
+
+@pytest.fixture
+def referred_patient(org):
+    return register(org, family="Faure", given="Isabelle", sex="F", birth=dt.date(1970, 3, 2), serial=2,
+                    referred=True)
+
+
+@pytest.fixture
+def client_as(org, outsider):
+    """A browser-like client signed in as the named persona ('outsider' included)."""
+
+    def make(username: str, language: str = "en") -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_as(org, outsider):
+    """An API client carrying the named persona's bearer token."""
+
+    def make(username: str, language: str = "en") -> Client:
+        _token, raw = create_token(actor=None, user=User.objects.get(username=username), name="tests")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE=language)
+
+    return make
