@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cellrelay.apiutil import guarded
 
@@ -76,4 +76,4 @@ def add_staff(request, payload: StaffIn):
     center = allowed.filter(pk=center_id).first()
     if center is None:
         raise ValidationError({"center_id": [_("Unknown center, or not one you manage.")]})
-    return 201, _staff_out(services.add_staff_member(actor=request.user, center=center, **data))
+    return Status(201, _staff_out(services.add_staff_member(actor=request.user, center=center, **data)))

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from cellrelay.apiutil import guarded
@@ -148,7 +148,7 @@ def create_patient(request, payload: PatientIn):
     else:
         center = get_object_or_404(Center, pk=center_id, pk__in=[m.center_id for m in memberships])
     patient = services.register_patient(actor=request.user, treating_center=center, **data)
-    return 201, _full(patient)
+    return Status(201, _full(patient))
 
 
 @guarded(router.get, "/{patient_id}", Action.VIEW_PATIENT, response=PatientOut)
@@ -175,10 +175,10 @@ def update_patient(request, patient_id: int, payload: PatientPatch):
 @guarded(router.post, "/{patient_id}/consents", Action.RECORD_CONSENT, response={201: ConsentOut})
 def add_consent(request, patient_id: int, payload: ConsentIn):
     patient = access.patient_for(request.user, patient_id, Action.RECORD_CONSENT)
-    return 201, services.record_consent(actor=request.user, patient=patient, **payload.dict())
+    return Status(201, services.record_consent(actor=request.user, patient=patient, **payload.dict()))
 
 
 @guarded(router.post, "/{patient_id}/contacts", Action.EDIT_PATIENT, response={201: ContactOut})
 def add_contact(request, patient_id: int, payload: ContactIn):
     patient = access.patient_for(request.user, patient_id, Action.EDIT_PATIENT)
-    return 201, services.add_contact(actor=request.user, patient=patient, **payload.dict())
+    return Status(201, services.add_contact(actor=request.user, patient=patient, **payload.dict()))
