@@ -3,14 +3,27 @@ from django.utils.translation import gettext_lazy as _
 
 from cellrelay.organisation.models import Center
 
+from .identity import compact_ins
 from .models import Consent, Contact, LocalId, Patient
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class InsField(forms.CharField):
+    """Accepts the INS as printed on the card (with spaces); the model checks the key."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=30, required=False, label=_("INS"),
+                         help_text=_("National health identifier: NIR and key, 15 characters."), **kwargs)
+
+    def to_python(self, value):
+        return compact_ins(super().to_python(value))
+
+
 class PatientForm(forms.ModelForm):
     ipp = forms.CharField(label=_("IPP at the treating center"), max_length=30, required=False)
     treating_center = forms.ModelChoiceField(queryset=Center.objects.none(), label=_("Treating center"))
+    ins = InsField()
 
     class Meta:
         model = Patient
@@ -30,6 +43,7 @@ class PatientForm(forms.ModelForm):
 
 class PatientEditForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput())
+    ins = InsField()
 
     class Meta:
         model = Patient

@@ -28,6 +28,11 @@ class InvalidIns(ValueError):
         self.problem = problem
 
 
+def compact_ins(value: str | None) -> str | None:
+    """The INS as typed, without spaces or dots and in capitals; None when empty."""
+    return nir.compact(value) or None if value else None
+
+
 def normalise_ins(value: str) -> str:
     """The 15-character INS with spaces and dots removed, or InvalidIns naming the problem."""
     try:

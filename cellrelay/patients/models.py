@@ -106,8 +106,6 @@ class Patient(models.Model):
         return f"{self.family_name.upper()} {self.given_names}"
 
     def clean(self):
-        if self.ins:
-            self.ins = self.ins.replace(" ", "").replace(".", "").upper()
         if self.ins and self.birth_date and self.sex:
             try:
                 normalised = identity.normalise_ins(self.ins)

@@ -8,6 +8,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, snapshot
 from cellrelay.organisation.models import Center
 
+from .identity import compact_ins
 from .models import Consent, Contact, LocalId, Patient
 
 Action = JournalEntry.Action
@@ -34,7 +35,7 @@ def register_patient(*, actor, treating_center: Center, ipp: str = "", referring
         referring_physician=referring_physician,
         **{name: value for name, value in identity.items() if name in EDITABLE_FIELDS},
     )
-    patient.ins = patient.ins or None
+    patient.ins = compact_ins(patient.ins)
     patient.full_clean()
     patient.save()
     record(Action.PATIENT_CREATED, actor=actor, obj=patient, patient_id=patient.pk,
@@ -58,7 +59,7 @@ def update_patient(*, actor, patient: Patient, expected_version: int, changes: d
     before = snapshot(current, list(changes))
     for name, value in changes.items():
         setattr(current, name, value)
-    current.ins = current.ins or None
+    current.ins = compact_ins(current.ins)
     current.full_clean()
     after = snapshot(current, list(changes))
     changed = {name for name in changes if before[name] != after[name]}
