@@ -49,6 +49,10 @@ def normalise_ins(value: str) -> str:
 _SEX_DIGIT = {"1": "M", "2": "F"}
 
 
+def format_ins(ins: str) -> str:
+    return nir.format(ins)
+
+
 def ins_identity_problem(ins: str, sex: str, birth_date: date) -> InsProblem | None:
     """Whether a valid INS disagrees with the sex or birth date it is attached to."""
     expected_sex = _SEX_DIGIT.get(ins[0])

@@ -116,6 +116,15 @@ class Patient(models.Model):
                 raise ValidationError({"ins": INS_MESSAGES[problem]})
 
     @property
+    def ins_display(self) -> str:
+        """The INS grouped as printed on the card: 1 64 09 63 328 001 63."""
+        return identity.format_ins(self.ins) if self.ins else ""
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
     def body_surface_area_m2(self) -> float | None:
         if self.weight_kg and self.height_cm:
             return round(identity.body_surface_area_m2(self.weight_kg, self.height_cm), 2)

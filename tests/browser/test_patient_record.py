@@ -22,7 +22,7 @@ def test_log_in_find_a_patient_open_the_record_log_out(page, patient, users):
     page.get_by_role("link", name="GARNIER Michel").click()
 
     expect(page.get_by_role("heading", name="GARNIER Michel")).to_be_visible()
-    expect(page.get_by_text(patient.ins)).to_be_visible()
+    expect(page.get_by_text(patient.ins_display)).to_be_visible()
     expect(page.get_by_text("1.94 m²")).to_be_visible()
     assert JournalEntry.objects.filter(action="patient.read", actor=users["coordinator"]).count() == 1
 

@@ -85,5 +85,5 @@ def test_the_record_shows_identity_measures_and_consents(client_as, patient):
     client.post(f"/patients/{patient.pk}/consents/new/", {"kind": "registry", "status": "given", "decided_on": "2026-01-05"})
     client.post(f"/patients/{patient.pk}/contacts/new/", {"kind": "caregiver", "name": "Anne Garnier", "phone": "0601"})
     html = client.get(f"/patients/{patient.pk}/").content.decode()
-    for text in ("GARNIER Michel", patient.ins, "1.94 m²", "IPP00001", "Anne Garnier", "Registry reporting", "Given"):
+    for text in ("GARNIER Michel", patient.ins_display, "1.94 m²", "IPP00001", "Anne Garnier", "Registry reporting", "Given"):
         assert text in html
