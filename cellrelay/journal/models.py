@@ -68,6 +68,11 @@ class JournalEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise JournalIsAppendOnly("journal entries cannot be deleted")
 
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field the entry records, for display."""
+        before, after = self.before or {}, self.after or {}
+        return [(name, before.get(name), after.get(name)) for name in sorted(set(before) | set(after))]
+
     def chained_fields(self) -> dict:
         """Every stored field that the hash covers (all but the hash itself)."""
         return {

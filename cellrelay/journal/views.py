@@ -49,7 +49,7 @@ def journal_list(request):
             entries = entries.filter(at__gte=_day_start(data["date_from"]))
         if data["date_to"]:
             entries = entries.filter(at__lt=_day_start(data["date_to"]) + timedelta(days=1))
-    page = Paginator(entries.order_by("-id"), 100).get_page(request.GET.get("page"))
+    page = Paginator(entries.select_related("actor").order_by("-id"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "journal/list.html", {"form": form, "page": page, "query": query.urlencode()})

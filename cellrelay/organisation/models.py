@@ -112,6 +112,9 @@ class TrainingRecord(models.Model):
         ordering = ["user", "-completed_on"]
         verbose_name = _("training record")
 
+    def __str__(self) -> str:
+        return f"{self.topic} — {self.user.get_full_name() or self.user.username}"
+
     def is_expired(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.expires_on is not None and self.expires_on < today

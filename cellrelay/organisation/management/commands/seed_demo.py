@@ -32,12 +32,12 @@ PATIENTS = [
     ("Dumont", "Yves", "M", 57, 80, 175, "Ajaccio", "20000"),
 ]
 TRAININGS = [
-    ("coordinator", "CAR-T pathway coordination (FACT-JACIE B3)", 400, 730),
-    ("pharmacist", "ATMP reception, storage and thaw", 300, 365),
-    ("apheresis", "Leukapheresis for CAR-T manufacturing", 500, 365),
-    ("wardnurse", "CRS and ICANS recognition, ICE scoring", 200, 365),
-    ("icu", "CRS and ICANS management", 120, 730),
-    ("neurologist", "ICANS assessment", 90, 730),
+    ("coordinator", "Coordination du parcours CAR-T (FACT-JACIE B3)", 400, 730),
+    ("pharmacist", "Réception, stockage et décongélation des MTI", 300, 365),
+    ("apheresis", "Leucaphérèse pour la fabrication de CAR-T", 500, 365),
+    ("wardnurse", "Reconnaissance du CRS et de l'ICANS, score ICE", 200, 365),
+    ("icu", "Prise en charge du CRS et de l'ICANS", 120, 730),
+    ("neurologist", "Évaluation de l'ICANS", 90, 730),
 ]
 
 
