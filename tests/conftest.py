@@ -90,3 +90,14 @@ def api_as(org, outsider):
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE=language)
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Races need a database with row locks and concurrent writers: PostgreSQL, not the test's SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        skip = pytest.mark.skip(reason="concurrency races run on PostgreSQL (make test runs both)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)

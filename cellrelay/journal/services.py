@@ -42,7 +42,7 @@ def record(
         raise RuntimeError("journal.record must run inside the service's transaction")
     if actor is None and not actor_label:
         raise ValueError("a journal entry needs an actor or an actor_label")
-    head = JournalHead.objects.select_for_update().get(pk=1)
+    head = _locked_head()
     entry = JournalEntry(
         id=head.last_id + 1,
         at=timezone.now(),
@@ -65,9 +65,24 @@ def record(
     return entry
 
 
+def _locked_head() -> JournalHead:
+    """The head row, locked. An empty journal (new or flushed database) starts a new head; a journal
+    with entries but no head has been tampered with, and nothing more is written to it."""
+    head = JournalHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    if JournalEntry.objects.exists():
+        raise RuntimeError("the journal's head row is missing: run verify_journal")
+    return JournalHead.objects.create(pk=1, last_id=0, last_hash=chain.GENESIS_HASH)
+
+
 def verify() -> chain.Break | None:
     """Recompute the whole chain from the stored rows; the first break, or None if intact."""
-    head = JournalHead.objects.get(pk=1)
+    head = JournalHead.objects.filter(pk=1).first()
+    if head is None:
+        if JournalEntry.objects.exists():
+            return chain.Break(None, "the record of the last entry (journal head) was removed")
+        return None
     rows = (
         (e.id, e.prev_hash, e.hash, e.chained_fields())
         for e in JournalEntry.objects.order_by("id").iterator(chunk_size=2000)

@@ -42,7 +42,8 @@ class Patient(models.Model):
     treating_center = models.ForeignKey(
         Center, on_delete=models.PROTECT, related_name="patients", verbose_name=_("treating center")
     )
-    family_name = models.CharField(_("family name"), max_length=100)
+    # INS identity traits use the birth name (nom de naissance).
+    family_name = models.CharField(_("birth name"), max_length=100)
     given_names = models.CharField(_("given names"), max_length=150)
     birth_date = models.DateField(_("birth date"), validators=[validate_not_future])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)

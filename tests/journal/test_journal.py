@@ -94,3 +94,10 @@ def test_a_patient_read_is_journaled(client_as, patient, users):
     read = JournalEntry.objects.filter(action=JournalEntry.Action.PATIENT_READ).last()
     assert read.actor == users["haematologist"] and read.patient_id == patient.pk
     assert read.request_id  # tied to the HTTP request that displayed it
+
+
+def test_a_removed_head_is_found_and_stops_further_writes(journal, org):
+    run_sql("DELETE FROM journal_journalhead")
+    assert "journal head" in verify_command_error()
+    with pytest.raises(RuntimeError, match="head row is missing"):
+        register(org, family="After", serial=99)
