@@ -71,9 +71,12 @@ def _locked_head() -> JournalHead:
     head = JournalHead.objects.select_for_update().filter(pk=1).first()
     if head is not None:
         return head
-    if JournalEntry.objects.exists():
+    # Concurrent first writers: one inserts, the others wait on its row and then lock it in turn.
+    JournalHead.objects.bulk_create([JournalHead(pk=1, last_id=0, last_hash=chain.GENESIS_HASH)], ignore_conflicts=True)
+    head = JournalHead.objects.select_for_update().get(pk=1)
+    if head.last_id == 0 and JournalEntry.objects.exists():
         raise RuntimeError("the journal's head row is missing: run verify_journal")
-    return JournalHead.objects.create(pk=1, last_id=0, last_hash=chain.GENESIS_HASH)
+    return head
 
 
 def verify() -> chain.Break | None:
