@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "cellrelay.organisation",
     "cellrelay.journal",
     "cellrelay.patients",
+    "cellrelay.referrals",
+    "cellrelay.pathway",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +128,9 @@ FORMAT_MODULE_PATH = ["cellrelay.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded documents (referral letters…) are served only through views that check access.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "cellrelay" / "static"]

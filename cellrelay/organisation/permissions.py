@@ -30,29 +30,39 @@ class Action(StrEnum):
     MANAGE_TRAINING = "staff.training"
     MANAGE_STAFF = "staff.manage"  # add staff members and their roles
     VIEW_JOURNAL = "journal.view"
-    USE_API = "api.use"  # own profile, own tokens: every signed-in user
+    USE_API = "api.use"  # own profile, own tokens, calculators: every signed-in user
+    REFER = "referral.create"
+    VIEW_MDT = "mdt.view"
+    DECIDE_MDT = "mdt.decide"  # hold RCP meetings and record their decisions
+    PLAN_PATHWAY = "pathway.plan"  # schedule, move and stop episodes
+    RECORD_STEP = "pathway.record_step"  # record that a step was done, on a given day
+    VIEW_WORKLIST = "worklist.view"
+    EDIT_PROTOCOLS = "protocol.edit"
 
 
-_CLINICAL_READ = {Action.VIEW_PATIENT, Action.USE_API}
-_CLINICAL_WRITE = _CLINICAL_READ | {Action.CREATE_PATIENT, Action.EDIT_PATIENT, Action.RECORD_CONSENT}
+_CLINICAL_READ = {Action.VIEW_PATIENT, Action.USE_API, Action.VIEW_MDT, Action.VIEW_WORKLIST}
+_CLINICAL_WRITE = _CLINICAL_READ | {Action.CREATE_PATIENT, Action.EDIT_PATIENT, Action.RECORD_CONSENT,
+                                    Action.REFER, Action.DECIDE_MDT, Action.PLAN_PATHWAY, Action.RECORD_STEP}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF, Action.MANAGE_TRAINING}),
     Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF}),
-    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF}),
-    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ),
+    # Each team records the steps it performs (collection, product receipt, admission, infusion…).
+    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP}),
+    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP}),
     # The ward weighs and measures the patient (body surface area drives chemotherapy doses).
-    Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT}),
+    Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP}),
     Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ),
     Role.NEUROLOGIST: frozenset(_CLINICAL_READ),
     Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT}),
     # Sees only the patients they referred (scoping), and may register a new one to refer.
-    Role.REFERRING_PHYSICIAN: frozenset(_CLINICAL_READ | {Action.CREATE_PATIENT}),
+    Role.REFERRING_PHYSICIAN: frozenset({Action.VIEW_PATIENT, Action.USE_API, Action.CREATE_PATIENT, Action.REFER}),
     # Figures, staff and training; no nominative patient record.
     Role.PROGRAM_MANAGER: frozenset({Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING}),
     # Runs the system and audits it; no clinical record.
     Role.ADMINISTRATOR: frozenset(
-        {Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING, Action.MANAGE_STAFF, Action.VIEW_JOURNAL}
+        {Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING, Action.MANAGE_STAFF, Action.VIEW_JOURNAL,
+         Action.EDIT_PROTOCOLS}
     ),
 }
 

@@ -1,0 +1,169 @@
+"""Planning a treatment episode from a protocol. No Django.
+
+From a target infusion date (D0), or from an apheresis date plus the manufacturing lead time,
+every milestone gets a planned date: apheresis, product receipt, admission, each lymphodepletion
+day with its doses, rest days, infusion, D7/D14/D28 assessments, discharge, end of the stay near
+the center, and the follow-up timepoints to year 15.
+"""
+
+import calendar
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+from cellrelay.patients.identity import body_surface_area_m2
+
+from .protocols import Protocol
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalog; the service layer translates it (no Django here)."""
+    return message
+
+
+class Kind:
+    APHERESIS = "apheresis"
+    PRODUCT_RECEIPT = "product_receipt"
+    ADMISSION = "admission"
+    LYMPHODEPLETION = "lymphodepletion"
+    REST = "rest"
+    INFUSION = "infusion"
+    ASSESSMENT = "assessment"
+    DISCHARGE = "discharge"
+    PROXIMITY_END = "proximity_end"
+    FOLLOW_UP = "follow_up"
+
+    ALL = (APHERESIS, PRODUCT_RECEIPT, ADMISSION, LYMPHODEPLETION, REST, INFUSION, ASSESSMENT, DISCHARGE,
+           PROXIMITY_END, FOLLOW_UP)
+
+
+@dataclass(frozen=True)
+class Dose:
+    drug: str
+    dose_mg_m2: float
+    dose_mg: float | None  # None without a body surface area
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str
+    code: str  # unique within an episode: "APH", "LD1", "D7", "M6", "Y15"…
+    day: int  # relative to D0
+    date: date
+    drugs: tuple[Dose, ...] = field(default=())
+
+
+class ScheduleError(ValueError):
+    """An impossible schedule; ``field`` names the input at fault."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+@lru_cache(maxsize=64)
+def french_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.France(years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Apheresis units collect on working days: no weekend, no French public holiday (`holidays`)."""
+    return day.weekday() < 5 and day not in french_holidays(day.year)
+
+
+def previous_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day of the month, months later (the month's last day when it has no such day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def follow_up_date(d0: date, code: str) -> date:
+    """D100 = 100 days after D0; Mn = n months; Yn = n years."""
+    unit, number = code[0], int(code[1:])
+    if unit == "D":
+        return d0 + timedelta(days=number)
+    return add_months(d0, number if unit == "M" else 12 * number)
+
+
+def doses(drugs, bsa_m2: float | None) -> tuple[Dose, ...]:
+    """mg = mg/m² × body surface area (rounded to 0.01 m² as displayed), to 0.1 mg."""
+    bsa = round(bsa_m2, 2) if bsa_m2 else None
+    return tuple(Dose(drug, dose, round(dose * bsa, 1) if bsa else None) for drug, dose in drugs)
+
+
+def check_protocol(protocol: Protocol) -> None:
+    days = [day for day, _drugs in protocol.ld_days]
+    if not days:
+        raise ScheduleError("ld_days", gettext_noop("A protocol needs at least one lymphodepletion day"))
+    if max(days) >= 0:
+        raise ScheduleError("ld_days", gettext_noop("Every lymphodepletion day must come before the infusion (D0)"))
+    if protocol.admission_day > min(days):
+        raise ScheduleError("admission_day", gettext_noop("Admission must come before the first lymphodepletion day"))
+
+
+def infusion_from_apheresis(protocol: Protocol, apheresis: date) -> date:
+    """D0 when the product arrives after the lead time and the patient is admitted the next day."""
+    return apheresis + timedelta(days=protocol.manufacturing_days + 1 - protocol.admission_day)
+
+
+def apheresis_from_infusion(protocol: Protocol, d0: date) -> date:
+    """The last working day from which the product is back the day before admission."""
+    latest = d0 + timedelta(days=protocol.admission_day - 1 - protocol.manufacturing_days)
+    return previous_working_day(latest)
+
+
+def plan(protocol: Protocol, *, infusion_date: date | None = None, apheresis_date: date | None = None,
+         weight_kg: float | None = None, height_cm: float | None = None) -> list[Planned]:
+    """Every milestone of the episode, in date order."""
+    check_protocol(protocol)
+    if (infusion_date is None) == (apheresis_date is None):
+        raise ScheduleError("infusion_date", gettext_noop("Give either the infusion date or the apheresis date, not both"))
+    if apheresis_date is not None:
+        if not is_working_day(apheresis_date):
+            raise ScheduleError("apheresis_date", gettext_noop("Apheresis cannot fall on a weekend or a French public holiday"))
+        d0 = infusion_from_apheresis(protocol, apheresis_date)
+        apheresis = apheresis_date
+    else:
+        d0 = infusion_date
+        apheresis = apheresis_from_infusion(protocol, d0)
+    bsa = body_surface_area_m2(weight_kg, height_cm) if weight_kg and height_cm else None
+
+    def at(kind, code, day, drugs=()):
+        return Planned(kind, code, day, d0 + timedelta(days=day), drugs)
+
+    receipt = apheresis + timedelta(days=protocol.manufacturing_days)
+    milestones = [
+        Planned(Kind.APHERESIS, "APH", (apheresis - d0).days, apheresis),
+        Planned(Kind.PRODUCT_RECEIPT, "RCPT", (receipt - d0).days, receipt),
+        at(Kind.ADMISSION, "ADM", protocol.admission_day),
+    ]
+    ld_days = sorted(protocol.ld_days)
+    milestones += [at(Kind.LYMPHODEPLETION, f"LD{n}", day, doses(drugs, bsa))
+                   for n, (day, drugs) in enumerate(ld_days, start=1)]
+    milestones += [at(Kind.REST, f"R{n}", day) for n, day in enumerate(range(ld_days[-1][0] + 1, 0), start=1)]
+    milestones.append(at(Kind.INFUSION, "D0", 0))
+    milestones += [at(Kind.ASSESSMENT, f"D{day}", day) for day in protocol.assessment_days]
+    milestones.append(at(Kind.DISCHARGE, "DIS", protocol.discharge_day))
+    milestones.append(at(Kind.PROXIMITY_END, "PROX", protocol.proximity_days))
+    for code in protocol.follow_up:
+        day = follow_up_date(d0, code)
+        milestones.append(Planned(Kind.FOLLOW_UP, code, (day - d0).days, day))
+    return sorted(milestones, key=lambda m: (m.date, Kind.ALL.index(m.kind)))
+
+
+def shift_from(milestones: list[Planned], index: int, new_date: date) -> list[Planned]:
+    """Milestone ``index`` now falls on ``new_date``; every later one moves by the same number of days.
+
+    Earlier milestones do not move: a slip never rewrites what came before.
+    """
+    delta = new_date - milestones[index].date
+    return milestones[:index] + [replace(m, date=m.date + delta) for m in milestones[index:]]
