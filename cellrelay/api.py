@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from cellrelay.apiutil import AUTH, install_error_handlers
 from cellrelay.organisation.api import router as organisation_router
+from cellrelay.pathway.api import router as tools_router
 from cellrelay.patients.api import router as patients_router
 
 api = NinjaAPI(
@@ -18,3 +19,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/v1", organisation_router)
 api.add_router("/v1/patients", patients_router)
+api.add_router("/v1/tools", tools_router)

@@ -69,6 +69,29 @@ def referred_patient(org):
                     referred=True)
 
 
+def open_episode(org, patient, *, product="yescarta", indication="lbcl", held_on=None):
+    """A referral, an RCP meeting and an approving decision: the episode it opens."""
+    from cellrelay.referrals import services as referral_services
+
+    today = dt.date.today()
+    coordinator = org["users"]["coordinator"]
+    referral = referral_services.create_referral(
+        actor=coordinator, patient=patient, from_center=org["referring"][0], from_physician=org["users"]["referrer"],
+        received_on=today - dt.timedelta(days=20), diagnosis=indication if indication != "trial" else "sle",
+        prior_lines=2, prior_transplant="none", current_status="refractory")
+    meeting = referral_services.create_meeting(actor=coordinator, center=org["treating"],
+                                               held_on=held_on or today - dt.timedelta(days=10))
+    decision = referral_services.record_decision(
+        actor=org["users"]["haematologist"], meeting=meeting, referral=referral, outcome="approved",
+        product=product, indication=indication, trial="TRIAL-1" if product == "investigational" else "")
+    return decision.episode
+
+
+@pytest.fixture
+def episode(org, patient):
+    return open_episode(org, patient)
+
+
 @pytest.fixture
 def client_as(org, outsider):
     """A browser-like client signed in as the named persona ('outsider' included)."""

@@ -9,12 +9,14 @@ from cellrelay.web import run_service
 from . import access, services
 from .forms import StaffMemberForm, TokenForm, TrainingForm
 from .models import ApiToken, Center, Membership, TrainingRecord, User
-from .permissions import Action
+from .permissions import Action, Role
 
 
 @access.requires(Action.USE_API)
 def home(request):
-    """Each user lands where their work is."""
+    """Each user lands where their work is: the coordinator on the worklist."""
+    if any(m.role == Role.COORDINATOR for m in access.memberships(request.user)):
+        return redirect("pathway:worklist")
     if access.can(request.user, Action.VIEW_PATIENT):
         return redirect("patients:list")
     if access.can(request.user, Action.VIEW_JOURNAL):

@@ -162,6 +162,15 @@ class Milestone(models.Model):
     def __str__(self) -> str:
         return f"{self.label} — {self.episode.patient}"
 
+    # Steps whose completion moves the episode to its next state (recorded with that move).
+    STATE_STEP_KINDS = (schedule.Kind.APHERESIS, schedule.Kind.PRODUCT_RECEIPT, schedule.Kind.ADMISSION,
+                        schedule.Kind.INFUSION, schedule.Kind.DISCHARGE)
+    FIRST_LD = "LD1"
+
+    @property
+    def moves_episode(self) -> bool:
+        return self.kind in self.STATE_STEP_KINDS or self.code == self.FIRST_LD
+
     @property
     def label(self) -> str:
         if self.kind in (schedule.Kind.LYMPHODEPLETION, schedule.Kind.REST, schedule.Kind.ASSESSMENT,

@@ -97,8 +97,12 @@ def _plan_summary(milestones) -> dict:
 
 @transaction.atomic
 def plan_schedule(*, actor, episode: Episode, expected_version: int | None, infusion_date: date | None = None,
-                  apheresis_date: date | None = None) -> Episode:
-    """Plan every milestone from D0 or from the apheresis date; allowed until the cells are collected."""
+                  apheresis_date: date | None = None, allow_past: bool = False) -> Episode:
+    """Plan every milestone from D0 or from the apheresis date; allowed until the cells are collected.
+
+    ``allow_past`` is for recording an episode already under way (data import, demo data): the plan
+    may then start in the past, and the steps already done are recorded after it.
+    """
     episode = _locked(episode, expected_version)
     if episode.state not in (State.APPROVED, State.APHERESIS_SCHEDULED):
         raise ValidationError(_("The cells are collected: move the planned dates instead of planning again."))
@@ -109,7 +113,7 @@ def plan_schedule(*, actor, episode: Episode, expected_version: int | None, infu
                                 height_cm=patient.height_cm)
     except schedule.ScheduleError as error:
         raise ValidationError({error.field: _(str(error))}) from None
-    if planned[0].date < timezone.localdate():
+    if planned[0].date < timezone.localdate() and not allow_past:
         raise ValidationError({"infusion_date" if infusion_date else "apheresis_date": _(
             "The apheresis would fall on %(day)s, in the past: choose a later date.") % {"day": planned[0].date}})
     old = list(episode.milestones.all())
@@ -199,7 +203,7 @@ def record_step(*, actor, milestone: Milestone, on: date, expected_version: int 
     milestone = episode.milestones.get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PLANNED:
         raise ValidationError({"on": _("This step is already done or cancelled.")})
-    if milestone.kind in STEP_OF_STATE.values():
+    if milestone.moves_episode:
         raise ValidationError({"on": _("This step moves the episode on: record it with its own action.")})
     _mark_done(episode, milestone, on, actor=actor)
     episode.version += 1
@@ -217,11 +221,11 @@ STEP_OF_STATE = {
     State.INFUSED: Kind.INFUSION,
     State.DISCHARGED: Kind.DISCHARGE,
 }
-FIRST_LD = "LD1"
+FIRST_LD = Milestone.FIRST_LD
 
 
 def _preconditions(episode: Episode, target: State) -> None:
-    if target == State.LYMPHODEPLETION and not episode.milestones.filter(code=FIRST_LD).exists():
+    if target in (State.APHERESIS_SCHEDULED, State.LYMPHODEPLETION) and not episode.milestones.exists():
         raise ValidationError(_("Plan the schedule first."))
     if target == State.INFUSED:
         missing = episode.milestones.filter(kind=Kind.LYMPHODEPLETION).exclude(status=Milestone.Status.DONE)

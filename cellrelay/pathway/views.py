@@ -1,0 +1,163 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cellrelay.organisation import access
+from cellrelay.organisation.permissions import Action
+from cellrelay.patients.services import record_read
+from cellrelay.web import run_service
+
+from . import delays, services, worklist
+from .forms import DayForm, PlanForm, ReplanForm, StopForm, TemplateForm
+from .models import Episode, Milestone, ProtocolTemplate
+from .states import FINAL, State, next_state
+
+
+def _episode_for(user, pk, action=Action.VIEW_PATIENT) -> Episode:
+    """The episode if the user may see its patient (404 otherwise) and perform the action (403)."""
+    episode = get_object_or_404(Episode.objects.select_related("patient", "template", "decision__meeting",
+                                                               "decision__referral"), pk=pk)
+    access.patient_for(user, episode.patient_id, action)
+    return episode
+
+
+def key_delays(episode: Episode) -> list[delays.Delay]:
+    by_code = {m.code: m for m in episode.milestones.all()}
+    apheresis, infusion = by_code.get("APH"), by_code.get("D0")
+    return delays.key_delays(
+        referral=episode.decision.referral.received_on, decision=episode.decision.meeting.held_on,
+        apheresis=apheresis.actual if apheresis else None, infusion=infusion.actual if infusion else None)
+
+
+DELAY_LABELS = {
+    "referral_to_decision": gettext_lazy("Referral → RCP decision"),
+    "decision_to_apheresis": gettext_lazy("Decision → apheresis"),
+    "vein_to_vein": gettext_lazy("Apheresis → infusion (vein to vein)"),
+    "decision_to_infusion": gettext_lazy("Decision → infusion"),
+}
+
+
+@access.requires(Action.VIEW_PATIENT)
+def episode_detail(request, pk):
+    episode = _episode_for(request.user, pk)
+    record_read(actor=request.user, patient=episode.patient)
+    can_plan = access.patients_for(request.user, Action.PLAN_PATHWAY).filter(pk=episode.patient_id).exists()
+    can_record = access.patients_for(request.user, Action.RECORD_STEP).filter(pk=episode.patient_id).exists()
+    upcoming = next_state(State(episode.state))
+    return render(request, "pathway/episode.html", {
+        "episode": episode,
+        "patient": episode.patient,
+        "milestones": episode.milestones.all(),
+        "delays": [(DELAY_LABELS[d.code], d) for d in key_delays(episode)],
+        "state_changes": episode.state_changes.select_related("by"),
+        "next_state": upcoming,
+        "next_label": Episode.STATE_LABELS.get(upcoming) if upcoming else None,
+        "can_plan": can_plan and episode.state in (State.APPROVED, State.APHERESIS_SCHEDULED),
+        "can_advance": can_record and upcoming not in (None, State.APHERESIS_SCHEDULED),
+        "can_stop": can_plan and episode.state not in FINAL,
+        "can_record": can_record and episode.is_open,
+        "plan_form": PlanForm(initial={"version": episode.version}),
+        "today": timezone.localdate(),
+    })
+
+
+def _episode_form(request, pk, action, form_class, call, title, done, initial=None, extra=None):
+    """A small form acting on one episode: shows errors beside fields, refuses stale versions."""
+    episode = _episode_for(request.user, pk, action)
+    form = form_class(request.POST or None, initial={"version": episode.version, **(initial or {})})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        if run_service(form, lambda: call(episode, version, data)) is not None:
+            messages.success(request, done)
+            return redirect("pathway:episode", episode.pk)
+    return render(request, "pathway/form.html", {"form": form, "episode": episode, "title": title, **(extra or {})})
+
+
+@access.requires(Action.PLAN_PATHWAY)
+def episode_plan(request, pk):
+    return _episode_form(
+        request, pk, Action.PLAN_PATHWAY, PlanForm,
+        lambda episode, version, data: services.plan_schedule(actor=request.user, episode=episode,
+                                                              expected_version=version, **data),
+        _("Plan the schedule"), _("Schedule planned."))
+
+
+@access.requires(Action.RECORD_STEP)
+def episode_advance(request, pk):
+    episode = _episode_for(request.user, pk, Action.RECORD_STEP)
+    target = next_state(State(episode.state))
+    title = _("Record: %(step)s") % {"step": Episode.STATE_LABELS[target]} if target else _("Episode closed")
+    return _episode_form(
+        request, pk, Action.RECORD_STEP, DayForm,
+        lambda episode, version, data: services.advance(actor=request.user, episode=episode, target=target,
+                                                        expected_version=version, **data),
+        title, _("Step recorded."))
+
+
+@access.requires(Action.PLAN_PATHWAY)
+def episode_stop(request, pk):
+    return _episode_form(
+        request, pk, Action.PLAN_PATHWAY, StopForm,
+        lambda episode, version, data: services.stop_episode(actor=request.user, episode=episode,
+                                                             expected_version=version, **data),
+        _("Stop the episode"), _("Episode stopped. It stays in the record and in the figures."))
+
+
+def _milestone_for(user, pk, action) -> Milestone:
+    milestone = get_object_or_404(Milestone.objects.select_related("episode"), pk=pk)
+    _episode_for(user, milestone.episode_id, action)
+    return milestone
+
+
+@access.requires(Action.RECORD_STEP)
+def milestone_record(request, pk):
+    milestone = _milestone_for(request.user, pk, Action.RECORD_STEP)
+    return _episode_form(
+        request, milestone.episode_id, Action.RECORD_STEP, DayForm,
+        lambda episode, version, data: services.record_step(actor=request.user, milestone=milestone,
+                                                            expected_version=version, **data),
+        _("Record: %(step)s") % {"step": milestone.label}, _("Step recorded."), extra={"milestone": milestone})
+
+
+@access.requires(Action.PLAN_PATHWAY)
+def milestone_replan(request, pk):
+    milestone = _milestone_for(request.user, pk, Action.PLAN_PATHWAY)
+    return _episode_form(
+        request, milestone.episode_id, Action.PLAN_PATHWAY, ReplanForm,
+        lambda episode, version, data: services.replan_milestone(actor=request.user, milestone=milestone,
+                                                                 expected_version=version, **data),
+        _("Move: %(step)s") % {"step": milestone.label}, _("Planned dates moved."),
+        initial={"planned": milestone.planned}, extra={"milestone": milestone})
+
+
+@access.requires(Action.VIEW_WORKLIST)
+def worklist_view(request):
+    today = timezone.localdate()
+    patients = access.patients_for(request.user)
+    work = worklist.build(patients, today)
+    buckets = [(code, label, [(team, worklist.TEAMS[team], items) for team, items in teams.items()])
+               for code, label, teams in work.buckets()]
+    return render(request, "pathway/worklist.html", {"buckets": buckets, "today": today, "empty": work.is_empty})
+
+
+@access.requires(Action.USE_API)
+def protocol_list(request):
+    return render(request, "pathway/protocols.html", {"templates": ProtocolTemplate.objects.all()})
+
+
+@access.requires(Action.EDIT_PROTOCOLS)
+def protocol_edit(request, pk):
+    template = get_object_or_404(ProtocolTemplate, pk=pk)
+    form = TemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        source = data.pop("source")
+        if run_service(form, lambda: services.edit_template(actor=request.user, template=template, changes=data,
+                                                            source=source)):
+            messages.success(request, _("Template saved; the change and its source are kept."))
+            return redirect("pathway:protocols")
+    return render(request, "pathway/protocol_form.html", {"form": form, "template": template,
+                                                           "edits": template.edits.select_related("edited_by")})

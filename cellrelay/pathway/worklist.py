@@ -1,0 +1,70 @@
+"""What is due, by team: today, this week, overdue. Read-only queries over open episodes."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Milestone
+from .schedule import Kind
+from .states import FINAL
+
+# Which team performs each step (pathway.md, "Teams that work in relay").
+TEAM_OF_KIND = {
+    Kind.APHERESIS: "apheresis",
+    Kind.PRODUCT_RECEIPT: "pharmacy",
+    Kind.ADMISSION: "unit",
+    Kind.LYMPHODEPLETION: "unit",
+    Kind.REST: "unit",
+    Kind.INFUSION: "unit",
+    Kind.ASSESSMENT: "unit",
+    Kind.DISCHARGE: "unit",
+    Kind.PROXIMITY_END: "unit",
+    Kind.FOLLOW_UP: "research",
+}
+TEAMS = {
+    "apheresis": _("Apheresis"), "pharmacy": _("Pharmacy"), "unit": _("Transplant unit"), "icu": _("Intensive care"),
+    "neurology": _("Neurology"), "research": _("Clinical research"),
+}
+WEEK = 7
+
+
+@dataclass
+class Worklist:
+    overdue: dict[str, list] = field(default_factory=dict)
+    today: dict[str, list] = field(default_factory=dict)
+    week: dict[str, list] = field(default_factory=dict)
+
+    def buckets(self):
+        return [("overdue", _("Overdue"), self.overdue), ("today", _("Today"), self.today),
+                ("week", _("This week"), self.week)]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue or self.today or self.week)
+
+
+def bucket_of(planned: date, today: date) -> str | None:
+    if planned < today:
+        return "overdue"
+    if planned == today:
+        return "today"
+    if planned < today + timedelta(days=WEEK):
+        return "week"
+    return None
+
+
+def due_milestones(patients, today: date):
+    """Planned steps of open episodes of these patients, due within the week or overdue."""
+    return (Milestone.objects.filter(status=Milestone.Status.PLANNED, planned__lt=today + timedelta(days=WEEK),
+                                     episode__patient__in=patients)
+            .exclude(episode__state__in=FINAL)
+            .select_related("episode__patient", "episode__template").order_by("planned", "sequence"))
+
+
+def build(patients, today: date) -> Worklist:
+    worklist = Worklist()
+    for milestone in due_milestones(patients, today):
+        bucket = getattr(worklist, bucket_of(milestone.planned, today))
+        bucket.setdefault(TEAM_OF_KIND[milestone.kind], []).append(milestone)
+    return worklist
