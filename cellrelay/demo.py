@@ -13,13 +13,14 @@ REFERRING = [
     {"name": "Centre hospitalier de Val-d'Arve", "short_name": "CH Val-d'Arve", "city": "Val-d'Arve"},
     {"name": "Hôpital Saint-Lys", "short_name": "H. Saint-Lys", "city": "Saint-Lys"},
 ]
+# Fictional numbers (the 01 99 00 xx xx range is reserved for fiction in France).
 UNITS = [
-    (Unit.Kind.APHERESIS, "Unité d'aphérèse"),
-    (Unit.Kind.PHARMACY, "Pharmacie à usage intérieur (PUI)"),
-    (Unit.Kind.TRANSPLANT, "Unité de greffe et thérapie cellulaire"),
-    (Unit.Kind.ICU, "Réanimation médicale"),
-    (Unit.Kind.NEUROLOGY, "Neurologie"),
-    (Unit.Kind.HAEMATOLOGY, "Hématologie clinique"),
+    (Unit.Kind.APHERESIS, "Unité d'aphérèse", "01 99 00 10 01"),
+    (Unit.Kind.PHARMACY, "Pharmacie à usage intérieur (PUI)", "01 99 00 10 02"),
+    (Unit.Kind.TRANSPLANT, "Unité de greffe et thérapie cellulaire", "01 99 00 10 03"),
+    (Unit.Kind.ICU, "Réanimation médicale", "01 99 00 10 04"),
+    (Unit.Kind.NEUROLOGY, "Neurologie", "01 99 00 10 05"),
+    (Unit.Kind.HAEMATOLOGY, "Hématologie clinique", "01 99 00 10 06"),
 ]
 
 # username, first name, last name, role, unit kind (treating center unless marked referring)
@@ -58,8 +59,8 @@ def build_organisation(password: str = DEMO_PASSWORD) -> dict:
     """Centers, units and one user per role; idempotent. Returns the pieces by name."""
     treating = ensure_center(kind=Center.Kind.TREATING, **TREATING)
     referring = [ensure_center(kind=Center.Kind.REFERRING, **fields) for fields in REFERRING]
-    units = {kind: Unit.objects.get_or_create(center=treating, kind=kind, defaults={"name": name})[0]
-             for kind, name in UNITS}
+    units = {kind: Unit.objects.get_or_create(center=treating, kind=kind, defaults={"name": name, "phone": phone})[0]
+             for kind, name, phone in UNITS}
     users = {}
     for username, first, last, role, unit_kind in STAFF:
         user = ensure_user(username, first, last, password)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("patients/", include("cellrelay.patients.urls")),
     path("journal/", include("cellrelay.journal.urls")),
+    path("", include("cellrelay.pathway.urls")),
     path("", include("cellrelay.organisation.urls")),
+    path("", include("cellrelay.referrals.urls")),
     path("api/", api.urls),
 ]

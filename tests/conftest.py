@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from cellrelay import demo
@@ -23,6 +24,12 @@ hypothesis_settings.load_profile("cellrelay")
 @pytest.fixture(autouse=True)
 def quick_hasher(settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files of a test stay in the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -73,7 +80,7 @@ def open_episode(org, patient, *, product="yescarta", indication="lbcl", held_on
     """A referral, an RCP meeting and an approving decision: the episode it opens."""
     from cellrelay.referrals import services as referral_services
 
-    today = dt.date.today()
+    today = timezone.localdate()
     coordinator = org["users"]["coordinator"]
     referral = referral_services.create_referral(
         actor=coordinator, patient=patient, from_center=org["referring"][0], from_physician=org["users"]["referrer"],

@@ -31,6 +31,13 @@ def key_delays(episode: Episode) -> list[delays.Delay]:
         apheresis=apheresis.actual if apheresis else None, infusion=infusion.actual if infusion else None)
 
 
+def episode_summaries(patient) -> list[dict]:
+    """Each episode of the patient with its key delays, for the patient page."""
+    episodes = patient.episodes.select_related("template", "decision__meeting", "decision__referral")
+    return [{"episode": e, "delays": [(DELAY_LABELS[d.code], d) for d in key_delays(e)],
+             "has_plan": e.milestones.exists()} for e in episodes]
+
+
 DELAY_LABELS = {
     "referral_to_decision": gettext_lazy("Referral → RCP decision"),
     "decision_to_apheresis": gettext_lazy("Decision → apheresis"),

@@ -8,6 +8,8 @@ from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action, Role
 from cellrelay.web import run_service
 
+from cellrelay.pathway.views import episode_summaries
+
 from . import services
 from .forms import ConsentForm, ContactForm, LocalIdForm, PatientEditForm, PatientForm, SearchForm
 
@@ -79,6 +81,7 @@ def patient_detail(request, pk):
         "consent_history": patient.consents.select_related("recorded_by").order_by("-recorded_at"),
         "can_edit": access.patients_for(request.user, Action.EDIT_PATIENT).filter(pk=pk).exists(),
         "can_consent": access.patients_for(request.user, Action.RECORD_CONSENT).filter(pk=pk).exists(),
+        "episodes": episode_summaries(patient),
     })
 
 

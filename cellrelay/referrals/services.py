@@ -26,6 +26,8 @@ def create_referral(*, actor, patient, from_center, received_on, diagnosis, prio
         diagnosis_detail=diagnosis_detail, disease_stage=disease_stage, prior_lines=prior_lines,
         prior_transplant=prior_transplant, current_status=current_status, created_by=actor,
     )
+    if from_center.kind != from_center.Kind.REFERRING and from_center.pk != patient.treating_center_id:
+        raise ValidationError({"from_center": _("A referral comes from a referring hospital or from the treating center itself.")})
     if letter:
         referral.letter = letter
     if not from_physician and not from_physician_name.strip():
@@ -64,6 +66,8 @@ def add_to_agenda(*, actor, meeting: MdtMeeting, referral: Referral) -> None:
     _check_same_center(meeting, referral)
     if is_decided(referral):
         raise ValidationError({"referral": _("This referral has already been decided.")})
+    if meeting.agenda.filter(pk=referral.pk).exists():
+        return
     meeting.agenda.add(referral)
     record(Action.AGENDA_CHANGED, actor=actor, obj=meeting, patient_id=referral.patient_id,
            center_id=meeting.center_id, after={"added": str(referral)})
@@ -72,8 +76,10 @@ def add_to_agenda(*, actor, meeting: MdtMeeting, referral: Referral) -> None:
 def _check_decision(decision: MdtDecision) -> None:
     outcome = decision.outcome
     if outcome == MdtDecision.Outcome.APPROVED:
-        if not decision.product or not decision.indication:
-            raise ValidationError({"product": _("An approval names the product and the indication.")})
+        missing = {name: _("An approval names the product and the indication.")
+                   for name in ("product", "indication") if not getattr(decision, name)}
+        if missing:
+            raise ValidationError(missing)
         if decision.product == "investigational" and not decision.trial.strip():
             raise ValidationError({"trial": _("Name the clinical trial.")})
         if not ProtocolTemplate.objects.filter(product=decision.product, indication=decision.indication).exists():
@@ -96,6 +102,14 @@ def record_decision(*, actor, meeting: MdtMeeting, referral: Referral, outcome: 
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if is_decided(referral):
         raise ValidationError({"outcome": _("This referral has already been decided.")})
+    if referral.decisions.filter(meeting=meeting).exists():
+        raise ValidationError({"outcome": _("This meeting has already deferred this referral: decide at a later RCP.")})
+    approved = outcome == MdtDecision.Outcome.APPROVED
+    # Only what belongs to the outcome is kept (no product on a decline, no reason on an approval).
+    product, indication, trial = (product, indication, trial) if approved else ("", "", "")
+    bridging_planned, bridging_detail = (bridging_planned, bridging_detail) if approved else (False, "")
+    reason = reason if not approved else ""
+    deferred_until = deferred_until if outcome == MdtDecision.Outcome.DEFERRED else None
     decision = MdtDecision(meeting=meeting, referral=referral, outcome=outcome, product=product, indication=indication,
                            trial=trial, bridging_planned=bridging_planned, bridging_detail=bridging_detail,
                            reason=reason, deferred_until=deferred_until, decided_by=actor)

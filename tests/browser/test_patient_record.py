@@ -16,6 +16,8 @@ def test_log_in_find_a_patient_open_the_record_log_out(page, patient, users):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
+    expect(page.get_by_role("heading", name="Worklist")).to_be_visible()  # the coordinator's home
+    page.get_by_role("navigation").get_by_role("link", name="Patients").click()
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
     page.get_by_label("Name, INS or IPP").fill("garn")
     page.get_by_role("button", name="Search").click()

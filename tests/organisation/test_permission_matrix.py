@@ -4,9 +4,13 @@ The expected answer is computed from `PERMISSIONS` and the scoping rule, never w
 no permission → 403; a patient the persona may not see → 404; otherwise success.
 """
 
+import datetime as dt
 import json
+from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from cellrelay.api import api
@@ -35,25 +39,94 @@ def pages():
             if not name.startswith("api:") or name in PUBLIC_PAGES]
 
 
-def role_of(username):
-    membership = Membership.objects.filter(user__username=username).first()
-    return Role(membership.role)
+def membership_of(username):
+    return Membership.objects.select_related("user", "center").get(user__username=username)
 
 
-def expected_status(username, action, patient, success):
-    if Action(action) not in PERMISSIONS[role_of(username)]:
+def sees_patient(username, patient):
+    """The scoping rule, restated: own treating center, or a referring physician's own referrals."""
+    membership = membership_of(username)
+    if membership.role == Role.REFERRING_PHYSICIAN:
+        return patient.referring_physician_id == membership.user_id
+    return membership.center_id == patient.treating_center_id
+
+
+def expected_status(username, action, target, success):
+    """403 without the permission; 404 for an object out of scope; otherwise success."""
+    membership = membership_of(username)
+    if Action(action) not in PERMISSIONS[Role(membership.role)]:
         return 403
-    if patient is not None and not expected_visible(username, patient):
-        return 404
+    if target is not None:
+        if target.patient is not None and not sees_patient(username, target.patient):
+            return 404
+        if target.center is not None and membership.center_id != target.center.pk:
+            return 404
     return success
 
 
-def expected_visible(username, patient):
-    """The scoping rule, restated: own treating center, or a referring physician's own referrals."""
-    membership = Membership.objects.get(user__username=username)
-    if membership.role == Role.REFERRING_PHYSICIAN:
-        return patient.referring_physician_id == membership.user_id
-    return membership.center_id == patient.treating_center_id and Action.VIEW_PATIENT in PERMISSIONS[Role(membership.role)]
+@dataclass
+class Target:
+    """One object a route can be aimed at, with what scopes it (a patient, a center)."""
+
+    kwargs: dict
+    patient: object = None
+    center: object = None
+
+
+@pytest.fixture
+def world(org, users, patient, referred_patient):
+    """For each patient: a referral with a letter, a planned episode, and one undecided referral on a meeting."""
+    from cellrelay.pathway import services as pathway_services
+    from cellrelay.pathway.models import ProtocolTemplate
+    from cellrelay.referrals import services as referral_services
+    from tests.conftest import open_episode
+
+    d0 = timezone.localdate() + dt.timedelta(days=70)
+    meeting = referral_services.create_meeting(actor=users["haematologist"], center=org["treating"],
+                                               held_on=timezone.localdate())
+    per_patient = []
+    for who in (patient, referred_patient):
+        episode = pathway_services.plan_schedule(actor=users["coordinator"], episode=open_episode(org, who),
+                                                 expected_version=None, infusion_date=d0)
+        pending = referral_services.create_referral(
+            actor=users["coordinator"], patient=who, from_center=org["referring"][0],
+            from_physician=users["referrer"], received_on=timezone.localdate(), diagnosis="mm", prior_lines=4,
+            prior_transplant="autologous", current_status="relapsed",
+            letter=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 letter", content_type="application/pdf"))
+        referral_services.add_to_agenda(actor=users["haematologist"], meeting=meeting, referral=pending)
+        per_patient.append((who, episode, pending))
+    return {"meeting": meeting, "per_patient": per_patient, "center": org["treating"],
+            "template": ProtocolTemplate.objects.first()}
+
+
+def targets_for(name, route, world):
+    """Every object the route can be aimed at, with its scope."""
+    if "<int:" not in route or name == "organisation:token_revoke":  # aimed at the persona's own token
+        return [None]
+    meeting, center = world["meeting"], world["center"]
+    if name.startswith("patients:") or name == "referrals:create":
+        return [Target({"pk": p.pk}, patient=p) for p, _e, _r in world["per_patient"]]
+    if name in ("referrals:detail", "referrals:letter"):
+        return [Target({"pk": r.pk}, patient=p) for p, _e, r in world["per_patient"]]
+    if name == "referrals:decide":
+        return [Target({"pk": meeting.pk, "referral_pk": r.pk}, patient=p, center=center)
+                for p, _e, r in world["per_patient"]]
+    if name.startswith("referrals:"):
+        return [Target({"pk": meeting.pk}, center=center)]
+    if name.startswith("pathway:episode"):
+        return [Target({"pk": e.pk}, patient=p) for p, e, _r in world["per_patient"]]
+    if name.startswith("pathway:milestone"):
+        return [Target({"pk": e.milestones.get(code="D7").pk}, patient=p) for p, e, _r in world["per_patient"]]
+    if name == "pathway:protocol_edit":
+        return [Target({"pk": world["template"].pk})]
+    raise AssertionError(f"the permission matrix does not know how to aim {name} ({route}): teach targets_for")
+
+
+def url_of(route, target):
+    url = "/" + route
+    for key, value in (target.kwargs if target else {}).items():
+        url = url.replace(f"<int:{key}>", str(value))
+    return url
 
 
 def test_every_page_names_its_action():
@@ -63,36 +136,33 @@ def test_every_page_names_its_action():
 
 
 @pytest.mark.parametrize("username", PERSONAS)
-def test_pages(username, client_as, patient, referred_patient):
+def test_pages(username, client_as, world):
     client = client_as(username)
-    user = Membership.objects.get(user__username=username).user
+    user = membership_of(username).user
     token = ApiToken.objects.create(user=user, name="t", key_hash=f"{username:x<64}"[:64], hint="x")
     wrong = []
     for name, route, view in pages():
         if name in PUBLIC_PAGES:
             continue
-        action = view.required_action
-        targets = [patient, referred_patient] if "<int:pk>" in route and name.startswith("patients:") else [None]
-        for target in targets:
+        for target in targets_for(name, route, world):
             if name == "organisation:token_revoke":
-                url = "/" + route.replace("<int:pk>", str(token.pk))
-                response = client.post(url)
-                success = 302
+                url = url_of(route, Target({"pk": token.pk}))
+                response, success = client.post(url), 302
             else:
-                url = "/" + route.replace("<int:pk>", str(target.pk) if target else "0")
-                response = client.get(url)
-                success = 302 if name == "home" else 200
-            want = expected_status(username, action, target, success)
+                url = url_of(route, target)
+                response, success = client.get(url), 302 if name == "home" else 200
+            want = expected_status(username, view.required_action, target, success)
             if response.status_code != want:
-                wrong.append(f"{url}: got {response.status_code}, want {want}")
+                wrong.append(f"{url} ({name}): got {response.status_code}, want {want}")
     assert wrong == []
 
 
-def test_pages_send_anonymous_visitors_to_login(client, patient):
+def test_pages_send_anonymous_visitors_to_login(client, world):
     for name, route, view in pages():
         if name in PUBLIC_PAGES:
             continue
-        url = "/" + route.replace("<int:pk>", str(patient.pk))
+        target = targets_for(name, route, world)[0] or Target({"pk": 1})
+        url = url_of(route, target)
         response = client.post(url) if name == "organisation:token_revoke" else client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/"), url
 
@@ -118,6 +188,8 @@ def example_body(method, path, username):
     if path == "/api/v1/staff":
         return {"username": f"new-{username}", "first_name": "New", "last_name": "Person", "center_id": None,
                 "role": "ward_nurse", "password": "a-long-enough-password-7"}
+    if path == "/api/v1/tools/schedule":
+        return {"product": "kymriah", "indication": "lbcl", "infusion_date": "2027-03-01"}
     raise AssertionError(f"no example body for {method.upper()} {path}: add one")
 
 
@@ -144,7 +216,8 @@ def test_api(username, api_as, org, patient, referred_patient):
                 body["treating_center_id"] = own_center.pk if own_center.kind == "treating" else org["treating"].pk
             response = getattr(client, method)(url, data=json.dumps(body) if body else None,
                                                content_type="application/json")
-            want = expected_status(username, action, target, 201 if method == "post" else 200)
+            scope = Target({}, patient=target) if target else None
+            want = expected_status(username, action, scope, 201 if method == "post" and "/tools/" not in path else 200)
             if response.status_code != want:
                 wrong.append(f"{method.upper()} {url}: got {response.status_code} {response.content[:120]!r}, want {want}")
     assert wrong == []

@@ -1,0 +1,232 @@
+"""Pages of the referrals room: referrals, RCP meetings, their decisions and minutes."""
+
+import io
+import os
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cellrelay.organisation import access
+from cellrelay.organisation.models import Center
+from cellrelay.organisation.permissions import Action, Role
+from cellrelay.patients import services as patient_services
+from cellrelay.web import run_service
+
+from . import minutes, services
+from .forms import AgendaForm, DecisionForm, MeetingForm, ReferralForm
+from .models import MdtDecision, MdtMeeting, Referral
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class AgendaItem:
+    referral: Referral
+    decision: MdtDecision | None  # the decision taken at this meeting
+    decided: bool  # a final decision exists, at this meeting or another
+
+    @property
+    def awaits_decision(self) -> bool:
+        return self.decision is None and not self.decided
+
+
+def _visible_referrals(user):
+    return Referral.objects.filter(patient__in=access.patients_for(user))
+
+
+def _referral_for(user, pk) -> Referral:
+    related = ("patient", "from_center", "from_physician", "to_center")
+    return get_object_or_404(_visible_referrals(user).select_related(*related), pk=pk)
+
+
+def _meeting_for(user, pk, action: Action = Action.VIEW_MDT) -> MdtMeeting:
+    """The meeting if it belongs to one of the user's centers (404 otherwise); 403 when only allowed to view it."""
+    meeting = get_object_or_404(MdtMeeting.objects.select_related("center"), pk=pk,
+                                center_id__in=access.centers_for(user, Action.VIEW_MDT))
+    if meeting.center_id not in access.centers_for(user, action):
+        raise PermissionDenied(action.value)
+    return meeting
+
+
+def _physician_user(user):
+    """A referring physician refers in their own name; staff name the referring physician."""
+    referring = any(m.role == Role.REFERRING_PHYSICIAN for m in access.memberships_allowing(user, Action.REFER))
+    return user if referring else None
+
+
+def _referral_centers(user):
+    """The user's own center, and for treating-center staff every referring hospital of the network."""
+    centers = Center.objects.filter(pk__in=access.centers_for(user, Action.REFER))
+    if _physician_user(user) is None:
+        centers = centers | Center.objects.filter(kind=Center.Kind.REFERRING)
+    return centers
+
+
+def _agenda(meeting: MdtMeeting) -> list[AgendaItem]:
+    referrals = list(meeting.agenda.select_related("patient", "from_center", "from_physician")
+                     .order_by("patient__family_name", "pk"))
+    here = {d.referral_id: d for d in meeting.decisions.select_related("decided_by")}
+    decided = set(MdtDecision.objects.filter(referral__in=referrals, outcome__in=services.FINAL_OUTCOMES)
+                  .values_list("referral_id", flat=True))
+    return [AgendaItem(r, here.get(r.pk), r.pk in decided) for r in referrals]
+
+
+def _agenda_candidates(meeting: MdtMeeting):
+    """Referrals to the meeting's center, not decided yet and not already on its agenda."""
+    return (Referral.objects.filter(to_center=meeting.center).exclude(decisions__outcome__in=services.FINAL_OUTCOMES)
+            .exclude(meetings=meeting).select_related("patient"))
+
+
+def _after_decision(decision: MdtDecision) -> str:
+    """An approval leads to the new treatment episode, once the pathway pages exist."""
+    if decision.outcome == MdtDecision.Outcome.APPROVED:
+        try:
+            return reverse("pathway:episode", args=[decision.episode.pk])
+        except NoReverseMatch:
+            pass
+    return reverse("referrals:meeting", args=[decision.meeting_id])
+
+
+# Referrals -----------------------------------------------------------------------------------------
+
+@access.requires(Action.VIEW_PATIENT)
+def referral_list(request):
+    referrals = (_visible_referrals(request.user).select_related("patient", "from_center", "from_physician")
+                 .prefetch_related("decisions"))
+    total = referrals.count()
+    return render(request, "referrals/list.html", {
+        "referrals": referrals[:PAGE_SIZE], "total": total, "page_size": PAGE_SIZE,
+    })
+
+
+@access.requires(Action.REFER)
+def referral_create(request, pk):
+    patient = access.patient_for(request.user, pk, Action.REFER)
+    physician = _physician_user(request.user)
+    form = ReferralForm(request.POST or None, request.FILES or None, centers=_referral_centers(request.user),
+                        physician_is_user=physician is not None,
+                        initial={"received_on": timezone.localdate(), "from_center": patient.referring_center_id})
+    if request.method == "POST" and form.is_valid():
+        referral = run_service(form, lambda: services.create_referral(
+            actor=request.user, patient=patient, from_physician=physician, **form.cleaned_data))
+        if referral:
+            messages.success(request, _("Referral recorded."))
+            return redirect("referrals:detail", referral.pk)
+    return render(request, "referrals/form.html", {
+        "form": form, "title": _("Refer for CAR-T"), "back": reverse("patients:detail", args=[pk]),
+        "back_label": str(patient), "multipart": True,
+    })
+
+
+@access.requires(Action.VIEW_PATIENT)
+def referral_detail(request, pk):
+    referral = _referral_for(request.user, pk)
+    patient_services.record_read(actor=request.user, patient=referral.patient)
+    return render(request, "referrals/detail.html", {
+        "referral": referral,
+        "decisions": referral.decisions.select_related("meeting", "decided_by"),
+        "meetings": referral.meetings.all(),
+    })
+
+
+@access.requires(Action.VIEW_PATIENT)
+def referral_letter(request, pk):
+    """The letter as a download, to those who may see the patient; reading it is a read of the record."""
+    referral = _referral_for(request.user, pk)
+    if not referral.letter:
+        raise Http404("no letter")
+    patient_services.record_read(actor=request.user, patient=referral.patient)
+    return FileResponse(referral.letter.open("rb"), as_attachment=True,
+                        filename=os.path.basename(referral.letter.name))
+
+
+# RCP meetings --------------------------------------------------------------------------------------
+
+@access.requires(Action.VIEW_MDT)
+def meeting_list(request):
+    meetings = (MdtMeeting.objects.filter(center_id__in=access.centers_for(request.user, Action.VIEW_MDT))
+                .select_related("center")
+                .annotate(items=Count("agenda", distinct=True), decided=Count("decisions", distinct=True)))
+    return render(request, "referrals/meeting_list.html", {"meetings": meetings})
+
+
+@access.requires(Action.DECIDE_MDT)
+def meeting_create(request):
+    centers = Center.objects.filter(pk__in=access.centers_for(request.user, Action.DECIDE_MDT))
+    form = MeetingForm(request.POST or None, centers=centers, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        meeting = run_service(form, lambda: services.create_meeting(actor=request.user, **form.cleaned_data))
+        if meeting:
+            messages.success(request, _("RCP meeting planned."))
+            return redirect("referrals:meeting", meeting.pk)
+    return render(request, "referrals/form.html", {
+        "form": form, "title": _("Plan an RCP meeting"), "back": reverse("referrals:meetings"),
+        "back_label": _("RCP meetings"),
+    })
+
+
+@access.requires(Action.VIEW_MDT)
+def meeting_detail(request, pk):
+    meeting = _meeting_for(request.user, pk)
+    can_decide = meeting.center_id in access.centers_for(request.user, Action.DECIDE_MDT)
+    return render(request, "referrals/meeting.html", {
+        "meeting": meeting,
+        "attendees": meeting.attendees.order_by("last_name", "first_name"),
+        "items": _agenda(meeting),
+        "can_decide": can_decide,
+        "agenda_form": AgendaForm(referrals=_agenda_candidates(meeting)) if can_decide else None,
+    })
+
+
+@access.requires(Action.DECIDE_MDT)
+def agenda_add(request, pk):
+    meeting = _meeting_for(request.user, pk, Action.DECIDE_MDT)
+    form = AgendaForm(request.POST or None, referrals=_agenda_candidates(meeting))
+    if request.method == "POST" and form.is_valid():
+        run_service(form, lambda: services.add_to_agenda(
+            actor=request.user, meeting=meeting, referral=form.cleaned_data["referral"]))
+        if not form.errors:
+            messages.success(request, _("Referral added to the agenda."))
+            return redirect("referrals:meeting", pk)
+    return render(request, "referrals/form.html", {
+        "form": form, "title": _("Add a referral to the agenda"), "back": reverse("referrals:meeting", args=[pk]),
+        "back_label": str(meeting),
+    })
+
+
+@access.requires(Action.DECIDE_MDT)
+def decide(request, pk, referral_pk):
+    meeting = _meeting_for(request.user, pk, Action.DECIDE_MDT)
+    referral = _referral_for(request.user, referral_pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = run_service(form, lambda: services.record_decision(
+            actor=request.user, meeting=meeting, referral=referral, **form.cleaned_data))
+        if decision:
+            approved = decision.outcome == MdtDecision.Outcome.APPROVED
+            messages.success(request, _("Decision recorded: the treatment episode is open.") if approved
+                             else _("Decision recorded."))
+            return redirect(_after_decision(decision))
+    return render(request, "referrals/decide.html", {
+        "form": form, "title": _("RCP decision"), "referral": referral, "meeting": meeting,
+        "back": reverse("referrals:meeting", args=[pk]), "back_label": str(meeting),
+    })
+
+
+@access.requires(Action.VIEW_MDT)
+def meeting_minutes(request, pk):
+    """The printable minutes; each patient record they contain is a journaled read."""
+    meeting = _meeting_for(request.user, pk)
+    items = _agenda(meeting)
+    for patient in {item.referral.patient_id: item.referral.patient for item in items}.values():
+        patient_services.record_read(actor=request.user, patient=patient)
+    pdf = minutes.build(meeting, list(meeting.attendees.order_by("last_name", "first_name")), items)
+    return FileResponse(io.BytesIO(pdf), content_type="application/pdf",
+                        filename=f"rcp-{meeting.held_on:%Y-%m-%d}-{meeting.pk}.pdf")
