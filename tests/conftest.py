@@ -34,6 +34,13 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def org(db):
+    # A transactional test before this one flushes the tables, data migrations' rows included.
+    from cellrelay.pathway.models import ProtocolTemplate
+    from cellrelay.pathway.protocols import DEFAULTS, template_fields
+
+    for protocol in DEFAULTS:
+        ProtocolTemplate.objects.get_or_create(product=protocol.product, indication=protocol.indication,
+                                               defaults=template_fields(protocol))
     return demo.build_organisation(password=PASSWORD)
 
 
