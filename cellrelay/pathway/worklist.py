@@ -15,7 +15,6 @@ TEAM_OF_KIND = {
     Kind.PRODUCT_RECEIPT: "pharmacy",
     Kind.ADMISSION: "unit",
     Kind.LYMPHODEPLETION: "unit",
-    Kind.REST: "unit",
     Kind.INFUSION: "unit",
     Kind.ASSESSMENT: "unit",
     Kind.DISCHARGE: "unit",
@@ -58,7 +57,7 @@ def due_milestones(patients, today: date):
     """Planned steps of open episodes of these patients, due within the week or overdue."""
     return (Milestone.objects.filter(status=Milestone.Status.PLANNED, planned__lt=today + timedelta(days=WEEK),
                                      episode__patient__in=patients)
-            .exclude(episode__state__in=FINAL)
+            .exclude(episode__state__in=FINAL).exclude(kind=Kind.REST)  # a rest day asks nothing of anyone
             .select_related("episode__patient", "episode__template").order_by("planned", "sequence"))
 
 
