@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
 from cellrelay import demo
@@ -24,6 +24,14 @@ hypothesis_settings.load_profile("cellrelay")
 @pytest.fixture(autouse=True)
 def quick_hasher(settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request in French must not leave French active for the next test."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -4,15 +4,17 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cellrelay.patients.models import Patient
 
 from . import protocols, schedule
+from .codes import day_label, localize_code
 from .states import ORDER, State, StopReason
 
-PRODUCT_CHOICES = list(protocols.PRODUCTS.items())
-INDICATION_CHOICES = list(protocols.INDICATIONS.items())
+PRODUCT_CHOICES = [(code, _(label)) for code, label in protocols.PRODUCTS.items()]
+INDICATION_CHOICES = [(code, _(label)) for code, label in protocols.INDICATIONS.items()]
 
 
 class ProtocolTemplate(models.Model):
@@ -172,10 +174,18 @@ class Milestone(models.Model):
         return self.kind in self.STATE_STEP_KINDS or self.code == self.FIRST_LD
 
     @property
+    def display_code(self) -> str:
+        return localize_code(self.code, get_language())
+
+    @property
+    def display_day(self) -> str:
+        return day_label(self.day, get_language())
+
+    @property
     def label(self) -> str:
         if self.kind in (schedule.Kind.LYMPHODEPLETION, schedule.Kind.REST, schedule.Kind.ASSESSMENT,
                          schedule.Kind.FOLLOW_UP):
-            return f"{self.get_kind_display()} {self.code}"
+            return f"{self.get_kind_display()} {self.display_code}"
         return str(self.get_kind_display())
 
 

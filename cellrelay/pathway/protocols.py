@@ -7,6 +7,12 @@ Days are relative to the infusion (D0).
 
 from dataclasses import dataclass, field
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for the translation catalog; the models translate it (no Django here)."""
+    return message
+
+
 PRODUCTS = {
     "kymriah": "Kymriah (tisagenlecleucel)",
     "yescarta": "Yescarta (axicabtagene ciloleucel)",
@@ -14,15 +20,15 @@ PRODUCTS = {
     "breyanzi": "Breyanzi (lisocabtagene maraleucel)",
     "abecma": "Abecma (idecabtagene vicleucel)",
     "carvykti": "Carvykti (ciltacabtagene autoleucel)",
-    "investigational": "Investigational product (clinical trial)",
+    "investigational": gettext_noop("Investigational product (clinical trial)"),
 }
 INDICATIONS = {
-    "b_all": "B-cell acute lymphoblastic leukaemia",
-    "lbcl": "Large B-cell lymphoma",
-    "fl": "Follicular lymphoma",
-    "mcl": "Mantle cell lymphoma",
-    "mm": "Multiple myeloma",
-    "trial": "Clinical trial indication (per protocol)",
+    "b_all": gettext_noop("B-cell acute lymphoblastic leukaemia"),
+    "lbcl": gettext_noop("Large B-cell lymphoma"),
+    "fl": gettext_noop("Follicular lymphoma"),
+    "mcl": gettext_noop("Mantle cell lymphoma"),
+    "mm": gettext_noop("Multiple myeloma"),
+    "trial": gettext_noop("Clinical trial indication (per protocol)"),
 }
 
 # Default pattern (pathway.md): 3 days of lymphodepletion, 2 days of rest, infusion on the 6th day.

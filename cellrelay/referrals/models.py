@@ -10,8 +10,8 @@ from cellrelay.organisation.models import Center
 from cellrelay.pathway import protocols
 from cellrelay.patients.models import Patient, validate_not_future
 
-PRODUCT_CHOICES = [(code, label) for code, label in protocols.PRODUCTS.items()]
-INDICATION_CHOICES = [(code, label) for code, label in protocols.INDICATIONS.items()]
+PRODUCT_CHOICES = [(code, _(label)) for code, label in protocols.PRODUCTS.items()]
+INDICATION_CHOICES = [(code, _(label)) for code, label in protocols.INDICATIONS.items()]
 
 
 class Referral(models.Model):

@@ -33,7 +33,7 @@ def texts() -> timeline.Texts:
 
 def items(milestones) -> list[timeline.Item]:
     return [timeline.Item(label=m.label, kind=m.kind, planned=m.planned, actual=m.actual, status=m.status,
-                          code=m.code) for m in milestones]
+                          code=m.display_code) for m in milestones]
 
 
 def svg_for(episode, today=None) -> str:

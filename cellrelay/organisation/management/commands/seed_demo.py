@@ -1,3 +1,13 @@
+"""`manage.py seed_demo`: the fictional demo hospital, its staff, 20 patients and their pathway.
+
+Everything goes through the service functions, so that the demo journal reads like a real one.
+The pathway covers every state of an episode, each way an episode stops, and each RCP outcome;
+episodes already under way are planned from their past apheresis (`plan_schedule(allow_past=True)`)
+and each step is recorded on its date.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
 import datetime as dt
 import random
 
@@ -9,9 +19,15 @@ from cellrelay import demo
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
 from cellrelay.organisation.services import record_training
+from cellrelay.pathway import services as pathway_services
+from cellrelay.pathway.models import Episode, Milestone
+from cellrelay.pathway.schedule import Kind, previous_working_day
+from cellrelay.pathway.states import State, StopReason, next_state
+from cellrelay.pathway.synthetic import MEETING_WEEKDAY, TRIAL, next_working_day
 from cellrelay.patients import services as patient_services
 from cellrelay.patients.identity import make_ins
 from cellrelay.patients.models import Patient
+from cellrelay.referrals import services as referral_services
 
 # Fictional patients: family, given, sex, age, weight kg, height cm, city, postcode
 PATIENTS = [
@@ -30,7 +46,129 @@ PATIENTS = [
     ("Clement", "Pascal", "M", 61, 95, 176, "Brioude", "43100"),
     ("Gauthier", "Lucie", "F", 39, 60, 171, "Saint-Flour", "15100"),
     ("Dumont", "Yves", "M", 57, 80, 175, "Ajaccio", "20000"),
+    ("Lefebvre", "Monique", "F", 64, 66, 162, "Riom", "63200"),
+    ("Bonnet", "Jacques", "M", 58, 84, 177, "Vichy", "03200"),
+    ("Fontaine", "Hélène", "F", 69, 63, 159, "Thiers", "63300"),
+    ("Chevalier", "Marc", "M", 50, 88, 181, "Issoire", "63500"),
+    ("Marchand", "Denise", "F", 72, 59, 157, "Aurillac", "15000"),
 ]
+# The weekly RCP (Thursday) about that many days ago, for the decisions taken there; "next" is
+# the coming one. Spread out so that each episode's decision comes 10-30 days before its apheresis.
+MEETINGS = {"20 months": 630, "11 months": 325, "3 months": 95, "8 weeks": 55, "4 weeks": 25, "last week": 9}
+UPCOMING = "next"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One patient's referral (by index in PATIENTS) and what became of it.
+
+    ``apheresis`` is in days from today (negative: past), None when not planned yet; ``last_on``,
+    in days from today, is when the last step was done when it came late (the plan's later dates
+    slip with it, as in life); ``ends_on`` is the day of the stop or the closure.
+    """
+
+    patient: int
+    diagnosis: str
+    detail: str
+    stage: str
+    prior_lines: int
+    prior_transplant: str
+    meeting: str
+    outcome: str | None = None  # None: awaiting the next RCP
+    product: str = ""
+    indication: str = ""
+    bridging: str = ""
+    reason: str = ""
+    state: State | None = None  # where the episode stands (its stop: the state it stopped from)
+    apheresis: int | None = None
+    last_on: int | None = None
+    stop: StopReason | None = None
+    note: str = ""
+    ends_on: int | None = None
+    current_status: str = "refractory"
+
+
+CASES = [
+    # Every state of an episode, from approved to closed.
+    Case(18, "lbcl", "DLBCL, NOS", "Ann Arbor III", 2, "none", "last week", "approved", "kymriah", "lbcl",
+         state=State.APPROVED, current_status="relapsed"),
+    Case(9, "b_all", "Ph-negative B-ALL", "Second relapse", 2, "none", "last week", "approved", "kymriah", "b_all",
+         bridging="Vincristine-dexamethasone", state=State.APHERESIS_SCHEDULED, apheresis=8, current_status="relapsed"),
+    Case(17, "mm", "IgG kappa myeloma", "R-ISS II", 2, "autologous", "4 weeks", "approved", "carvykti", "mm",
+         bridging="Daratumumab-pomalidomide-dexamethasone", state=State.COLLECTED, apheresis=0),
+    Case(8, "b_all", "Ph-negative B-ALL", "Relapse after allograft", 3, "allogeneic", "4 weeks", "approved",
+         "kymriah", "b_all", bridging="Inotuzumab ozogamicin", state=State.MANUFACTURING, apheresis=-12,
+         current_status="relapsed"),
+    Case(16, "lbcl", "Transformed follicular lymphoma", "Ann Arbor IV", 2, "none", "8 weeks", "approved",
+         "breyanzi", "lbcl", bridging="R-GemOx", state=State.PRODUCT_RECEIVED, apheresis=-28, last_on=0),
+    Case(13, "sle", "Lupus nephritis class IV, refractory", "SLEDAI-2K 14", 3, "none", "8 weeks", "approved",
+         "investigational", "trial", state=State.ADMITTED, apheresis=-29, last_on=0,
+         current_status="active_autoimmune"),
+    Case(15, "lbcl", "DLBCL, NOS", "Ann Arbor IV", 1, "none", "8 weeks", "approved", "yescarta", "lbcl",
+         bridging="Involved-site radiotherapy", state=State.LYMPHODEPLETION, apheresis=-31, last_on=-1),
+    Case(6, "lbcl", "High-grade B-cell lymphoma with MYC and BCL2 rearrangements", "Ann Arbor IV", 3, "autologous",
+         "8 weeks", "approved", "kymriah", "lbcl", bridging="R-GemOx", state=State.INFUSED, apheresis=-35, last_on=0),
+    Case(5, "mm", "IgA lambda myeloma", "R-ISS III", 4, "autologous", "8 weeks", "approved", "carvykti", "mm",
+         bridging="Carfilzomib-dexamethasone", state=State.ACUTE_MONITORING, apheresis=-38, current_status="relapsed"),
+    Case(3, "lbcl", "Primary mediastinal B-cell lymphoma", "Ann Arbor II", 2, "none", "3 months", "approved",
+         "breyanzi", "lbcl", state=State.DISCHARGED, apheresis=-70),
+    Case(1, "fl", "Follicular lymphoma, grade 1-2", "Ann Arbor IV", 3, "none", "11 months", "approved", "yescarta", "fl",
+         state=State.LONG_TERM_FOLLOW_UP, apheresis=-300, current_status="relapsed"),
+    Case(0, "lbcl", "DLBCL, NOS", "Ann Arbor IV", 2, "autologous", "20 months", "approved", "yescarta", "lbcl",
+         bridging="R-GemOx", state=State.CLOSED, apheresis=-600, ends_on=-140),
+    # Every way an episode stops before infusion (pathway.md: attrition is counted).
+    Case(2, "mcl", "Blastoid mantle cell lymphoma", "Ann Arbor IV", 3, "autologous", "4 weeks", "approved",
+         "tecartus", "mcl", bridging="Ibrutinib", state=State.MANUFACTURING, apheresis=-15,
+         stop=StopReason.PROGRESSION, note="Rapid progression while the product was made; palliative care.",
+         ends_on=-4),
+    Case(7, "lbcl", "DLBCL, NOS", "Ann Arbor IV", 3, "none", "8 weeks", "approved", "yescarta", "lbcl",
+         bridging="R-GemOx", state=State.PRODUCT_RECEIVED, apheresis=-45, stop=StopReason.DEATH,
+         note="Died of sepsis the day she was to be admitted."),
+    Case(4, "mm", "Light-chain myeloma", "R-ISS II", 5, "autologous", "8 weeks", "approved", "abecma", "mm",
+         bridging="Pomalidomide-cyclophosphamide-dexamethasone", state=State.MANUFACTURING, apheresis=-40,
+         stop=StopReason.MANUFACTURING_FAILURE,
+         note="Out-of-specification product: too few CAR-positive cells. Second apheresis to discuss at RCP.",
+         ends_on=-16),
+    Case(14, "fl", "Follicular lymphoma, grade 3A", "Ann Arbor III", 4, "none", "last week", "approved", "kymriah", "fl",
+         state=State.APPROVED, stop=StopReason.PATIENT_CHOICE,
+         note="Declined CAR-T after information; prefers treatment closer to home.", current_status="relapsed"),
+    Case(19, "mm", "IgG kappa myeloma", "R-ISS I", 4, "autologous", "last week", "approved", "abecma", "mm",
+         state=State.APHERESIS_SCHEDULED, apheresis=6, stop=StopReason.OTHER,
+         note="Severe pneumonia before apheresis: back to the local team, to discuss again at RCP.", ends_on=0),
+    # The other RCP outcomes.
+    Case(10, "lbcl", "DLBCL, NOS", "Ann Arbor IV", 3, "none", "last week", "declined",
+         reason="Performance status 3 and creatinine clearance below 30 mL/min: not eligible. "
+                "Palliative care discussed with the referring team."),
+    Case(12, "mcl", "Classic mantle cell lymphoma", "Ann Arbor IV", 2, "autologous", "last week", "deferred",
+         reason="Reassess after bridging therapy: PET-CT before the next RCP."),
+    Case(11, "mm", "IgA lambda myeloma", "R-ISS II", 3, "autologous", UPCOMING),
+]
+
+# Who records each step.
+ACTOR_OF_STATE = {
+    State.APHERESIS_SCHEDULED: "coordinator", State.COLLECTED: "apheresis", State.MANUFACTURING: "coordinator",
+    State.PRODUCT_RECEIVED: "pharmacist", State.ADMITTED: "wardnurse", State.LYMPHODEPLETION: "wardnurse",
+    State.INFUSED: "wardnurse", State.ACUTE_MONITORING: "wardnurse", State.DISCHARGED: "haematologist",
+    State.LONG_TERM_FOLLOW_UP: "coordinator", State.CLOSED: "coordinator",
+}
+# The milestone whose completion moves the episode to that state.
+CODE_OF_STATE = {State.COLLECTED: "APH", State.PRODUCT_RECEIVED: "RCPT", State.ADMITTED: "ADM",
+                 State.LYMPHODEPLETION: "LD1", State.INFUSED: "D0", State.DISCHARGED: "DIS"}
+# States entered the day after another step: cells shipped; first day of CRS and ICANS watch.
+DAY_AFTER = {State.MANUFACTURING: "APH", State.ACUTE_MONITORING: "D0"}
+
+
+def meeting_day(days_ago: int, today: dt.date) -> dt.date:
+    """The weekly RCP (Thursday, or the working day before when a holiday) about `days_ago` days ago."""
+    day = today - dt.timedelta(days=days_ago)
+    return previous_working_day(day - dt.timedelta(days=(day.weekday() - MEETING_WEEKDAY) % 7))
+
+
+def upcoming_meeting_day(today: dt.date) -> dt.date:
+    day = today + dt.timedelta(days=(MEETING_WEEKDAY - today.weekday()) % 7 or 7)
+    return next_working_day(day)
+
+
 TRAININGS = [
     ("coordinator", "Coordination du parcours CAR-T (FACT-JACIE B3)", 400, 730),
     ("pharmacist", "Réception, stockage et décongélation des MTI", 300, 365),
@@ -42,20 +180,31 @@ TRAININGS = [
 
 
 class Command(BaseCommand):
-    help = "Create the fictional demo hospital: centers, one user per role, about 15 patients."
+    help = ("Create the fictional demo hospital: centers, one user per role, 20 patients with their referrals, "
+            "RCP decisions and treatment episodes.")
 
     def handle(self, *args, **options):
+        summary = ""
         with transaction.atomic():
             org = demo.build_organisation()
-            created = 0 if Patient.objects.exists() else self.create_patients(org)
+            created = 0
+            if not Patient.objects.exists():
+                patients = self.create_patients(org)
+                summary = self.create_pathway(org, patients)
+                created = len(patients)
+                record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_demo command",
+                       after={"patients": created, "centers": 3, "users": len(org["users"]), "referrals": len(CASES)})
         self.stdout.write(self.style.SUCCESS(f"Demo hospital ready: {org['treating']} ({created} new patients)."))
+        if summary:
+            self.stdout.write(summary)
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, user in org["users"].items():
             roles = ", ".join(user.membership_roles())
             self.stdout.write(f"  {username:<15} {roles}")
 
-    def create_patients(self, org) -> int:
+    def create_patients(self, org) -> list[Patient]:
         rng = random.Random(2026)
+        patients = []
         today = timezone.localdate()
         coordinator, referrer = org["users"]["coordinator"], org["users"]["referrer"]
         for index, (family, given, sex, age, weight, height, city, postcode) in enumerate(PATIENTS):
@@ -74,6 +223,7 @@ class Command(BaseCommand):
                 phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
                 ipp=f"MC{240000 + index * 17}",
             )
+            patients.append(patient)
             patient_services.add_contact(actor=coordinator, patient=patient, kind="caregiver",
                                          name=f"{rng.choice(['Anne', 'Pierre', 'Marie', 'Louis'])} {family}",
                                          relationship="spouse" if age > 25 else "parent",
@@ -88,6 +238,120 @@ class Command(BaseCommand):
             done = today - dt.timedelta(days=days_ago)
             record_training(actor=org["users"]["admin"], user=org["users"][username], topic=topic,
                             completed_on=done, expires_on=done + dt.timedelta(days=valid_days))
-        record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_demo command",
-               after={"patients": len(PATIENTS), "centers": 3, "users": len(org["users"])})
-        return len(PATIENTS)
+        return patients
+
+    # The pathway -----------------------------------------------------------------------------------
+
+    def create_pathway(self, org, patients: list[Patient]) -> str:
+        """Referrals, RCP meetings and decisions, and each episode brought to where it stands today."""
+        self.org, self.users, self.today = org, org["users"], timezone.localdate()
+        rng = random.Random(2027)
+        meetings = {name: self.meeting(meeting_day(days_ago, self.today)) for name, days_ago in MEETINGS.items()}
+        meetings[UPCOMING] = self.meeting(upcoming_meeting_day(self.today))
+        outcomes, states = Counter(), Counter()
+        for case in CASES:
+            patient = patients[case.patient]
+            meeting = meetings[case.meeting]
+            held_on = meeting.held_on if case.outcome else self.today
+            referral = self.referral(patient, case, received_on=held_on - dt.timedelta(days=rng.randint(7, 21)))
+            if case.outcome is None or case.outcome == "deferred":
+                next_meeting = meetings[UPCOMING]
+            if case.outcome is None:
+                referral_services.add_to_agenda(actor=self.users["coordinator"], meeting=next_meeting, referral=referral)
+                outcomes["awaiting decision"] += 1
+                continue
+            decision = referral_services.record_decision(
+                actor=self.users["haematologist"], meeting=meeting, referral=referral, outcome=case.outcome,
+                product=case.product, indication=case.indication, trial=TRIAL if case.product == "investigational" else "",
+                bridging_planned=bool(case.bridging), bridging_detail=case.bridging, reason=case.reason,
+                deferred_until=next_meeting.held_on if case.outcome == "deferred" else None)
+            outcomes[case.outcome] += 1
+            if case.outcome == "deferred":
+                referral_services.add_to_agenda(actor=self.users["coordinator"], meeting=next_meeting, referral=referral)
+            if case.outcome == "approved":
+                episode = self.live(decision.episode, case)
+                states[episode.state if episode.state != State.STOPPED else f"stopped ({episode.stop_reason})"] += 1
+        return "\n".join([
+            f"Pathway: {len(CASES)} referrals, {len(meetings)} RCP meetings ({len(MEETINGS)} held, 1 to come).",
+            "  Decisions: " + ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items()),
+            "  Episodes: " + ", ".join(f"{count} {state}" for state, count in states.items()),
+        ])
+
+    def meeting(self, held_on: dt.date):
+        users = self.users
+        return referral_services.create_meeting(
+            actor=users["coordinator"], center=self.org["treating"], held_on=held_on, title="RCP CAR-T",
+            attendees=[users[name] for name in ("haematologist", "coordinator", "pharmacist", "apheresis",
+                                                "neurologist", "icu")],
+            external_attendees="Dr Jean Simon (CH Val-d'Arve)")
+
+    def referral(self, patient: Patient, case: Case, received_on: dt.date):
+        """From the referring hospital for referred patients, from the center's haematologist otherwise."""
+        referred = patient.referring_center_id is not None
+        return referral_services.create_referral(
+            actor=self.users["referrer" if referred else "haematologist"], patient=patient,
+            from_center=patient.referring_center if referred else self.org["treating"],
+            from_physician=patient.referring_physician if referred else self.users["haematologist"],
+            received_on=min(received_on, self.today), diagnosis=case.diagnosis, diagnosis_detail=case.detail,
+            disease_stage=case.stage, prior_lines=case.prior_lines, prior_transplant=case.prior_transplant,
+            current_status=case.current_status)
+
+    def live(self, episode: Episode, case: Case) -> Episode:
+        """Plan the episode and record each step on its date up to its state today; then the stop, if any."""
+        day = lambda offset: self.today + dt.timedelta(days=offset)  # noqa: E731
+        if case.apheresis is not None:
+            wanted = day(case.apheresis)
+            apheresis = next_working_day(wanted) if wanted > self.today else previous_working_day(wanted)
+            episode = pathway_services.plan_schedule(
+                actor=self.users["coordinator"], episode=episode, expected_version=None, apheresis_date=apheresis,
+                allow_past=apheresis < self.today)
+        while episode.state != case.state:
+            target = next_state(State(episode.state))
+            last_on = day(case.last_on) if case.last_on is not None and target == case.state else None
+            if last_on and target == State.PRODUCT_RECEIVED:
+                last_on = previous_working_day(last_on)  # the pharmacy receives on working days
+            episode = self.advance(episode, target, last_on=last_on, closes_on=case.ends_on and day(case.ends_on))
+        if case.state == State.CLOSED:
+            return episode
+        # The steps between here and the next move are done up to today (or up to the stop).
+        next_move = next((m for m in episode.milestones.filter(status=Milestone.Status.PLANNED).order_by("sequence")
+                          if m.moves_episode), None)
+        stop_on = None
+        if case.stop:
+            if case.ends_on is not None:
+                stop_on = day(case.ends_on)
+            elif episode.state == State.APPROVED:
+                stop_on = episode.decision.meeting.held_on + dt.timedelta(days=3)
+            else:  # the day the next step was due
+                stop_on = next_move.planned
+        self.record_steps_before(episode, min(d for d in (self.today, stop_on, next_move and next_move.planned) if d))
+        if stop_on:
+            return pathway_services.stop_episode(actor=self.users["haematologist"], episode=episode, reason=case.stop,
+                                                 note=case.note, on=stop_on, expected_version=None)
+        if next_move and next_move.planned < self.today:  # late: the next step is moved to today
+            pathway_services.replan_milestone(actor=self.users["coordinator"], milestone=next_move,
+                                              planned=self.today, expected_version=None)
+        return episode
+
+    def advance(self, episode: Episode, target: State, *, last_on: dt.date | None, closes_on: dt.date | None):
+        """Record the steps due before `target`, then move on: on the step's planned date, `last_on` when given."""
+        milestones = {m.code: m for m in episode.milestones.all()}
+        if target in CODE_OF_STATE:
+            on = milestones[CODE_OF_STATE[target]].planned
+        elif target in DAY_AFTER:
+            on = milestones[DAY_AFTER[target]].actual + dt.timedelta(days=1)
+        elif target == State.LONG_TERM_FOLLOW_UP:  # registry.md: long-term follow-up runs from day 100
+            on = min(m.planned for m in milestones.values() if m.kind == Kind.FOLLOW_UP)
+        else:
+            on = closes_on
+        self.record_steps_before(episode, on)
+        return pathway_services.advance(actor=self.users[ACTOR_OF_STATE[target]], episode=episode, target=target,
+                                        on=last_on or on, expected_version=None)
+
+    def record_steps_before(self, episode: Episode, day: dt.date) -> None:
+        """Record every step without a state of its own (LD days, rest days, assessments, visits) due before `day`."""
+        for milestone in episode.milestones.filter(status=Milestone.Status.PLANNED, planned__lt=day).order_by("sequence"):
+            if not milestone.moves_episode:
+                actor = self.users["research" if milestone.kind == Kind.FOLLOW_UP else "wardnurse"]
+                pathway_services.record_step(actor=actor, milestone=milestone, on=milestone.planned,
+                                             expected_version=None)

@@ -8,7 +8,9 @@ too slow for thousands of rows: the rows are bulk-inserted and the run is journa
 
 import argparse
 from collections import Counter
+from contextlib import contextmanager
 import datetime as dt
+import gc
 import random
 import sys
 import time
@@ -38,15 +40,50 @@ IPP_PREFIX = "SY"
 IPP_DIGITS = 8  # fixed width, so that the highest IPP is also the last in text order
 
 
-def insert_rows(model, fields: tuple[str, ...], rows) -> None:
-    """INSERT plain tuples, already in their database form: for the many rows nobody needs the key of
-    (milestones, state changes, agenda lines), Model instances and bulk_create's per-value
-    preparation would cost more than the rest of the run."""
+# Columns of the pathway rows, as `insert_rows` takes them (any other column gets its default).
+REFERRAL_FIELDS = ("patient", "to_center", "from_center", "from_physician", "from_physician_name", "received_on",
+                   "diagnosis", "diagnosis_detail", "disease_stage", "prior_lines", "prior_transplant",
+                   "current_status", "created_by", "created_at")
+DECISION_FIELDS = ("meeting", "referral", "outcome", "product", "indication", "trial", "bridging_planned",
+                   "bridging_detail", "reason", "deferred_until", "decided_by", "recorded_at")
+EPISODE_FIELDS = ("patient", "decision", "template", "state", "stop_reason", "stop_note", "stopped_on",
+                  "stopped_from", "opened_at", "version")
+MILESTONE_FIELDS = ("episode", "kind", "code", "sequence", "day", "planned", "actual", "status", "drugs")
+STATE_CHANGE_FIELDS = ("episode", "from_state", "to_state", "on", "by", "at")
+
+
+def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bool = False) -> list[int]:
+    """INSERT plain tuples of `fields`, values already in their database form (dates as dates);
+    every other column gets its field's default. With `returning`, the new primary keys, in order.
+
+    About 45 rows a patient: Model instances and bulk_create's preparation of each value would
+    cost several times the rest of the run (benchmarks/run.py).
+    """
     meta, quote = model._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    given = [meta.get_field(name) for name in fields]
+    others = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+    if defaults:
+        rows = [row + defaults for row in rows]
+    columns = ", ".join(quote(f.column) for f in given + others)
+    values = f"({', '.join(['%s'] * (len(given) + len(others)))})"
+    table = quote(meta.db_table)
+    if not rows:
+        return []
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if not returning:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {values}", rows)
+            return []
+        # Several rows a statement, within the backend's limit on parameters; RETURNING gives
+        # the keys in the order of the rows (as bulk_create relies on, SQLite ≥ 3.35 and PostgreSQL).
+        per_statement = max(1, (connection.features.max_query_params or 30_000) // len(rows[0]))
+        ids = []
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))} "
+                           f"RETURNING {quote(meta.pk.column)}", [value for row in chunk for value in row])
+            ids.extend(pk for (pk,) in cursor.fetchall())
+        return ids
 
 
 def positive_int(text: str) -> int:
@@ -124,6 +161,7 @@ class Pathway:
         self.meeting_days = pathway_synthetic.meeting_days(today)
         self.meeting_ids = self.weekly_meetings(treating_ids)
         self._moments = {}
+        self.no_drugs = connection.ops.adapt_json_value([], None)
         self.counts = Counter()
 
     def weekly_meetings(self, treating_ids: list[int]) -> dict[int, list[int]]:
@@ -142,72 +180,76 @@ class Pathway:
         existing.update({(meeting.center_id, meeting.held_on): meeting.pk for meeting in created})
         return {center_id: [existing[center_id, day] for day in self.meeting_days] for center_id in treating_ids}
 
-    def moment(self, day: dt.date) -> dt.datetime:
-        """Midday local time on that day (now, for today): when the row was recorded."""
-        return self.now if day >= self.today else dt.datetime.combine(day, dt.time(12), tzinfo=self.tz)
-
-    def stored_moment(self, day: dt.date):
-        """`moment` in its database form, for `insert_rows`."""
+    def moment(self, day: dt.date):
+        """When a row of that day was recorded (midday local time; now, for today), as stored."""
         value = self._moments.get(day)
         if value is None:
-            value = self._moments[day] = connection.ops.adapt_datetimefield_value(self.moment(day))
+            moment = self.now if day >= self.today else dt.datetime.combine(day, dt.time(12), tzinfo=self.tz)
+            value = self._moments[day] = connection.ops.adapt_datetimefield_value(moment)
         return value
 
-    def json(self, value):
-        """A JSON value in its database form, for `insert_rows`."""
-        return connection.ops.adapt_json_value(value, None)
-
     def insert(self, rng: random.Random, patients: list[Patient]) -> None:
+        """Each patient's referral and what became of it."""
         cases = [
             pathway_synthetic.case(rng, today=self.today, birth_date=patient.birth_date, sex=patient.sex,
                                    meetings=self.meeting_days, protocols=self.protocols,
                                    weight_kg=patient.weight_kg, height_cm=patient.height_cm)
             for patient in patients
         ]
-        referrals = Referral.objects.bulk_create(self.referral(rng, patient, case) for patient, case in zip(patients, cases))
-        decided = [(patient, case, referral) for patient, case, referral in zip(patients, cases, referrals)
+        referral_ids = insert_rows(Referral, REFERRAL_FIELDS, [
+            self.referral_row(rng, patient, case.referral) for patient, case in zip(patients, cases)], returning=True)
+        decided = [(patient, case, referral_id) for patient, case, referral_id in zip(patients, cases, referral_ids)
                    if case.outcome]
-        decisions = MdtDecision.objects.bulk_create(
-            MdtDecision(meeting_id=self.meeting_ids[patient.treating_center_id][case.meeting], referral_id=referral.pk,
-                        outcome=case.outcome, decided_by_id=self.haematologist.get(patient.treating_center_id,
-                                                                                  self.coordinator_id),
-                        recorded_at=self.moment(self.meeting_days[case.meeting]), **case.decision)
-            for patient, case, referral in decided)
+        meetings = [self.meeting_ids[patient.treating_center_id][case.meeting] for patient, case, _r in decided]
+        decision_ids = insert_rows(MdtDecision, DECISION_FIELDS, [
+            self.decision_row(patient, case, referral_id, meeting_id)
+            for (patient, case, referral_id), meeting_id in zip(decided, meetings)], returning=True)
         insert_rows(MdtMeeting.agenda.through, ("mdtmeeting", "referral"),
-                    [(decision.meeting_id, decision.referral_id) for decision in decisions])
-        opened = [(patient, case, decision) for (patient, case, _referral), decision in zip(decided, decisions)
+                    [(meeting_id, referral_id) for (_p, _c, referral_id), meeting_id in zip(decided, meetings)])
+        opened = [(patient, case, decision_id) for (patient, case, _r), decision_id in zip(decided, decision_ids)
                   if case.episode is not None]
-        episodes = Episode.objects.bulk_create(self.episode(patient, case, decision) for patient, case, decision in opened)
-        json, no_drugs = self.json, self.json([])
-        insert_rows(Milestone, ("episode", "kind", "code", "sequence", "day", "planned", "actual", "status", "drugs"), [
-            (episode.pk, step.kind, step.code, step.sequence, step.day, step.planned, step.actual, step.status,
-             json(step.drugs) if step.drugs else no_drugs)
-            for episode, (_patient, case, _decision) in zip(episodes, opened) for step in case.episode.steps])
-        insert_rows(StateChange, ("episode", "from_state", "to_state", "on", "by", "at"), [
-            (episode.pk, before, after, on, self.coordinator_id, self.stored_moment(on))
-            for episode, (_patient, case, _decision) in zip(episodes, opened)
+        episode_ids = insert_rows(Episode, EPISODE_FIELDS, [
+            self.episode_row(patient, case, decision_id) for patient, case, decision_id in opened], returning=True)
+        no_drugs, as_json = self.no_drugs, connection.ops.adapt_json_value
+        insert_rows(Milestone, MILESTONE_FIELDS, [
+            (episode_id, step.kind, step.code, step.sequence, step.day, step.planned, step.actual, step.status,
+             as_json(step.drugs, None) if step.drugs else no_drugs)
+            for episode_id, (_patient, case, _d) in zip(episode_ids, opened) for step in case.episode.steps])
+        moment, by = self.moment, self.coordinator_id
+        insert_rows(StateChange, STATE_CHANGE_FIELDS, [
+            (episode_id, before, after, on, by, moment(on))
+            for episode_id, (_patient, case, _d) in zip(episode_ids, opened)
             for before, after, on in case.episode.changes])
-        self.counts["referrals"] += len(referrals)
-        self.counts.update(f"decision {case.outcome}" for _patient, case, _referral in decided)
-        self.counts.update(f"episode {episode.state}" for episode in episodes)
+        self.counts["referrals"] += len(cases)
+        self.counts.update(f"decision {case.outcome}" for _patient, case, _r in decided)
+        self.counts.update(f"episode {case.episode.state}" for _patient, case, _d in opened)
 
-    def referral(self, rng: random.Random, patient: Patient, case) -> Referral:
+    def referral_row(self, rng: random.Random, patient: Patient, referral: dict) -> tuple:
         """From the referring physician when there is one, otherwise from the center's own haematologist."""
+        center_id = patient.treating_center_id
         if patient.referring_center_id:
-            source = {"from_center_id": patient.referring_center_id, "from_physician_id": patient.referring_physician_id}
+            from_center, physician, name = patient.referring_center_id, patient.referring_physician_id, ""
         else:
-            physician = self.haematologist.get(patient.treating_center_id)
-            source = {"from_center_id": patient.treating_center_id, "from_physician_id": physician,
-                      "from_physician_name": "" if physician else f"Dr {rng.choice(synthetic.FAMILY_NAMES)}"}
-        return Referral(patient_id=patient.pk, to_center_id=patient.treating_center_id, created_by_id=self.coordinator_id,
-                        created_at=self.moment(case.referral["received_on"]), **source, **case.referral)
+            physician = self.haematologist.get(center_id)
+            from_center, name = center_id, "" if physician else f"Dr {rng.choice(synthetic.FAMILY_NAMES)}"
+        return (patient.pk, center_id, from_center, physician, name, referral["received_on"], referral["diagnosis"],
+                referral["diagnosis_detail"], referral["disease_stage"], referral["prior_lines"],
+                referral["prior_transplant"], referral["current_status"], self.coordinator_id,
+                self.moment(referral["received_on"]))
 
-    def episode(self, patient: Patient, case, decision: MdtDecision) -> Episode:
-        lived = case.episode
-        return Episode(patient_id=patient.pk, decision_id=decision.pk,
-                       template_id=self.template_ids[decision.product, decision.indication], state=lived.state,
-                       stop_reason=lived.stop_reason, stop_note=lived.stop_note, stopped_on=lived.stopped_on,
-                       stopped_from=lived.stopped_from, opened_at=decision.recorded_at, version=lived.version)
+    def decision_row(self, patient: Patient, case, referral_id: int, meeting_id: int) -> tuple:
+        decision = case.decision
+        return (meeting_id, referral_id, case.outcome, decision.get("product", ""), decision.get("indication", ""),
+                decision.get("trial", ""), decision.get("bridging_planned", False),
+                decision.get("bridging_detail", ""), decision.get("reason", ""), decision.get("deferred_until"),
+                self.haematologist.get(patient.treating_center_id, self.coordinator_id),
+                self.moment(self.meeting_days[case.meeting]))
+
+    def episode_row(self, patient: Patient, case, decision_id: int) -> tuple:
+        lived, decision = case.episode, case.decision
+        return (patient.pk, decision_id, self.template_ids[decision["product"], decision["indication"]], lived.state,
+                lived.stop_reason, lived.stop_note, lived.stopped_on, lived.stopped_from,
+                self.moment(self.meeting_days[case.meeting]), lived.version)
 
     def summary(self) -> str:
         counts = self.counts
@@ -238,6 +280,28 @@ def insert_batch(rng: random.Random, destination: Destination, size: int) -> Non
     destination.pathway.insert(rng, patients)
 
 
+@contextmanager
+def bulk_loading(sqlite_cache_kib: int = 65_536):
+    """Millions of short-lived objects and no reference cycles to speak of: the cyclic garbage
+    collector would rescan the growing heap again and again (about half the run), so it pauses.
+    On SQLite, a larger page cache keeps the indexes being filled in memory. Both are restored."""
+    collecting = gc.isenabled()
+    gc.disable()
+    previous_cache = None
+    try:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                previous_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = -{int(sqlite_cache_kib)}")
+        yield
+    finally:
+        if previous_cache is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(previous_cache)}")
+        if collecting:
+            gc.enable()
+
+
 def batch_sizes(total: int, batch_size: int) -> list[int]:
     return [min(batch_size, total - start) for start in range(0, total, batch_size)]
 
@@ -259,7 +323,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         # One transaction: a failed run leaves nothing behind, and the journal entry is written
         # together with the rows it accounts for.
-        with transaction.atomic():
+        with transaction.atomic(), bulk_loading():
             org = demo.build_organisation()
             destination = Destination(coordinator=org["users"]["coordinator"])
             # disable=None: tqdm hides the bar when stderr is not a terminal.
