@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from cellrelay.apiutil import AUTH, install_error_handlers
+from cellrelay.monitoring.api import router as monitoring_tools_router
 from cellrelay.organisation.api import router as organisation_router
 from cellrelay.pathway.api import router as tools_router
 from cellrelay.patients.api import router as patients_router
@@ -20,3 +21,4 @@ install_error_handlers(api)
 api.add_router("/v1", organisation_router)
 api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/tools", tools_router)
+api.add_router("/v1/tools", monitoring_tools_router)  # a second router on the same prefix: grading calculators

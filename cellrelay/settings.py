@@ -49,11 +49,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "cellrelay.organisation",
     "cellrelay.journal",
     "cellrelay.patients",
     "cellrelay.referrals",
     "cellrelay.pathway",
+    "cellrelay.pharmacy",
+    "cellrelay.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +155,22 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Background work (alert e-mails…) without a broker: `manage.py db_worker` runs the queue (DESIGN.md).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# E-mail for alerts: sent only when EMAIL_HOST and CELLRELAY_ALERT_EMAILS are set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cellrelay@localhost")
+# Team → addresses joined by "+", teams by ",": CELLRELAY_ALERT_EMAILS="icu:rea@chu.example+dr@chu.example,neurology:neuro@chu.example"
+CELLRELAY_ALERT_EMAILS = {
+    team: [address for address in addresses.split("+") if address]
+    for team, _sep, addresses in (item.partition(":") for item in env_list("CELLRELAY_ALERT_EMAILS"))
+}
+
+# Site settings of clinical rules marked unverified in the domain sources (grading.md).
+CELLRELAY_CAPD_BELOW_AGE = int(os.environ.get("CELLRELAY_CAPD_BELOW_AGE", 12))
 
 LOGGING = {
     "version": 1,

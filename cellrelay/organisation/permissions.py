@@ -38,23 +38,35 @@ class Action(StrEnum):
     RECORD_STEP = "pathway.record_step"  # record that a step was done, on a given day
     VIEW_WORKLIST = "worklist.view"
     EDIT_PROTOCOLS = "protocol.edit"
+    RECORD_MONITORING = "monitoring.record"  # vital signs, neurological assessments, labs, ICU stays
+    CONFIRM_GRADE = "monitoring.confirm_grade"  # a physician confirms or overrides a proposed grade
+    GIVE_TREATMENT = "monitoring.treat"  # record tocilizumab, corticosteroids… given
+    RECORD_ADVERSE_EVENT = "monitoring.adverse_event"
+    MANAGE_CHECKLIST = "monitoring.checklist"  # pre-infusion neurology checklist
+    WAIVE_CHECKLIST = "monitoring.waive_checklist"  # a physician goes ahead without an item, saying why
+    RESERVE_DRUGS = "pharmacy.reserve"
 
 
 _CLINICAL_READ = {Action.VIEW_PATIENT, Action.USE_API, Action.VIEW_MDT, Action.VIEW_WORKLIST}
 _CLINICAL_WRITE = _CLINICAL_READ | {Action.CREATE_PATIENT, Action.EDIT_PATIENT, Action.RECORD_CONSENT,
                                     Action.REFER, Action.DECIDE_MDT, Action.PLAN_PATHWAY, Action.RECORD_STEP}
+# Physicians at the bedside: observe, grade, treat, report adverse events, hold the neurology checklist.
+_PHYSICIAN = {Action.RECORD_MONITORING, Action.CONFIRM_GRADE, Action.GIVE_TREATMENT, Action.RECORD_ADVERSE_EVENT,
+              Action.MANAGE_CHECKLIST, Action.WAIVE_CHECKLIST}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF, Action.MANAGE_TRAINING}),
-    Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF}),
+    Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF, Action.MANAGE_TRAINING,
+                                                    Action.RECORD_MONITORING, Action.MANAGE_CHECKLIST}),
+    Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | _PHYSICIAN | {Action.VIEW_STAFF}),
     # Each team records the steps it performs (collection, product receipt, admission, infusion…).
-    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP}),
+    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP, Action.RESERVE_DRUGS}),
     Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP}),
     # The ward weighs and measures the patient (body surface area drives chemotherapy doses).
-    Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP}),
-    Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ),
-    Role.NEUROLOGIST: frozenset(_CLINICAL_READ),
-    Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT}),
+    Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP, Action.RECORD_MONITORING,
+                                                 Action.GIVE_TREATMENT}),
+    Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ | _PHYSICIAN),
+    Role.NEUROLOGIST: frozenset(_CLINICAL_READ | _PHYSICIAN),
+    Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT, Action.RECORD_ADVERSE_EVENT}),
     # Sees only the patients they referred (scoping), and may register a new one to refer.
     Role.REFERRING_PHYSICIAN: frozenset({Action.VIEW_PATIENT, Action.USE_API, Action.CREATE_PATIENT, Action.REFER}),
     # Figures, staff and training; no nominative patient record.

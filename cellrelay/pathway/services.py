@@ -97,12 +97,16 @@ def _plan_summary(milestones) -> dict:
 
 @transaction.atomic
 def plan_schedule(*, actor, episode: Episode, expected_version: int | None, infusion_date: date | None = None,
-                  apheresis_date: date | None = None, allow_past: bool = False) -> Episode:
+                  apheresis_date: date | None = None, allow_past: bool = False,
+                  planned_on: date | None = None) -> Episode:
     """Plan every milestone from D0 or from the apheresis date; allowed until the cells are collected.
 
     ``allow_past`` is for recording an episode already under way (data import, demo data): the plan
-    may then start in the past, and the steps already done are recorded after it.
+    may then start in the past, the steps already done are recorded after it, and ``planned_on`` says
+    when the plan was made (default today).
     """
+    if planned_on is not None and not allow_past:
+        raise ValidationError(_("Only an episode recorded after the fact has a planning date in the past."))
     episode = _locked(episode, expected_version)
     if episode.state not in (State.APPROVED, State.APHERESIS_SCHEDULED):
         raise ValidationError(_("The cells are collected: move the planned dates instead of planning again."))
@@ -122,7 +126,7 @@ def plan_schedule(*, actor, episode: Episode, expected_version: int | None, infu
     rows = Milestone.objects.bulk_create(_milestone_rows(episode, planned))
     _journal(Action.EPISODE_SCHEDULED, episode, actor=actor, before=before, after=_plan_summary(rows))
     if episode.state == State.APPROVED:
-        _move(episode, State.APHERESIS_SCHEDULED, actor=actor, on=timezone.localdate())
+        _move(episode, State.APHERESIS_SCHEDULED, actor=actor, on=planned_on or timezone.localdate())
     else:
         episode.version += 1
         episode.save()
@@ -228,6 +232,14 @@ def _preconditions(episode: Episode, target: State) -> None:
     if target in (State.APHERESIS_SCHEDULED, State.LYMPHODEPLETION) and not episode.milestones.exists():
         raise ValidationError(_("Plan the schedule first."))
     if target == State.INFUSED:
+        from cellrelay.monitoring.services import infusion_blockers
+
+        blockers = infusion_blockers(episode)
+        if blockers:
+            labels = {"consultation_on": _("neurology consultation"), "mri_on": _("brain MRI"), "eeg_on": _("EEG")}
+            raise ValidationError(_("The pre-infusion neurology checklist is incomplete (%(items)s): record it, or "
+                                    "a physician records a waiver.") % {
+                                        "items": ", ".join(str(labels[b]) for b in blockers)})
         missing = episode.milestones.filter(kind=Kind.LYMPHODEPLETION).exclude(status=Milestone.Status.DONE)
         if missing.exists():
             raise ValidationError(_("Record every lymphodepletion day first (%(codes)s).") % {

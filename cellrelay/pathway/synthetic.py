@@ -265,7 +265,6 @@ STATE_OF_CODE = {"APH": State.COLLECTED, "RCPT": State.PRODUCT_RECEIVED, "ADM": 
 # States without a step of their own: entered the day after the one before
 # (cells shipped to the manufacturer; the first day of CRS and ICANS watch).
 FOLLOWS = {State.COLLECTED: State.MANUFACTURING, State.INFUSED: State.ACUTE_MONITORING}
-# registry.md: long-term follow-up tracks run from day 100 (the first follow-up visit) to year 15.
 
 
 def draw_stop(rng: random.Random):
@@ -389,6 +388,7 @@ def _live(rng: random.Random, lived: Episode, entered: date, today: date, stop) 
         step.actual, step.status = on, "done"
         target = STATE_OF_CODE.get(step.code)
         if step.kind == Kind.FOLLOW_UP and first_follow_up:
+            # registry.md: long-term follow-up runs from day 100 (the first visit) to year 15.
             target, first_follow_up = State.LONG_TERM_FOLLOW_UP, False
             closure = on + timedelta(days=round(rng.expovariate(1 / MEAN_DAYS_TO_CLOSURE)))
         if target is None:

@@ -190,6 +190,16 @@ def example_body(method, path, username):
                 "role": "ward_nurse", "password": "a-long-enough-password-7"}
     if path == "/api/v1/tools/schedule":
         return {"product": "kymriah", "indication": "lbcl", "infusion_date": "2027-03-01"}
+    if path == "/api/v1/tools/crs-grade":
+        return {"temperature_c": 38.6, "antipyretic_or_anticytokine_given": False, "hypotension": "none",
+                "oxygen": "low_flow", "oxygen_flow_l_min": 4}
+    if path == "/api/v1/tools/icans-grade":
+        return {"age_years": 54, "ice_score": 8, "consciousness": "normal", "consciousness_due_to_sedation": False,
+                "seizure": "none", "motor_weakness": False, "cerebral_edema": "none", "aphasia_global": False}
+    if path == "/api/v1/tools/ice-score":
+        return {item: True for item in ("orientation_year", "orientation_month", "orientation_city",
+                                        "orientation_hospital", "naming_1", "naming_2", "naming_3",
+                                        "follows_commands", "writes_sentence", "counts_backwards")}
     raise AssertionError(f"no example body for {method.upper()} {path}: add one")
 
 

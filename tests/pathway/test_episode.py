@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
+from cellrelay.monitoring import services as monitoring_services
 from cellrelay.pathway import services
 from cellrelay.pathway.models import Episode, Milestone
 from cellrelay.pathway.states import ORDER, State, StopReason
@@ -38,6 +39,8 @@ def walk_to(episode, users, target: State):
     while episode.state != target:
         nxt = ORDER[ORDER.index(State(episode.state)) + 1]
         if nxt == State.INFUSED:
+            monitoring_services.update_checklist(actor=users["neurologist"], episode=episode, consultation_on=TODAY,
+                                                 mri_on=TODAY, eeg_on=TODAY)
             for ld in episode.milestones.filter(kind="lymphodepletion", status="planned"):
                 services.record_step(actor=actor, milestone=ld, on=min(ld.planned, TODAY), expected_version=None)
         step = {State.COLLECTED: "APH", State.PRODUCT_RECEIVED: "RCPT", State.ADMITTED: "ADM",
@@ -95,6 +98,8 @@ def test_apheresis_cannot_be_recorded_before_the_plan_exists(episode, users):
 def test_infusion_needs_every_lymphodepletion_day_recorded(episode, users):
     episode = plan_from_past_apheresis(episode, users, days_ago=120)
     episode = walk_to(episode, users, State.LYMPHODEPLETION)
+    monitoring_services.update_checklist(actor=users["neurologist"], episode=episode, consultation_on=TODAY,
+                                         mri_on=TODAY, eeg_on=TODAY)
     with pytest.raises(ValidationError, match="LD2, LD3"):
         services.advance(actor=users["coordinator"], episode=episode, target=State.INFUSED, on=TODAY,
                          expected_version=None)
@@ -199,3 +204,18 @@ def test_every_change_is_journaled_with_its_actor(org, users):
     actions = set(JournalEntry.objects.filter(patient_id=patient.pk).values_list("action", "actor__username"))
     assert {("episode.opened", "haematologist"), ("episode.scheduled", "coordinator"),
             ("mdt.decision_recorded", "haematologist")} <= actions
+
+
+def test_infusion_waits_for_the_neurology_checklist_or_a_waiver(episode, users):
+    episode = walk_to(plan_from_past_apheresis(episode, users, days_ago=120), users, State.LYMPHODEPLETION)
+    for ld in episode.milestones.filter(kind="lymphodepletion", status="planned"):
+        services.record_step(actor=users["wardnurse"], milestone=ld, on=min(ld.planned, TODAY), expected_version=None)
+    monitoring_services.update_checklist(actor=users["neurologist"], episode=episode, consultation_on=TODAY)
+    with pytest.raises(ValidationError, match="brain MRI, EEG"):
+        services.advance(actor=users["wardnurse"], episode=episode, target=State.INFUSED, on=TODAY,
+                         expected_version=None)
+    monitoring_services.waive_checklist(actor=users["haematologist"], episode=episode,
+                                        reason="MRI unavailable for 10 days; neurologist examined")
+    episode = services.advance(actor=users["wardnurse"], episode=episode, target=State.INFUSED, on=TODAY,
+                               expected_version=None)
+    assert episode.state == State.INFUSED

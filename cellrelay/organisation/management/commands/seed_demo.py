@@ -19,6 +19,7 @@ from cellrelay import demo
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
 from cellrelay.organisation.services import record_training
+from cellrelay.monitoring import services as monitoring_services
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.models import Episode, Milestone
 from cellrelay.pathway.schedule import Kind, previous_working_day
@@ -146,7 +147,7 @@ CASES = [
 
 # Who records each step.
 ACTOR_OF_STATE = {
-    State.APHERESIS_SCHEDULED: "coordinator", State.COLLECTED: "apheresis", State.MANUFACTURING: "coordinator",
+    State.COLLECTED: "apheresis", State.MANUFACTURING: "coordinator",
     State.PRODUCT_RECEIVED: "pharmacist", State.ADMITTED: "wardnurse", State.LYMPHODEPLETION: "wardnurse",
     State.INFUSED: "wardnurse", State.ACUTE_MONITORING: "wardnurse", State.DISCHARGED: "haematologist",
     State.LONG_TERM_FOLLOW_UP: "coordinator", State.CLOSED: "coordinator",
@@ -248,26 +249,25 @@ class Command(BaseCommand):
         rng = random.Random(2027)
         meetings = {name: self.meeting(meeting_day(days_ago, self.today)) for name, days_ago in MEETINGS.items()}
         meetings[UPCOMING] = self.meeting(upcoming_meeting_day(self.today))
+        upcoming = meetings[UPCOMING]
         outcomes, states = Counter(), Counter()
         for case in CASES:
             patient = patients[case.patient]
             meeting = meetings[case.meeting]
             held_on = meeting.held_on if case.outcome else self.today
             referral = self.referral(patient, case, received_on=held_on - dt.timedelta(days=rng.randint(7, 21)))
-            if case.outcome is None or case.outcome == "deferred":
-                next_meeting = meetings[UPCOMING]
             if case.outcome is None:
-                referral_services.add_to_agenda(actor=self.users["coordinator"], meeting=next_meeting, referral=referral)
+                referral_services.add_to_agenda(actor=self.users["coordinator"], meeting=upcoming, referral=referral)
                 outcomes["awaiting decision"] += 1
                 continue
             decision = referral_services.record_decision(
                 actor=self.users["haematologist"], meeting=meeting, referral=referral, outcome=case.outcome,
                 product=case.product, indication=case.indication, trial=TRIAL if case.product == "investigational" else "",
                 bridging_planned=bool(case.bridging), bridging_detail=case.bridging, reason=case.reason,
-                deferred_until=next_meeting.held_on if case.outcome == "deferred" else None)
+                deferred_until=upcoming.held_on if case.outcome == "deferred" else None)
             outcomes[case.outcome] += 1
-            if case.outcome == "deferred":
-                referral_services.add_to_agenda(actor=self.users["coordinator"], meeting=next_meeting, referral=referral)
+            if case.outcome == "deferred":  # discussed again at the next RCP
+                referral_services.add_to_agenda(actor=self.users["coordinator"], meeting=upcoming, referral=referral)
             if case.outcome == "approved":
                 episode = self.live(decision.episode, case)
                 states[episode.state if episode.state != State.STOPPED else f"stopped ({episode.stop_reason})"] += 1
@@ -298,19 +298,22 @@ class Command(BaseCommand):
 
     def live(self, episode: Episode, case: Case) -> Episode:
         """Plan the episode and record each step on its date up to its state today; then the stop, if any."""
-        day = lambda offset: self.today + dt.timedelta(days=offset)  # noqa: E731
+        def day(offset: int | None) -> dt.date | None:
+            return None if offset is None else self.today + dt.timedelta(days=offset)
+
         if case.apheresis is not None:
             wanted = day(case.apheresis)
             apheresis = next_working_day(wanted) if wanted > self.today else previous_working_day(wanted)
             episode = pathway_services.plan_schedule(
                 actor=self.users["coordinator"], episode=episode, expected_version=None, apheresis_date=apheresis,
-                allow_past=apheresis < self.today)
+                allow_past=apheresis < self.today,
+                planned_on=min(episode.decision.meeting.held_on, self.today) if apheresis < self.today else None)
         while episode.state != case.state:
             target = next_state(State(episode.state))
-            last_on = day(case.last_on) if case.last_on is not None and target == case.state else None
+            last_on = day(case.last_on) if target == case.state else None
             if last_on and target == State.PRODUCT_RECEIVED:
                 last_on = previous_working_day(last_on)  # the pharmacy receives on working days
-            episode = self.advance(episode, target, last_on=last_on, closes_on=case.ends_on and day(case.ends_on))
+            episode = self.advance(episode, target, last_on=last_on, closes_on=day(case.ends_on))
         if case.state == State.CLOSED:
             return episode
         # The steps between here and the next move are done up to today (or up to the stop).
@@ -345,6 +348,11 @@ class Command(BaseCommand):
         else:
             on = closes_on
         self.record_steps_before(episode, on)
+        if target == State.INFUSED:  # pathway.md: neurology consultation, brain MRI and EEG before infusion
+            admitted = milestones["ADM"].actual or milestones["ADM"].planned
+            monitoring_services.update_checklist(
+                actor=self.users["neurologist"], episode=episode, consultation_on=admitted - dt.timedelta(days=12),
+                mri_on=admitted - dt.timedelta(days=9), eeg_on=admitted - dt.timedelta(days=8))
         return pathway_services.advance(actor=self.users[ACTOR_OF_STATE[target]], episode=episode, target=target,
                                         on=last_on or on, expected_version=None)
 

@@ -53,12 +53,16 @@ STATE_CHANGE_FIELDS = ("episode", "from_state", "to_state", "on", "by", "at")
 
 
 def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bool = False) -> list[int]:
-    """INSERT plain tuples of `fields`, values already in their database form (dates as dates);
-    every other column gets its field's default. With `returning`, the new primary keys, in order.
+    """INSERT plain tuples of `fields` (foreign keys as ids); every other column gets its field's
+    default. With `returning`, the new primary keys, in the order of the rows.
 
-    About 45 rows a patient: Model instances and bulk_create's preparation of each value would
-    cost several times the rest of the run (benchmarks/run.py).
+    Strings, numbers, decimals and dates go as they are (both drivers adapt them); datetimes and
+    JSON must come in their database form (`connection.ops.adapt_datetimefield_value`,
+    `adapt_json_value`). About 38 rows a patient: Model instances and bulk_create's preparation
+    of every value would cost more than all the rest of the run (benchmarks/run.py).
     """
+    if not rows:
+        return []
     meta, quote = model._meta, connection.ops.quote_name
     given = [meta.get_field(name) for name in fields]
     others = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
@@ -68,8 +72,6 @@ def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bo
     columns = ", ".join(quote(f.column) for f in given + others)
     values = f"({', '.join(['%s'] * (len(given) + len(others)))})"
     table = quote(meta.db_table)
-    if not rows:
-        return []
     with connection.cursor() as cursor:
         if not returning:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {values}", rows)
@@ -132,10 +134,11 @@ class Destination:
             **fields,
         )
 
-    def new_local_id(self, patient: Patient) -> LocalId:
+    def new_local_id(self, patient: Patient) -> tuple:
+        """(patient, center, ipp), the patient's IPP at the treating center, for `insert_rows`."""
         center_id = patient.treating_center_id
         number, self.next_ipp[center_id] = self.next_ipp[center_id], self.next_ipp[center_id] + 1
-        return LocalId(patient=patient, center_id=center_id, ipp=f"{IPP_PREFIX}{number:0{IPP_DIGITS}d}")
+        return (patient.pk, center_id, f"{IPP_PREFIX}{number:0{IPP_DIGITS}d}")
 
 
 class Pathway:
@@ -261,22 +264,25 @@ class Pathway:
 
 def insert_batch(rng: random.Random, destination: Destination, size: int) -> None:
     rows = [synthetic.patient(rng, destination.today, destination.taken_ins) for _ in range(size)]
-    # bulk_create sets the primary keys (RETURNING, on PostgreSQL and SQLite ≥ 3.35) that the
-    # identifiers, contacts and consents below point to.
-    patients = Patient.objects.bulk_create(
-        destination.new_patient(rng, row["fields"], row["referred"]) for row in rows
-    )
-    LocalId.objects.bulk_create(destination.new_local_id(patient) for patient in patients)
-    Contact.objects.bulk_create(
-        Contact(patient=patient, kind=Contact.Kind.CAREGIVER, **row["caregiver"])
+    patients = [destination.new_patient(rng, row["fields"], row["referred"]) for row in rows]
+    # The primary keys (RETURNING, on PostgreSQL and SQLite ≥ 3.35) that the identifiers,
+    # contacts, consents and referrals below point to.
+    fields = ("treating_center", "referring_center", "referring_physician", *rows[0]["fields"])
+    attnames = [Patient._meta.get_field(name).attname for name in fields]
+    ids = insert_rows(Patient, fields, [tuple(getattr(patient, name) for name in attnames) for patient in patients],
+                      returning=True)
+    for patient, pk in zip(patients, ids):
+        patient.pk = pk
+        patient._state.adding = False
+    insert_rows(LocalId, ("patient", "center", "ipp"), [destination.new_local_id(patient) for patient in patients])
+    insert_rows(Contact, ("patient", "kind", "name", "relationship", "phone"), [
+        (patient.pk, Contact.Kind.CAREGIVER, row["caregiver"]["name"], row["caregiver"]["relationship"],
+         row["caregiver"]["phone"])
+        for patient, row in zip(patients, rows)])
+    insert_rows(Consent, ("patient", "kind", "status", "decided_on", "recorded_by"), [
+        (patient.pk, Consent.Kind.REGISTRY, Consent.Status.GIVEN, row["consent_on"], destination.coordinator_id)
         for patient, row in zip(patients, rows)
-    )
-    Consent.objects.bulk_create(
-        Consent(patient=patient, kind=Consent.Kind.REGISTRY, status=Consent.Status.GIVEN,
-                decided_on=row["consent_on"], recorded_by_id=destination.coordinator_id)
-        for patient, row in zip(patients, rows)
-        if row["consent_on"]
-    )
+        if row["consent_on"]])
     destination.pathway.insert(rng, patients)
 
 
@@ -291,7 +297,8 @@ def bulk_loading(sqlite_cache_kib: int = 65_536):
     try:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                previous_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+                cursor.execute("PRAGMA cache_size")
+                previous_cache = cursor.fetchone()[0]
                 cursor.execute(f"PRAGMA cache_size = -{int(sqlite_cache_kib)}")
         yield
     finally:
