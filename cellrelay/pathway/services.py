@@ -300,8 +300,10 @@ def edit_template(*, actor, template: ProtocolTemplate, changes: dict, source: s
     except schedule.ScheduleError as error:
         raise ValidationError({error.field: _(str(error))}) from None
     after = snapshot(template, list(changes))
-    if before == after:
+    changed = sorted(name for name in changes if before[name] != after[name])
+    if not changed:
         return template
+    before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
     template.updated_at = timezone.now()
     template.save()
     ProtocolTemplateEdit.objects.create(template=template, edited_by=actor, source=source, before=before,

@@ -6,6 +6,7 @@ app_name = "pathway"
 urlpatterns = [
     path("episodes/<int:pk>/", views.episode_detail, name="episode"),
     path("episodes/<int:pk>/plan/", views.episode_plan, name="episode_plan"),
+    path("episodes/<int:pk>/plan/preview/", views.episode_plan_preview, name="episode_plan_preview"),
     path("episodes/<int:pk>/next/", views.episode_advance, name="episode_advance"),
     path("episodes/<int:pk>/stop/", views.episode_stop, name="episode_stop"),
     path("milestones/<int:pk>/record/", views.milestone_record, name="milestone_record"),

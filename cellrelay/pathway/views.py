@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -9,7 +10,8 @@ from cellrelay.organisation.permissions import Action
 from cellrelay.patients.services import record_read
 from cellrelay.web import run_service
 
-from . import delays, services, worklist
+from . import delays, schedule, services, worklist
+from .codes import day_label, localize_code
 from .forms import DayForm, PlanForm, ReplanForm, StopForm, TemplateForm
 from .models import Episode, Milestone, ProtocolTemplate
 from .states import FINAL, State, next_state
@@ -90,6 +92,30 @@ def episode_plan(request, pk):
         lambda episode, version, data: services.plan_schedule(actor=request.user, episode=episode,
                                                               expected_version=version, **data),
         _("Plan the schedule"), _("Schedule planned."))
+
+
+PREVIEW_UNTIL_DAY = 28  # the preview shows the plan to D28; the follow-up comes with the saved plan
+
+
+@access.requires(Action.PLAN_PATHWAY)
+def episode_plan_preview(request, pk):
+    """The plan a date would give, before saving: the same rules as the schedule calculator API."""
+    episode = _episode_for(request.user, pk, Action.PLAN_PATHWAY)
+    form = PlanForm({**request.GET.dict(), "version": episode.version})
+    milestones, error = [], ""
+    if form.is_valid():
+        patient = episode.patient
+        try:
+            milestones = schedule.plan(episode.template.as_protocol(), infusion_date=form.cleaned_data["infusion_date"],
+                                       apheresis_date=form.cleaned_data["apheresis_date"],
+                                       weight_kg=patient.weight_kg, height_cm=patient.height_cm)
+        except schedule.ScheduleError as refused:
+            error = _(str(refused))
+    else:
+        error = " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+    rows = [(day_label(m.day, get_language()), Milestone.KIND_LABELS[m.kind], localize_code(m.code, get_language()), m)
+            for m in milestones if m.day <= PREVIEW_UNTIL_DAY]
+    return render(request, "pathway/_plan_preview.html", {"rows": rows, "error": error})
 
 
 @access.requires(Action.RECORD_STEP)

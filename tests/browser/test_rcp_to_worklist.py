@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from cellrelay.pathway.models import Milestone
 from cellrelay.referrals import services as referral_services
 from tests.conftest import PASSWORD
 
@@ -47,6 +48,11 @@ def test_record_a_decision_plan_d0_see_ld_days_and_the_worklist(page, meeting_wi
     expect(page.get_by_role("heading", name="Yescarta")).to_be_visible()
     d0 = d0_with_apheresis_this_week()
     page.get_by_label("Target infusion date (D0)").fill(d0.isoformat())
+    page.get_by_label("Target infusion date (D0)").press("Tab")  # change event: the live preview
+    preview = page.locator("#plan-preview")
+    expect(preview).to_contain_text("nothing is saved")
+    expect(preview.get_by_role("row").filter(has_text="LD1")).to_contain_text("970.0 mg")
+    assert not Milestone.objects.exists()
     page.get_by_role("button", name="Plan", exact=True).click()
 
     expect(page.get_by_text("Apheresis scheduled").first).to_be_visible()
