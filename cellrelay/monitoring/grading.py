@@ -174,7 +174,8 @@ def crs_grade(temperature_c, antipyretic_or_anticytokine_given: bool, hypotensio
         # ASTCT 2019, grading.md: after antipyretics or anti-cytokine therapy fever is not required
         # and the grade rests on hypotension and hypoxia. With neither there is nothing to grade:
         # grade 0, not 1, or every patient premedicated with paracetamol would have CRS.
-        reasons.insert(0, "fever_not_required_after_treatment" if grade else "no_hypotension_no_hypoxia_after_treatment")
+        reasons.insert(0, "fever_not_required_after_treatment" if grade
+                       else "no_hypotension_no_hypoxia_after_treatment")
     return Grade(grade, reasons)
 
 

@@ -205,7 +205,9 @@ def give_treatment(*, actor, episode: Episode, kind: str, dose_mg, given_at, dru
     if kind == Intervention.Kind.TOCILIZUMAB:
         weight = episode.patient.weight_kg
         if weight:
-            limit = grading.tocilizumab_dose_mg(float(weight), kymriah_under_30kg=episode.product == "kymriah")
+            # grading.md: Kymriah label, 12 mg/kg under 30 kg; otherwise 8 mg/kg, at most 800 mg.
+            under_30 = episode.product == "kymriah" and weight < 30
+            limit = grading.tocilizumab_dose_mg(float(weight), kymriah_under_30kg=under_30)
             if Decimal(dose_mg) > Decimal(str(limit)):
                 raise ValidationError({"dose_mg": _("Above the tocilizumab dose for %(kg)s kg: at most %(mg)s mg.")
                                        % {"kg": weight, "mg": limit}})
