@@ -19,6 +19,7 @@ from cellrelay import demo
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
 from cellrelay.organisation.services import record_training
+from cellrelay.monitoring import demo as monitoring_demo
 from cellrelay.monitoring import services as monitoring_services
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.models import Episode, Milestone
@@ -270,6 +271,7 @@ class Command(BaseCommand):
                 referral_services.add_to_agenda(actor=self.users["coordinator"], meeting=upcoming, referral=referral)
             if case.outcome == "approved":
                 episode = self.live(decision.episode, case)
+                monitoring_demo.seed(episode, self.users, self.today)
                 states[episode.state if episode.state != State.STOPPED else f"stopped ({episode.stop_reason})"] += 1
         return "\n".join([
             f"Pathway: {len(CASES)} referrals, {len(meetings)} RCP meetings ({len(MEETINGS)} held, 1 to come).",
