@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("cellrelay.pathway.urls")),
     path("", include("cellrelay.organisation.urls")),
     path("", include("cellrelay.referrals.urls")),
+    path("", include("cellrelay.monitoring.urls")),
     path("api/", api.urls),
 ]

@@ -49,15 +49,24 @@ def anti_cytokine_given_before(episode: Episode, when: datetime) -> bool:
 
 def propose_crs(episode: Episode, *, taken_at, temperature_c, antipyretic_given, hypotension, oxygen,
                 oxygen_flow_l_min) -> grading.Grade:
-    return grading.crs_grade(
-        temperature_c=float(temperature_c),
-        antipyretic_or_anticytokine_given=antipyretic_given or anti_cytokine_given_before(episode, taken_at),
-        hypotension=hypotension, oxygen=oxygen,
-        oxygen_flow_l_min=float(oxygen_flow_l_min) if oxygen_flow_l_min is not None else None)
+    try:
+        return grading.crs_grade(
+            temperature_c=float(temperature_c),
+            antipyretic_or_anticytokine_given=antipyretic_given or anti_cytokine_given_before(episode, taken_at),
+            hypotension=hypotension, oxygen=oxygen,
+            oxygen_flow_l_min=float(oxygen_flow_l_min) if oxygen_flow_l_min is not None else None)
+    except grading.ContradictoryInput as error:
+        raise _as_validation_error(error) from None
 
 
-def ice_or_capd(episode: Episode, when: datetime, *, ice_items=None, capd_items=None) -> tuple[int | None, int | None]:
-    """The ICE score for adults and older children, CAPD below the site's age boundary (grading.md)."""
+def ice_or_capd(episode: Episode, when: datetime, *, ice_items=None, capd_items=None,
+                unarousable: bool = False) -> tuple[int | None, int | None]:
+    """The ICE score for adults and older children, CAPD below the site's age boundary (grading.md).
+
+    An unarousable patient cannot perform either: no items, no score (grading counts it as grade 4).
+    """
+    if unarousable and not ice_items and not capd_items:
+        return None, None
     age = episode.patient.age_on(timezone.localtime(when).date())
     if age < settings.CELLRELAY_CAPD_BELOW_AGE:
         if not capd_items:
@@ -138,7 +147,8 @@ def record_neuro_assessment(*, actor, episode: Episode, assessed_at, consciousne
                             cerebral_edema="none", aphasia_global=False, tremor=False, notes="") -> NeuroAssessment:
     _check_when(assessed_at, "assessed_at")
     try:
-        ice, capd = ice_or_capd(episode, assessed_at, ice_items=ice_items, capd_items=capd_items)
+        ice, capd = ice_or_capd(episode, assessed_at, ice_items=ice_items, capd_items=capd_items,
+                                unarousable=consciousness == NeuroAssessment.Consciousness.UNAROUSABLE)
     except ValueError as error:
         raise ValidationError({"capd_items" if capd_items else "ice_items": [str(error)]}) from None
     grade = propose_icans(episode, assessed_at=assessed_at, ice_score=ice, capd_score=capd,

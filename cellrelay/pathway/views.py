@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
+from cellrelay.monitoring.views import open_alerts
 from cellrelay.patients.services import record_read
 from cellrelay.web import run_service
 
@@ -173,7 +174,9 @@ def worklist_view(request):
     work = worklist.build(patients, today)
     buckets = [(code, label, [(team, worklist.TEAMS[team], items) for team, items in teams.items()])
                for code, label, teams in work.buckets()]
-    return render(request, "pathway/worklist.html", {"buckets": buckets, "today": today, "empty": work.is_empty})
+    alerts = open_alerts(patients)
+    return render(request, "pathway/worklist.html", {"buckets": buckets, "today": today, "monitoring_alerts": alerts,
+                                                     "empty": work.is_empty and not alerts})
 
 
 @access.requires(Action.USE_API)

@@ -96,7 +96,32 @@ def world(org, users, patient, referred_patient):
         referral_services.add_to_agenda(actor=users["haematologist"], meeting=meeting, referral=pending)
         per_patient.append((who, episode, pending))
     return {"meeting": meeting, "per_patient": per_patient, "center": org["treating"],
-            "template": ProtocolTemplate.objects.first()}
+            "template": ProtocolTemplate.objects.first(), "monitoring": monitoring_records(per_patient, users)}
+
+
+def monitoring_records(per_patient, users):
+    """For each episode, through the services: vital signs of CRS grade 2 (so an alert), a neurological
+    assessment and an ICU stay. Keys are the monitoring URL names aimed at them."""
+    from cellrelay.monitoring import services as monitoring_services
+
+    when = timezone.now() - dt.timedelta(hours=2)
+    records = {"monitoring:vitals_confirm": [], "monitoring:neuro_confirm": [], "monitoring:icu_return": [],
+               "monitoring:alert_acknowledge": []}
+    for who, episode, _pending in per_patient:
+        vitals = monitoring_services.record_vital_signs(actor=users["wardnurse"], episode=episode, taken_at=when,
+                                                        temperature_c=39, hypotension="no_vasopressor")
+        assessment = monitoring_services.record_neuro_assessment(
+            actor=users["neurologist"], episode=episode, assessed_at=when, consciousness="normal",
+            ice_items=dict.fromkeys(("orientation_year", "orientation_month", "orientation_city",
+                                     "orientation_hospital", "naming_1", "naming_2", "naming_3", "follows_commands",
+                                     "writes_sentence", "counts_backwards"), True))
+        stay = monitoring_services.transfer_to_icu(actor=users["icu"], episode=episode, admitted_at=when,
+                                                   reason="CRS grade 2")
+        for name, obj in (("monitoring:vitals_confirm", vitals), ("monitoring:neuro_confirm", assessment),
+                          ("monitoring:icu_return", stay),
+                          ("monitoring:alert_acknowledge", episode.alerts.get(scale="crs"))):
+            records[name].append(Target({"pk": obj.pk}, patient=who))
+    return records
 
 
 def targets_for(name, route, world):
@@ -119,6 +144,10 @@ def targets_for(name, route, world):
         return [Target({"pk": e.milestones.get(code="D7").pk}, patient=p) for p, e, _r in world["per_patient"]]
     if name == "pathway:protocol_edit":
         return [Target({"pk": world["template"].pk})]
+    if name in world["monitoring"]:
+        return world["monitoring"][name]
+    if name.startswith("monitoring:") and route.startswith("episodes/<int:pk>/"):
+        return [Target({"pk": e.pk}, patient=p) for p, e, _r in world["per_patient"]]
     raise AssertionError(f"the permission matrix does not know how to aim {name} ({route}): teach targets_for")
 
 
@@ -200,6 +229,8 @@ def example_body(method, path, username):
         return {item: True for item in ("orientation_year", "orientation_month", "orientation_city",
                                         "orientation_hospital", "naming_1", "naming_2", "naming_3",
                                         "follows_commands", "writes_sentence", "counts_backwards")}
+    if path == "/api/v1/tools/isbt128":
+        return {"data": "=G12341765432170"}
     raise AssertionError(f"no example body for {method.upper()} {path}: add one")
 
 
