@@ -5,6 +5,7 @@ which a missing secret key is an error and ``manage.py check --deploy`` is clean
 """
 
 from pathlib import Path
+import json
 import os
 
 import dj_database_url
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "cellrelay.pathway",
     "cellrelay.pharmacy",
     "cellrelay.monitoring",
+    "cellrelay.products",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +173,9 @@ CELLRELAY_ALERT_EMAILS = {
 
 # Site settings of clinical rules marked unverified in the domain sources (grading.md).
 CELLRELAY_CAPD_BELOW_AGE = int(os.environ.get("CELLRELAY_CAPD_BELOW_AGE", 12))
+# CAR-HEMATOTOX point table (JSON, the shape of monitoring.grading.DEFAULT_HEMATOTOX_TABLE); unset: the default.
+CELLRELAY_HEMATOTOX_TABLE = json.loads(os.environ["CELLRELAY_HEMATOTOX_TABLE"]) if os.environ.get(
+    "CELLRELAY_HEMATOTOX_TABLE") else None
 
 LOGGING = {
     "version": 1,

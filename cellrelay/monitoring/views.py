@@ -150,7 +150,7 @@ def lab_row(labs, table=None) -> LabRow:
         hematotox = grading.car_hematotox(
             float(labs.platelets_g_l), float(labs.anc_g_l), float(labs.haemoglobin_g_dl),
             float(labs.crp_mg_l) / CRP_MG_L_PER_MG_DL, float(labs.ferritin_ng_ml),
-            table=table or getattr(settings, "CELLRELAY_HEMATOTOX_TABLE", grading.DEFAULT_HEMATOTOX_TABLE))
+            table=table or settings.CELLRELAY_HEMATOTOX_TABLE or grading.DEFAULT_HEMATOTOX_TABLE)
     if labs.ldh_u_l is not None and labs.creatinine_umol_l is not None and labs.platelets_g_l:
         easix = grading.easix(float(labs.ldh_u_l), float(labs.creatinine_umol_l) / CREATININE_UMOL_PER_MG_DL,
                               float(labs.platelets_g_l))
