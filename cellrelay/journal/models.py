@@ -56,6 +56,12 @@ class JournalEntry(models.Model):
         ICU_TRANSFER = "monitoring.icu_transfer", _("ICU transfer or return")
         ADVERSE_EVENT = "monitoring.adverse_event", _("Adverse event recorded")
         CHECKLIST_UPDATED = "monitoring.checklist_updated", _("Pre-infusion neurology checklist updated")
+        COLLECTION_RECORDED = "products.collection_recorded", _("Cell collection recorded")
+        PRODUCT_REGISTERED = "products.product_registered", _("CAR-T product registered")
+        MANUFACTURING_UPDATED = "products.manufacturing_updated", _("Manufacturing status changed")
+        PRODUCT_RECEIVED = "products.product_received", _("CAR-T product received")
+        DEVIATION_RECORDED = "products.deviation_recorded", _("Deviation recorded")
+        SIGNED = "signature.signed", _("Electronic signature")
         DATA_SEEDED = "data.seeded", _("Demo or synthetic data generated")
 
     at = models.DateTimeField(_("when"), db_index=True)

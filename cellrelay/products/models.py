@@ -1,0 +1,187 @@
+"""Chain of identity and custody: collections, products, bags, identifiers, shipments, custody events, deviations.
+
+A CAR-T product exists once, for one patient (one episode); every handover of the cells is a verified,
+signed, journaled ``CustodyEvent``. Changes go through ``services.py`` only.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cellrelay.pathway.models import Episode
+
+
+class Collection(models.Model):
+    """The apheresis (*aphérèse*, *prélèvement*): the starting material, labelled with its ISBT 128 DIN."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="collections")
+    collected_at = models.DateTimeField(_("collected at"))
+    volume_ml = models.DecimalField(_("volume (mL)"), max_digits=7, decimal_places=1,
+                                    validators=[MinValueValidator(0)])
+    cd3_count = models.DecimalField(_("CD3+ count (×10⁹)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("operator"))
+    # The 13 characters of the DIN (identifiers.md: unique for 100 years), without data identifier or flags.
+    din = models.CharField(_("donation identification number (DIN)"), max_length=13, unique=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["collected_at", "pk"]
+        verbose_name = _("cell collection")
+
+    def __str__(self) -> str:
+        return f"{self.din} — {self.episode.patient}"
+
+
+class Product(models.Model):
+    """The manufactured CAR-T product of one episode. A failed product stays recorded; a new one may follow."""
+
+    class Status(models.TextChoices):
+        IN_MANUFACTURING = "in_manufacturing", _("In manufacturing")
+        RELEASED = "released", _("Released by the manufacturer")
+        SHIPPED = "shipped", _("Shipped")
+        FAILED = "failed", _("Manufacturing failed")
+        RECEIVED = "received", _("Received")
+        QUARANTINED = "quarantined", _("Quarantined")
+        ACCEPTED = "accepted", _("Accepted")
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="products")
+    manufacturer = models.CharField(_("manufacturer"), max_length=100)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_MANUFACTURING)
+    failure_reason = models.CharField(_("reason for the failure"), max_length=500, blank=True)
+    certificate = models.FileField(_("release certificate"), upload_to="products/certificates/", blank=True)
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["registered_at", "pk"]
+        indexes = [models.Index(fields=["status"])]
+        verbose_name = _("CAR-T product")
+
+    def __str__(self) -> str:
+        return f"{self.manufacturer} #{self.pk} — {self.episode.patient}"
+
+
+class Bag(models.Model):
+    """One infusion bag (*poche*) of a product."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="bags")
+    number = models.PositiveSmallIntegerField(_("bag number"))
+    expiry = models.DateTimeField(_("expiry"))
+
+    class Meta:
+        ordering = ["product", "number"]
+        constraints = [models.UniqueConstraint(fields=["product", "number"], name="bag_number_unique_in_product")]
+        verbose_name = _("bag")
+
+    def __str__(self) -> str:
+        return f"{self.product} — {self.number}"
+
+
+class Identifier(models.Model):
+    """An identifier printed on the product's labels; every scan must match one of them (identifiers.md).
+
+    Stored normalised: a DIN as its 13 characters, an ISBT chain of identity as the 15 characters after
+    ``&/``, a manufacturer's number as typed (white space around it removed).
+    """
+
+    class Scheme(models.TextChoices):
+        DIN = "din", _("ISBT 128 DIN")
+        COI_ISBT = "coi_isbt", _("ISBT 128 chain of identity")
+        MANUFACTURER = "manufacturer", _("Manufacturer's chain of identity number")
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="identifiers")
+    scheme = models.CharField(_("scheme"), max_length=20, choices=Scheme.choices)
+    value = models.CharField(_("value"), max_length=80)
+
+    class Meta:
+        ordering = ["product", "scheme", "value"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "value"], name="identifier_unique_in_scheme")]
+        verbose_name = _("product identifier")
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.value}"
+
+
+class Shipment(models.Model):
+    """A transport of the cells: out (collected cells to the manufacturer) or back (product to the center)."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("To the manufacturer")
+        BACK = "back", _("To the center")
+
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="shipments", null=True,
+                                   blank=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="shipments", null=True, blank=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    courier = models.CharField(_("courier"), max_length=100, blank=True)
+    shipper_id = models.CharField(_("dry shipper number"), max_length=60, blank=True)
+    seal_numbers = models.JSONField(_("seal numbers"), default=list, blank=True)
+    departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["departed_at", "pk"]
+        verbose_name = _("shipment")
+
+
+class CustodyEvent(models.Model):
+    """One handover of the cells: who, with whom verifying, where, what was scanned, and what each signed."""
+
+    class Action(models.TextChoices):
+        COLLECTED = "collected", _("Cells collected")
+        SHIPPED = "shipped", _("Shipped")
+        RECEIVED = "received", _("Received")
+        STORED = "stored", _("Stored")
+        DISPENSED = "dispensed", _("Dispensed")
+        INFUSED = "infused", _("Infused")
+
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="custody_events", null=True,
+                                   blank=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="custody_events", null=True,
+                                blank=True)
+    bag = models.ForeignKey(Bag, on_delete=models.PROTECT, related_name="custody_events", null=True, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("by"))
+    second_person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                      null=True, blank=True, verbose_name=_("verified by"))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    scanned = models.JSONField(_("scanned codes"), default=list, blank=True)
+    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=5, decimal_places=1, null=True,
+                                        blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # Meaning of each electronic signature (regulation.md: "received", "verified").
+    meaning = models.CharField(_("meaning of the signature"), max_length=60, blank=True)
+    second_meaning = models.CharField(_("meaning of the second signature"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("custody event")
+
+
+class Deviation(models.Model):
+    """Something that did not go as expected at a handover; kept even when the handover was refused."""
+
+    class Kind(models.TextChoices):
+        IDENTITY_MISMATCH = "identity_mismatch", _("Identity mismatch")
+        TEMPERATURE_EXCURSION = "temperature_excursion", _("Temperature excursion")
+        SEAL_BROKEN = "seal_broken", _("Seal not intact")
+        DOCUMENTS = "documents", _("Documents missing or wrong")
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="deviations")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="deviations", null=True, blank=True)
+    # When the scanned code belongs to another patient's product: for the investigation, never shown to staff.
+    other_product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    expected = models.CharField(_("expected"), max_length=500, blank=True)
+    scanned = models.CharField(_("scanned or measured"), max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("recorded by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("deviation")

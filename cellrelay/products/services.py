@@ -1,0 +1,348 @@
+"""Every change to the chain of identity and custody: collection, product, manufacturing, receipt.
+
+Each handover is verified, signed and journaled. The receipt is a two-person verification: a scan that
+does not belong to the product is a hard stop whose deviation is kept although the receipt is refused.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from cellrelay.journal.models import JournalEntry
+from cellrelay.journal.services import record
+from cellrelay.pathway import services as pathway_services
+from cellrelay.pathway.models import Episode
+from cellrelay.pathway.states import State
+
+from . import isbt128
+from .models import Collection, CustodyEvent, Deviation, Identifier, Product
+
+Action = JournalEntry.Action
+Status = Product.Status
+Scheme = Identifier.Scheme
+
+# Meanings of the electronic signatures (regulation.md), stored in English, shown translated.
+RECEIVED = gettext_noop("received")
+VERIFIED = gettext_noop("verified")
+
+# The manufacturer's steps a site records (update_manufacturing); the receipt has its own service.
+MANUFACTURING_MOVES = {
+    Status.IN_MANUFACTURING: {Status.RELEASED, Status.FAILED},
+    Status.RELEASED: {Status.SHIPPED, Status.FAILED},
+}
+RECEIVABLE = (Status.RELEASED, Status.SHIPPED)
+# What a page says after a failure: the failure stops nothing by itself.
+AFTER_FAILURE = gettext_lazy("Manufacturing failed. The episode goes on: record a new collection for a new "
+                             "product, or stop the episode with the reason “Manufacturing failure”.")
+
+
+def _journal(action, episode: Episode, obj, *, actor, before=None, after=None):
+    record(action, actor=actor, obj=obj, patient_id=episode.patient_id,
+           center_id=episode.patient.treating_center_id, before=before, after=after)
+
+
+def _invalid_code(field: str, error: isbt128.InvalidCode) -> ValidationError:
+    return ValidationError({field: [_(error.message) % error.params]})
+
+
+def _read_din(scanned: str, field: str) -> str:
+    """The 13 characters of a scanned DIN (``=`` data identifier, flags optional); ValidationError otherwise."""
+    try:
+        structure = isbt128.parse(scanned)
+    except isbt128.InvalidCode as error:
+        raise _invalid_code(field, error) from None
+    if structure.name != "din":
+        raise ValidationError({field: _("This is not a donation identification number (DIN): scan the DIN, "
+                                        "it starts with “=” and a letter or a digit.")})
+    return structure.fields["din"]
+
+
+def _live_products(episode: Episode):
+    return episode.products.exclude(status=Status.FAILED)
+
+
+# Collection ----------------------------------------------------------------------------------------
+
+@transaction.atomic
+def record_collection(*, actor, episode: Episode, collected_at: datetime, volume_ml, din: str,
+                      cd3_count=None) -> Collection:
+    """The apheresis was done: the starting material and its DIN; the episode moves to “Cells collected”.
+
+    A collection after a failed product (or a second collection before any product) is recorded
+    without moving the episode, which is already past the apheresis.
+    """
+    if collected_at > timezone.now():
+        raise ValidationError({"collected_at": _("This time is in the future.")})
+    if volume_ml is None or Decimal(volume_ml) <= 0:
+        raise ValidationError({"volume_ml": _("Give the collected volume in mL.")})
+    if cd3_count is not None and Decimal(cd3_count) < 0:
+        raise ValidationError({"cd3_count": _("A cell count cannot be negative.")})
+    value = _read_din(din, "din")
+    if Collection.objects.filter(din=value).exists():
+        raise ValidationError({"din": _("The DIN %(din)s is already recorded for a collection.") % {"din": value}})
+    episode = Episode.objects.select_related("patient").get(pk=episode.pk)
+    if episode.state == State.APHERESIS_SCHEDULED:
+        episode = pathway_services.advance(actor=actor, episode=episode, target=State.COLLECTED,
+                                           on=timezone.localtime(collected_at).date(), expected_version=None)
+    elif episode.state not in (State.COLLECTED, State.MANUFACTURING) or _live_products(episode).exists():
+        raise ValidationError(_("A collection is recorded when the apheresis is scheduled, or again after a "
+                                "manufacturing failure; this episode is %(state)s.") % {
+                                    "state": episode.get_state_display()})
+    collection = Collection(episode=episode, collected_at=collected_at, volume_ml=volume_ml, cd3_count=cd3_count,
+                            operator=actor, din=value)
+    collection.full_clean()
+    collection.save()
+    CustodyEvent.objects.create(collection=collection, action=CustodyEvent.Action.COLLECTED, actor=actor,
+                                scanned=[din.strip()], at=collected_at)
+    _journal(Action.COLLECTION_RECORDED, episode, collection, actor=actor, after={
+        "din": value, "collected_at": collected_at, "volume_ml": volume_ml, "cd3_count": cd3_count})
+    return collection
+
+
+# Product ------------------------------------------------------------------------------------------
+
+def _normalised_identifier(scheme: str, value: str) -> str:
+    text = (value or "").strip()
+    if scheme not in Scheme.values:
+        raise ValidationError({"identifiers": _("Unknown identifier scheme “%(scheme)s”.") % {"scheme": scheme}})
+    if not text:
+        raise ValidationError({"identifiers": _("An identifier is empty.")})
+    if scheme == Scheme.DIN:
+        return _read_din(text, "identifiers")
+    if scheme == Scheme.COI_ISBT:
+        try:
+            structure = isbt128.parse(text)
+        except isbt128.InvalidCode as error:
+            raise _invalid_code("identifiers", error) from None
+        if structure.name != "chain_of_identity":
+            raise ValidationError({"identifiers": _("This is not an ISBT 128 chain of identity: it starts with "
+                                                    "“&/CH”.")})
+        return structure.fields["chain_of_identity"]
+    if len(text) > Identifier._meta.get_field("value").max_length:
+        raise ValidationError({"identifiers": _("This identifier is too long.")})
+    return text
+
+
+@transaction.atomic
+def register_product(*, actor, episode: Episode, manufacturer: str,
+                     identifiers: list[tuple[str, str]]) -> Product:
+    """The manufacturer has the cells: the product and every identifier on its labels, each unique.
+
+    One live product per episode (a new one only after a failure); the episode moves to “Manufacturing”.
+    """
+    if not manufacturer.strip():
+        raise ValidationError({"manufacturer": _("Name the manufacturer.")})
+    if not identifiers:
+        raise ValidationError({"identifiers": _("Give at least one identifier of the product.")})
+    normalised = [(scheme, _normalised_identifier(scheme, value)) for scheme, value in identifiers]
+    if len(set(normalised)) != len(normalised):
+        raise ValidationError({"identifiers": _("The same identifier is given twice.")})
+    for scheme, value in normalised:
+        if Identifier.objects.filter(scheme=scheme, value=value).exists():
+            raise ValidationError({"identifiers": _("%(value)s already identifies another product: an identifier "
+                                                    "belongs to one product only.") % {"value": value}})
+    episode = Episode.objects.select_for_update().select_related("patient").get(pk=episode.pk)
+    if _live_products(episode).exists():
+        raise ValidationError(_("This episode already has a product; a new one is registered only after a "
+                                "manufacturing failure."))
+    if episode.state == State.COLLECTED:
+        episode = pathway_services.advance(actor=actor, episode=episode, target=State.MANUFACTURING,
+                                           on=timezone.localdate(), expected_version=None)
+    elif episode.state != State.MANUFACTURING:
+        raise ValidationError(_("Record the collection first: this episode is %(state)s.") % {
+            "state": episode.get_state_display()})
+    product = Product.objects.create(episode=episode, manufacturer=manufacturer.strip())
+    Identifier.objects.bulk_create([Identifier(product=product, scheme=s, value=v) for s, v in normalised])
+    _journal(Action.PRODUCT_REGISTERED, episode, product, actor=actor, after={
+        "manufacturer": product.manufacturer, "identifiers": [[s, v] for s, v in normalised]})
+    return product
+
+
+@transaction.atomic
+def update_manufacturing(*, actor, product: Product, status: str, reason: str = "") -> Product:
+    """The manufacturer released, shipped or failed the product. A failure needs a reason and stops
+    nothing by itself: a new collection may follow (``AFTER_FAILURE``), or the episode is stopped."""
+    product = Product.objects.select_for_update().select_related("episode__patient").get(pk=product.pk)
+    allowed = MANUFACTURING_MOVES.get(product.status, set())
+    if status not in allowed:
+        raise ValidationError({"status": _("A product that is “%(current)s” cannot become “%(target)s”.") % {
+            "current": product.get_status_display(),
+            "target": Status(status).label if status in Status.values else status}})
+    if status == Status.FAILED and not reason.strip():
+        raise ValidationError({"reason": _("Say why manufacturing failed.")})
+    before = {"status": product.status}
+    product.status = status
+    product.failure_reason = reason.strip() if status == Status.FAILED else product.failure_reason
+    product.save(update_fields=["status", "failure_reason"])
+    _journal(Action.MANUFACTURING_UPDATED, product.episode, product, actor=actor, before=before,
+             after={"status": status, "reason": product.failure_reason})
+    return product
+
+
+# Electronic signature ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Signature:
+    """A signature whose password was re-checked: the signer, the meaning (English msgid) and the time."""
+
+    user: object
+    meaning: str
+    at: datetime
+
+
+def sign(*, user, password: str, meaning: str) -> Signature:
+    """The electronic signature (regulation.md): the signer re-enters their password at each signing.
+
+    Nothing is written: the service that asked for the signature journals it with its record (``_journal_signature``).
+    """
+    if not user.is_active or not password or not user.check_password(password):
+        raise ValidationError({"password": _("The password is wrong: the signature is refused.")})
+    return Signature(user=user, meaning=meaning, at=timezone.now())
+
+
+def _journal_signature(signature: Signature, episode: Episode, obj) -> None:
+    _journal(Action.SIGNED, episode, obj, actor=signature.user, after={
+        "meaning": signature.meaning, "signer": signature.user.get_full_name() or signature.user.get_username(),
+        "signed_at": signature.at})
+
+
+# Receipt ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scan:
+    raw: str
+    scheme: str
+    value: str
+
+
+def _read_scan(raw: str) -> Scan:
+    """An ISBT 128 code (``=``/``&``) is parsed and compared by its identifier; anything else is taken as a
+    manufacturer's number, compared as text."""
+    text = raw.strip()
+    if not text:
+        raise ValidationError({"scanned": _("A scan is empty.")})
+    if text[0] not in "=&":
+        return Scan(text, Scheme.MANUFACTURER, text)
+    try:
+        structure = isbt128.parse(text)
+    except isbt128.InvalidCode as error:
+        raise _invalid_code("scanned", error) from None
+    if structure.name == "din":
+        return Scan(text, Scheme.DIN, structure.fields["din"])
+    if structure.name == "chain_of_identity":
+        return Scan(text, Scheme.COI_ISBT, structure.fields["chain_of_identity"])
+    raise ValidationError({"scanned": _("%(code)s is not an identifier: scan the DIN, the chain of identity or "
+                                        "the manufacturer's number.") % {"code": text}})
+
+
+def _expected(product: Product) -> str:
+    return ", ".join(f"{identifier.get_scheme_display()} {identifier.value}"
+                     for identifier in product.identifiers.all())
+
+
+@transaction.atomic
+def _record_identity_deviations(*, actor, product: Product, mismatches: list[tuple[Scan, Product | None]]) -> None:
+    """Committed on its own, before the receipt is refused: the hard stop leaves its trace."""
+    episode = product.episode
+    expected = _expected(product)
+    for scan, other in mismatches:
+        deviation = Deviation.objects.create(
+            episode=episode, product=product, other_product=other, kind=Deviation.Kind.IDENTITY_MISMATCH,
+            expected=expected[:500], scanned=scan.raw[:500], actor=actor,
+            description="belongs to another product" if other else "matches no product")
+        _journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor, after={
+            "kind": deviation.kind, "expected": deviation.expected, "scanned": deviation.scanned,
+            "other_product": other.pk if other else None})
+
+
+def receive_product(*, actor, second_person, second_password: str, product: Product, scanned: list[str],
+                    seal_intact: bool, shipper_temperature_c: Decimal, documents_ok: bool,
+                    place: str = "") -> Product:
+    """Two-person verification of the product arriving at the center.
+
+    Refused, nothing written: the same person twice, a wrong password, an unreadable scan, a product not
+    released. Hard stop: a scan that is not an identifier of this product; its deviation is committed
+    first (on its own transaction), then the receipt is refused. So call this outside any enclosing
+    transaction that a ValidationError rolls back (no ATOMIC_REQUESTS), or the deviation is lost with it.
+    Otherwise the product is accepted, or quarantined with a deviation for a temperature above the
+    product's storage limit, a broken seal or missing documents; only an accepted product moves the
+    episode to “Product received”.
+    """
+    if second_person is None or second_person.pk == actor.pk:
+        raise ValidationError({"second_person": _("A second person verifies the receipt: it cannot be the person "
+                                                  "receiving the product.")})
+    try:
+        verification = sign(user=second_person, password=second_password, meaning=VERIFIED)
+    except ValidationError as error:
+        raise ValidationError({"second_password": error.message_dict["password"]}) from None
+    if not scanned:
+        raise ValidationError({"scanned": _("Scan the identifiers on the product's labels.")})
+    if shipper_temperature_c is None:
+        raise ValidationError({"shipper_temperature_c": _("Give the dry shipper's temperature.")})
+    scans = [_read_scan(raw) for raw in scanned]
+    product = Product.objects.select_related("episode__patient", "episode__template").get(pk=product.pk)
+    own = set(product.identifiers.values_list("scheme", "value"))
+    mismatches = []
+    for scan in scans:
+        if (scan.scheme, scan.value) not in own:
+            other = Identifier.objects.filter(scheme=scan.scheme, value=scan.value).select_related("product").first()
+            mismatches.append((scan, other.product if other else None))
+    if mismatches:
+        _record_identity_deviations(actor=actor, product=product, mismatches=mismatches)
+        raise ValidationError({"scanned": [
+            (_("HARD STOP — %(scanned)s belongs to another patient's product. Expected: %(expected)s. Do not "
+               "accept the product; the deviation is recorded.") if other else
+             _("HARD STOP — %(scanned)s is not an identifier of this product. Expected: %(expected)s. Do not "
+               "accept the product; the deviation is recorded.")) % {
+                "scanned": scan.raw, "expected": _expected(product)}
+            for scan, other in mismatches]})
+    return _accept_receipt(actor=actor, verification=verification, product=product, scans=scans,
+                           seal_intact=seal_intact, temperature_c=Decimal(shipper_temperature_c),
+                           documents_ok=documents_ok, place=place)
+
+
+@transaction.atomic
+def _accept_receipt(*, actor, verification: Signature, product: Product, scans: list[Scan], seal_intact: bool,
+                    temperature_c: Decimal, documents_ok: bool, place: str) -> Product:
+    product = Product.objects.select_for_update().select_related("episode__patient", "episode__template").get(
+        pk=product.pk)
+    if product.status not in RECEIVABLE:
+        raise ValidationError({"product": _("This product is “%(status)s”: only a released or shipped product is "
+                                            "received.") % {"status": product.get_status_display()}})
+    episode = product.episode
+    limit = episode.template.storage_max_c
+    problems = []
+    if limit is not None and temperature_c > limit:
+        problems.append((Deviation.Kind.TEMPERATURE_EXCURSION, f"≤ {limit} °C", f"{temperature_c} °C"))
+    if not seal_intact:
+        problems.append((Deviation.Kind.SEAL_BROKEN, "intact", "not intact"))
+    if not documents_ok:
+        problems.append((Deviation.Kind.DOCUMENTS, "complete", "missing or wrong"))
+    before = {"status": product.status}
+    product.status = Status.QUARANTINED if problems else Status.ACCEPTED
+    product.save(update_fields=["status"])
+    event = CustodyEvent.objects.create(
+        product=product, action=CustodyEvent.Action.RECEIVED, actor=actor, second_person=verification.user,
+        place=place, scanned=[scan.raw for scan in scans], temperature_c=temperature_c, meaning=RECEIVED,
+        second_meaning=verification.meaning)
+    _journal_signature(Signature(user=actor, meaning=RECEIVED, at=event.at), episode, event)
+    _journal_signature(verification, episode, event)
+    for kind, expected, found in problems:
+        deviation = Deviation.objects.create(episode=episode, product=product, kind=kind, expected=expected,
+                                             scanned=found, actor=actor)
+        _journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor,
+                 after={"kind": kind, "expected": expected, "scanned": found})
+    _journal(Action.PRODUCT_RECEIVED, episode, product, actor=actor, before=before, after={
+        "status": product.status, "verified_by": verification.user.get_username(),
+        "temperature_c": temperature_c, "storage_max_c": limit, "seal_intact": seal_intact,
+        "documents_ok": documents_ok, "scanned": [scan.raw for scan in scans]})
+    if product.status == Status.ACCEPTED and episode.state == State.MANUFACTURING:
+        pathway_services.advance(actor=actor, episode=episode, target=State.PRODUCT_RECEIVED,
+                                 on=timezone.localdate(), expected_version=None)
+    return product
