@@ -261,7 +261,8 @@ def _record_identity_deviations(*, actor, product: Product, mismatches: list[tup
             "other_product": other.pk if other else None})
 
 
-def receive_product(*, actor, second_person, second_password: str, product: Product, scanned: list[str],
+def receive_product(*, actor, actor_password: str, second_person, second_password: str, product: Product,
+                    scanned: list[str],
                     seal_intact: bool, shipper_temperature_c: Decimal, documents_ok: bool,
                     place: str = "") -> Product:
     """Two-person verification of the product arriving at the center.
@@ -277,6 +278,11 @@ def receive_product(*, actor, second_person, second_password: str, product: Prod
     if second_person is None or second_person.pk == actor.pk:
         raise ValidationError({"second_person": _("A second person verifies the receipt: it cannot be the person "
                                                   "receiving the product.")})
+    # regulation.md (Annex 11, Part 11): each signer re-enters a password at each signing.
+    try:
+        reception = sign(user=actor, password=actor_password, meaning=RECEIVED)
+    except ValidationError as error:
+        raise ValidationError({"actor_password": error.message_dict["password"]}) from None
     try:
         verification = sign(user=second_person, password=second_password, meaning=VERIFIED)
     except ValidationError as error:
@@ -302,13 +308,13 @@ def receive_product(*, actor, second_person, second_password: str, product: Prod
                "accept the product; the deviation is recorded.")) % {
                 "scanned": scan.raw, "expected": _expected(product)}
             for scan, other in mismatches]})
-    return _accept_receipt(actor=actor, verification=verification, product=product, scans=scans,
+    return _accept_receipt(actor=actor, reception=reception, verification=verification, product=product, scans=scans,
                            seal_intact=seal_intact, temperature_c=Decimal(shipper_temperature_c),
                            documents_ok=documents_ok, place=place)
 
 
 @transaction.atomic
-def _accept_receipt(*, actor, verification: Signature, product: Product, scans: list[Scan], seal_intact: bool,
+def _accept_receipt(*, actor, reception: Signature, verification: Signature, product: Product, scans: list[Scan], seal_intact: bool,
                     temperature_c: Decimal, documents_ok: bool, place: str) -> Product:
     product = Product.objects.select_for_update().select_related("episode__patient", "episode__template").get(
         pk=product.pk)
@@ -331,7 +337,7 @@ def _accept_receipt(*, actor, verification: Signature, product: Product, scans: 
         product=product, action=CustodyEvent.Action.RECEIVED, actor=actor, second_person=verification.user,
         place=place, scanned=[scan.raw for scan in scans], temperature_c=temperature_c, meaning=RECEIVED,
         second_meaning=verification.meaning)
-    _journal_signature(Signature(user=actor, meaning=RECEIVED, at=event.at), episode, event)
+    _journal_signature(reception, episode, event)
     _journal_signature(verification, episode, event)
     for kind, expected, found in problems:
         deviation = Deviation.objects.create(episode=episode, product=product, kind=kind, expected=expected,

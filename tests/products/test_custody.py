@@ -55,7 +55,8 @@ def other_product(org, users):
 
 
 def receive(product, users, **overrides):
-    fields = dict(actor=users["pharmacist"], second_person=users["coordinator"], second_password=PASSWORD,
+    fields = dict(actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["coordinator"],
+                  second_password=PASSWORD,
                   product=product, scanned=[scanned_din(DIN_A), "KITE-123"], seal_intact=True,
                   shipper_temperature_c=Decimal("-180"), documents_ok=True, place="PUI")
     fields.update(overrides)
@@ -179,9 +180,10 @@ def test_the_same_person_twice_is_refused(product, users):
     assert product.status == "shipped"
 
 
-def test_a_wrong_password_is_refused_and_nothing_changes(product, users):
+@pytest.mark.parametrize("field", ["actor_password", "second_password"])
+def test_a_wrong_password_of_either_signer_is_refused_and_nothing_changes(product, users, field):
     entries = JournalEntry.objects.count()
-    refused(lambda: receive(product, users, second_password="wrong"), "second_password")
+    refused(lambda: receive(product, users, **{field: "wrong"}), field)
     product.refresh_from_db()
     product.episode.refresh_from_db()
     assert product.status == "shipped" and product.episode.state == State.MANUFACTURING
