@@ -70,6 +70,15 @@ class Bag(models.Model):
     number = models.PositiveSmallIntegerField(_("bag number"))
     expiry = models.DateTimeField(_("expiry"))
 
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        DISPENSED = "dispensed", _("Dispensed")
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AVAILABLE)
+    dispensed_at = models.DateTimeField(_("dispensed at"), null=True, blank=True)
+    dispensed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True, verbose_name=_("dispensed by"))
+
     class Meta:
         ordering = ["product", "number"]
         constraints = [models.UniqueConstraint(fields=["product", "number"], name="bag_number_unique_in_product")]
@@ -134,6 +143,8 @@ class CustodyEvent(models.Model):
         SHIPPED = "shipped", _("Shipped")
         RECEIVED = "received", _("Received")
         STORED = "stored", _("Stored")
+        MOVED = "moved", _("Moved in storage")
+        REMOVED = "removed", _("Removed from storage")
         DISPENSED = "dispensed", _("Dispensed")
         INFUSED = "infused", _("Infused")
 
