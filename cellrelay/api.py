@@ -7,6 +7,7 @@ from cellrelay.monitoring.api import router as monitoring_tools_router
 from cellrelay.organisation.api import router as organisation_router
 from cellrelay.pathway.api import router as tools_router
 from cellrelay.patients.api import router as patients_router
+from cellrelay.products.api import products_router
 from cellrelay.products.api import router as products_tools_router
 
 api = NinjaAPI(
@@ -24,3 +25,4 @@ api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/tools", tools_router)
 api.add_router("/v1/tools", monitoring_tools_router)  # a second router on the same prefix: grading calculators
 api.add_router("/v1/tools", products_tools_router)  # ninja joins routers on one prefix: ISBT 128 reader
+api.add_router("/v1/products", products_router)

@@ -45,6 +45,8 @@ class Action(StrEnum):
     MANAGE_CHECKLIST = "monitoring.checklist"  # pre-infusion neurology checklist
     WAIVE_CHECKLIST = "monitoring.waive_checklist"  # a physician goes ahead without an item, saying why
     RESERVE_DRUGS = "pharmacy.reserve"
+    RECORD_SHIPMENT = "products.shipment"  # shipments of the cells and their temperature logs
+    UPDATE_MANUFACTURING = "products.manufacturing"  # released, shipped, failed: what the manufacturer reports
 
 
 _CLINICAL_READ = {Action.VIEW_PATIENT, Action.USE_API, Action.VIEW_MDT, Action.VIEW_WORKLIST}
@@ -56,11 +58,14 @@ _PHYSICIAN = {Action.RECORD_MONITORING, Action.CONFIRM_GRADE, Action.GIVE_TREATM
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF, Action.MANAGE_TRAINING,
-                                                    Action.RECORD_MONITORING, Action.MANAGE_CHECKLIST}),
+                                                    Action.RECORD_MONITORING, Action.MANAGE_CHECKLIST,
+                                                    Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING}),
     Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | _PHYSICIAN | {Action.VIEW_STAFF}),
     # Each team records the steps it performs (collection, product receipt, admission, infusion…).
-    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP, Action.RESERVE_DRUGS}),
-    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP}),
+    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP, Action.RESERVE_DRUGS,
+                                                 Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING}),
+    # The apheresis unit sends the collected cells to the manufacturer.
+    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP, Action.RECORD_SHIPMENT}),
     # The ward weighs and measures the patient (body surface area drives chemotherapy doses).
     Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP, Action.RECORD_MONITORING,
                                                  Action.GIVE_TREATMENT}),

@@ -78,6 +78,25 @@ class Bag(models.Model):
     dispensed_at = models.DateTimeField(_("dispensed at"), null=True, blank=True)
     dispensed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      null=True, blank=True, verbose_name=_("dispensed by"))
+    # Administration (administration.py). ``status`` stays “dispensed” once the bag is out: these fields tell
+    # how far it went (thawed, checked at the bedside, infused, or returned/destroyed unused).
+    thaw_started_at = models.DateTimeField(_("thaw started at"), null=True, blank=True)
+    bedside_checked_at = models.DateTimeField(_("checked at the bedside at"), null=True, blank=True)
+    bedside_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                           null=True, blank=True, verbose_name=_("checked at the bedside by"))
+    bedside_second_person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                              null=True, blank=True,
+                                              verbose_name=_("bedside check verified by"))
+    infusion_started_at = models.DateTimeField(_("infusion started at"), null=True, blank=True)
+    infusion_ended_at = models.DateTimeField(_("infusion ended at"), null=True, blank=True)
+
+    class Disposal(models.TextChoices):
+        RETURNED = "returned", _("Returned unused")
+        DESTROYED = "destroyed", _("Destroyed unused")
+
+    disposal = models.CharField(_("disposal"), max_length=20, choices=Disposal.choices, blank=True)
+    disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
+    disposal_reason = models.CharField(_("reason for the return or destruction"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["product", "number"]
@@ -147,6 +166,11 @@ class CustodyEvent(models.Model):
         REMOVED = "removed", _("Removed from storage")
         DISPENSED = "dispensed", _("Dispensed")
         INFUSED = "infused", _("Infused")
+        THAWED = "thawed", _("Thawed")
+        BEDSIDE_CHECKED = "bedside_checked", _("Checked at the bedside")
+        INFUSION_STARTED = "infusion_started", _("Infusion started")
+        RETURNED = "returned", _("Returned unused")
+        DESTROYED = "destroyed", _("Destroyed unused")
 
     collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="custody_events", null=True,
                                    blank=True)
@@ -180,6 +204,7 @@ class Deviation(models.Model):
         TEMPERATURE_EXCURSION = "temperature_excursion", _("Temperature excursion")
         SEAL_BROKEN = "seal_broken", _("Seal not intact")
         DOCUMENTS = "documents", _("Documents missing or wrong")
+        THAW_LIMIT_EXCEEDED = "thaw_limit_exceeded", _("Thaw limit exceeded")
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="deviations")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="deviations", null=True, blank=True)
@@ -196,3 +221,16 @@ class Deviation(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("deviation")
+
+
+class ShipmentTemperature(models.Model):
+    """One reading of the dry shipper's temperature logger during a shipment (from its CSV log)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="temperatures")
+    at = models.DateTimeField(_("at"))
+    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["shipment", "at"]
+        constraints = [models.UniqueConstraint(fields=["shipment", "at"], name="shipment_temperature_unique_time")]
+        verbose_name = _("shipment temperature reading")

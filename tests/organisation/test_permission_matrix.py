@@ -95,8 +95,35 @@ def world(org, users, patient, referred_patient):
             letter=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 letter", content_type="application/pdf"))
         referral_services.add_to_agenda(actor=users["haematologist"], meeting=meeting, referral=pending)
         per_patient.append((who, episode, pending))
+    monitoring = monitoring_records(per_patient, users)
     return {"meeting": meeting, "per_patient": per_patient, "center": org["treating"],
-            "template": ProtocolTemplate.objects.first(), "monitoring": monitoring_records(per_patient, users)}
+            "template": ProtocolTemplate.objects.first(), "monitoring": monitoring,
+            "products": product_records(per_patient, users)}
+
+
+def product_records(per_patient, users):
+    """For each episode, through the services: the collection, its shipment out to the manufacturer, and the
+    product in manufacturing. Maps each patient to the ids the /api/v1/products paths are aimed at."""
+    from cellrelay.pathway.states import State
+    from cellrelay.products import services as product_services
+    from cellrelay.products import shipping
+    from tests.pathway.test_episode import walk_to
+    from tests.products.test_custody import scanned_din
+
+    records = {}
+    for serial, (who, episode, _pending) in enumerate(per_patient, 1):
+        episode = walk_to(episode, users, State.APHERESIS_SCHEDULED)
+        din = f"G1234260001{serial:02d}"
+        collection = product_services.record_collection(
+            actor=users["apheresis"], episode=episode, collected_at=timezone.now() - dt.timedelta(hours=3),
+            volume_ml=200, din=scanned_din(din))
+        shipment = shipping.record_shipment(
+            actor=users["apheresis"], product_or_collection=collection, direction="out", courier="World Courier",
+            shipper_id=f"DS-{serial}", seal_numbers=[f"S{serial}"], departed_at=timezone.now() - dt.timedelta(hours=2))
+        product = product_services.register_product(actor=users["coordinator"], episode=collection.episode,
+                                                     manufacturer="Kite", identifiers=[("din", scanned_din(din))])
+        records[who.pk] = {"product_id": product.pk, "shipment_id": shipment.pk}
+    return records
 
 
 def monitoring_records(per_patient, users):
@@ -231,6 +258,10 @@ def example_body(method, path, username):
                                         "follows_commands", "writes_sentence", "counts_backwards")}
     if path == "/api/v1/tools/isbt128":
         return {"data": "=G12341765432170"}
+    if path == "/api/v1/products/{product_id}/status":
+        return {"status": "released"}
+    if path == "/api/v1/products/shipments/{shipment_id}/temperature-log":
+        return {"csv": "timestamp,temperature_c\n2026-03-01T08:00:00+01:00,-182.4\n2026-03-01T08:10:00+01:00,-181,9\n"}
     raise AssertionError(f"no example body for {method.upper()} {path}: add one")
 
 
@@ -239,14 +270,16 @@ def test_every_endpoint_names_its_action():
 
 
 @pytest.mark.parametrize("username", PERSONAS)
-def test_api(username, api_as, org, patient, referred_patient):
+def test_api(username, api_as, org, patient, referred_patient, world):
     client = api_as(username)
     wrong = []
     for method, path, operation in operations():
         action = operation["x-required-action"]
-        targets = [patient, referred_patient] if "{patient_id}" in path else [None]
+        aimed = any(key in path for key in ("{patient_id}", "{product_id}", "{shipment_id}"))
+        targets = [patient, referred_patient] if aimed else [None]
         for target in targets:
-            url = path.replace("{patient_id}", str(target.pk) if target else "")
+            ids = {"patient_id": target.pk, **world["products"][target.pk]} if target else {}
+            url = fill(path, ids)
             body = None if method == "get" else example_body(method, path, username)
             if body and "version" in body:
                 body["version"] = Patient.objects.get(pk=target.pk).version
@@ -258,14 +291,22 @@ def test_api(username, api_as, org, patient, referred_patient):
             response = getattr(client, method)(url, data=json.dumps(body) if body else None,
                                                content_type="application/json")
             scope = Target({}, patient=target) if target else None
-            want = expected_status(username, action, scope, 201 if method == "post" and "/tools/" not in path else 200)
+            created = method == "post" and "/tools/" not in path and not path.endswith("/status")
+            want = expected_status(username, action, scope, 201 if created else 200)
             if response.status_code != want:
                 wrong.append(f"{method.upper()} {url}: got {response.status_code} {response.content[:120]!r}, want {want}")
     assert wrong == []
 
 
+def fill(path, ids):
+    """The path with its ``{name}`` parameters replaced by the ids given."""
+    for key, value in ids.items():
+        path = path.replace("{" + key + "}", str(value))
+    return path
+
+
 def test_api_without_a_valid_token_is_refused(client, patient):
     for method, path, _operation in operations():
-        url = path.replace("{patient_id}", str(patient.pk))
+        url = fill(path, {"patient_id": patient.pk, "product_id": 1, "shipment_id": 1})
         response = getattr(client, method)(url, HTTP_AUTHORIZATION="Bearer not-a-token", content_type="application/json")
         assert response.status_code == 401, url
