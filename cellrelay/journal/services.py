@@ -79,6 +79,13 @@ def _locked_head() -> JournalHead:
     return head
 
 
+def record_for_patient(action: str, patient, *, actor, obj: models.Model | None = None, before: dict | None = None,
+                       after: dict | None = None) -> JournalEntry:
+    """An entry about one patient's record, filed under the patient and their treating center."""
+    return record(action, actor=actor, obj=obj, patient_id=patient.pk, center_id=patient.treating_center_id,
+                  before=before, after=after)
+
+
 def verify() -> chain.Break | None:
     """Recompute the whole chain from the stored rows; the first break, or None if intact."""
     head = JournalHead.objects.filter(pk=1).first()

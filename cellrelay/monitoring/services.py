@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record, snapshot
+from cellrelay.journal.services import record_for_patient, snapshot
 from cellrelay.pathway.models import Episode
 from cellrelay.pharmacy import services as pharmacy
 
@@ -27,8 +27,7 @@ ALERT_FROM_GRADE = 2  # issue: CRS or ICANS grade ≥ 2 alerts the ICU and neuro
 
 
 def _journal(action, episode: Episode, obj, *, actor, before=None, after=None):
-    record(action, actor=actor, obj=obj, patient_id=episode.patient_id, center_id=episode.patient.treating_center_id,
-           before=before, after=after)
+    record_for_patient(action, episode.patient, actor=actor, obj=obj, before=before, after=after)
 
 
 def _check_when(when: datetime, field: str) -> None:

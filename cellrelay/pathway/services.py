@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record, snapshot
+from cellrelay.journal.services import record, record_for_patient, snapshot
 
 from . import schedule
 from .models import Episode, Milestone, ProtocolTemplate, ProtocolTemplateEdit, StateChange
@@ -23,8 +23,7 @@ class StaleEpisode(ValidationError):
 
 
 def _journal(action, episode: Episode, *, actor, before=None, after=None, obj=None):
-    record(action, actor=actor, obj=obj or episode, patient_id=episode.patient_id,
-           center_id=episode.patient.treating_center_id, before=before, after=after)
+    record_for_patient(action, episode.patient, actor=actor, obj=obj or episode, before=before, after=after)
 
 
 def _locked(episode: Episode, expected_version: int | None) -> Episode:

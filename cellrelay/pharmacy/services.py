@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record
+from cellrelay.journal.services import record_for_patient
 
 from .models import DrugReserve
 
@@ -14,8 +14,8 @@ TOCILIZUMAB = "tocilizumab"
 
 def _journal(reserve: DrugReserve, *, actor, before, after):
     episode = reserve.episode
-    record(JournalEntry.Action.DRUG_RESERVED, actor=actor, obj=reserve, patient_id=episode.patient_id,
-           center_id=episode.patient.treating_center_id, before=before, after=after)
+    record_for_patient(JournalEntry.Action.DRUG_RESERVED, episode.patient, actor=actor, obj=reserve, before=before,
+                       after=after)
 
 
 @transaction.atomic

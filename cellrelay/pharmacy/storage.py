@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record
+from cellrelay.journal.services import record, record_for_patient
 from cellrelay.products.dispensing import verify_bag_scan
 from cellrelay.products.models import Bag, CustodyEvent
 from cellrelay.products.services import Scan
@@ -30,8 +30,7 @@ Action = JournalEntry.Action
 
 def _journal_bag(action, bag: Bag, obj, *, actor, before=None, after=None):
     episode = bag.product.episode
-    record(action, actor=actor, obj=obj, patient_id=episode.patient_id,
-           center_id=episode.patient.treating_center_id, before=before, after=after)
+    record_for_patient(action, episode.patient, actor=actor, obj=obj, before=before, after=after)
 
 
 def _lock_bag(bag: Bag) -> Bag:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record
+from cellrelay.journal.services import record_for_patient
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State
@@ -43,8 +43,7 @@ AFTER_FAILURE = gettext_lazy("Manufacturing failed. The episode goes on: record 
 
 
 def _journal(action, episode: Episode, obj, *, actor, before=None, after=None):
-    record(action, actor=actor, obj=obj, patient_id=episode.patient_id,
-           center_id=episode.patient.treating_center_id, before=before, after=after)
+    record_for_patient(action, episode.patient, actor=actor, obj=obj, before=before, after=after)
 
 
 def _invalid_code(field: str, error: isbt128.InvalidCode) -> ValidationError:
