@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for the translation catalog; the API translates it (no Django here)."""
-    return message
+from cellrelay.textmarks import gettext_noop
 
 
 class ContradictoryInput(ValueError):

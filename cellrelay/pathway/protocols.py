@@ -7,10 +7,7 @@ Days are relative to the infusion (D0).
 
 from dataclasses import dataclass, field
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a label for the translation catalog; the models translate it (no Django here)."""
-    return message
+from cellrelay.textmarks import gettext_noop
 
 
 PRODUCTS = {

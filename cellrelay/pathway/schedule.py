@@ -14,13 +14,9 @@ from functools import lru_cache
 import holidays
 
 from cellrelay.patients.identity import body_surface_area_m2
+from cellrelay.textmarks import gettext_noop
 
 from .protocols import Protocol
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for the translation catalog; the service layer translates it (no Django here)."""
-    return message
 
 
 class Kind:

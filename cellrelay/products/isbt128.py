@@ -23,10 +23,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for the translation catalog; the API layer translates it (no Django here)."""
-    return message
+from cellrelay.textmarks import gettext_noop
 
 
 # ids.md "Check character, ISO/IEC 7064 mod 37-2": 0-9 → 0-9, A-Z → 10-35, * → 36.

@@ -22,10 +22,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for the translation catalog; the service layer translates it (no Django here)."""
-    return message
+from cellrelay.textmarks import gettext_noop
 
 
 MAX_BYTES = 5_000_000  # a reading a minute for a fortnight is well under 1 MB

@@ -14,10 +14,7 @@ Datetimes are compared as given: pass aware datetimes (Django's ``timezone.now()
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a msgid for makemessages without importing Django; the caller translates it."""
-    return message
+from cellrelay.textmarks import gettext_noop
 
 
 NO_LIMIT = gettext_noop("No limit recorded for this product: check the label.")
