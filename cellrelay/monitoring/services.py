@@ -17,6 +17,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient, snapshot
 from cellrelay.pathway.models import Episode
 from cellrelay.pharmacy import services as pharmacy
+from cellrelay.validation import refuse_future_date, refuse_future_time
 
 from . import grading
 from .models import (AdverseEvent, Alert, GradeRecord, IcuStay, Intervention, LabResult, NeuroAssessment,
@@ -30,9 +31,11 @@ def _journal(action, episode: Episode, obj, *, actor, before=None, after=None):
     record_for_patient(action, episode.patient, actor=actor, obj=obj, before=before, after=after)
 
 
+BEDSIDE_CLOCK_TOLERANCE = timedelta(minutes=5)  # a ward PC's clock may run a little ahead of the server
+
+
 def _check_when(when: datetime, field: str) -> None:
-    if when > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({field: _("This time is in the future.")})
+    refuse_future_time(field, when, tolerance=BEDSIDE_CLOCK_TOLERANCE)
 
 
 def _as_validation_error(error: grading.ContradictoryInput) -> ValidationError:
@@ -264,8 +267,7 @@ def record_adverse_event(*, actor, episode: Episode, term, ctcae_grade, onset, r
                          serious=False, notes="") -> AdverseEvent:
     if resolution and resolution < onset:
         raise ValidationError({"resolution": _("The resolution cannot come before the onset.")})
-    if onset > timezone.localdate():
-        raise ValidationError({"onset": _("This date is in the future.")})
+    refuse_future_date("onset", onset)
     event = AdverseEvent(episode=episode, term=term, ctcae_grade=ctcae_grade, onset=onset, resolution=resolution,
                          relation=relation, serious=serious, notes=notes, recorded_by=actor)
     event.full_clean()
@@ -289,8 +291,7 @@ def update_checklist(*, actor, episode: Episode, consultation_on=None, mri_on=No
     before = snapshot(checklist, CHECKLIST_FIELDS)
     for name, value in (("consultation_on", consultation_on), ("mri_on", mri_on), ("eeg_on", eeg_on)):
         if value is not None:
-            if value > timezone.localdate():
-                raise ValidationError({name: _("This date is in the future.")})
+            refuse_future_date(name, value)
             setattr(checklist, name, value)
     checklist.save()
     _journal(Action.CHECKLIST_UPDATED, episode, checklist, actor=actor, before=before,

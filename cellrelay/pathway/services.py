@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, record_for_patient, snapshot
+from cellrelay.validation import refuse_future_date
 
 from . import schedule
 from .models import Episode, Milestone, ProtocolTemplate, ProtocolTemplateEdit, StateChange
@@ -31,11 +32,6 @@ def _locked(episode: Episode, expected_version: int | None) -> Episode:
     if expected_version is not None and current.version != expected_version:
         raise StaleEpisode(_("This episode was changed by someone else meanwhile. Reload the page and try again."))
     return current
-
-
-def _not_future(on: date, field: str = "on") -> None:
-    if on > timezone.localdate():
-        raise ValidationError({field: _("This date is in the future.")})
 
 
 def _move(episode: Episode, target: State, *, actor, on: date) -> None:
@@ -188,7 +184,7 @@ def replan_milestone(*, actor, milestone: Milestone, planned: date, expected_ver
 
 def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor) -> None:
     """The step was done on ``on``: when that differs from the plan, later planned dates slip with it."""
-    _not_future(on)
+    refuse_future_date("on", on)
     delta = on - milestone.planned
     moved = _shift_later(milestone, delta) if delta.days else {}
     milestone.actual, milestone.status = on, Milestone.Status.DONE
@@ -249,7 +245,7 @@ def _preconditions(episode: Episode, target: State) -> None:
 def advance(*, actor, episode: Episode, target: State, on: date, expected_version: int | None) -> Episode:
     """Move the episode to its next state on the given day, completing the matching step."""
     episode = _locked(episode, expected_version)
-    _not_future(on)
+    refuse_future_date("on", on)
     if target == State.STOPPED:
         raise ValidationError(_("Use stop_episode to stop an episode."))
     _preconditions(episode, target)
@@ -269,7 +265,7 @@ def stop_episode(*, actor, episode: Episode, reason: str, on: date, note: str = 
                  expected_version: int | None) -> Episode:
     """Stop at any open state with a reason. Nothing is deleted: planned steps are marked cancelled."""
     episode = _locked(episode, expected_version)
-    _not_future(on)
+    refuse_future_date("on", on)
     if reason not in {r.value for r in StopReason}:
         raise ValidationError({"reason": _("Choose a reason for stopping.")})
     if reason == StopReason.OTHER and not note.strip():

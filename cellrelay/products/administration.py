@@ -39,11 +39,12 @@ from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.states import State
 from cellrelay.patients import identity
 from cellrelay.patients.models import LocalId
+from cellrelay.validation import refuse_future_time
 
 from . import thaw
 from .dispensing import _bag_for_update, verify_bag_scan
 from .models import Bag, CustodyEvent, Deviation
-from .services import VERIFIED, _journal, _journal_signature, sign
+from .services import _journal, _journal_signature, sign_with_second_person
 
 Action = JournalEntry.Action
 
@@ -58,8 +59,7 @@ def _when(moment: datetime) -> str:
 def _not_future(at: datetime, field: str = "at") -> None:
     if at is None:
         raise ValidationError({field: _("Give the time.")})
-    if at > timezone.now():
-        raise ValidationError({field: _("This time is in the future.")})
+    refuse_future_time(field, at)
 
 
 def _not_before(at: datetime, earlier: datetime | None, message: str) -> None:
@@ -148,17 +148,10 @@ def bedside_check(*, actor, actor_password: str, second_person, second_password:
     dispensed or already infused, returned or destroyed. Hard stop (deviation kept, one per mismatch): a
     wristband that is not this patient's IPP or INS, a bag code that is not an identifier of the bag.
     """
-    if second_person is None or second_person.pk == actor.pk:
-        raise ValidationError({"second_person": _("A second person verifies at the bedside: it cannot be the "
-                                                  "person giving the bag.")})
-    try:
-        check = sign(user=actor, password=actor_password, meaning=CHECKED_AT_BEDSIDE)
-    except ValidationError as error:
-        raise ValidationError({"actor_password": error.message_dict["password"]}) from None
-    try:
-        verification = sign(user=second_person, password=second_password, meaning=VERIFIED)
-    except ValidationError as error:
-        raise ValidationError({"second_password": error.message_dict["password"]}) from None
+    check, verification = sign_with_second_person(
+        actor=actor, actor_password=actor_password, meaning=CHECKED_AT_BEDSIDE, second_person=second_person,
+        second_password=second_password,
+        same_person=_("A second person verifies at the bedside: it cannot be the person giving the bag."))
     wristband = (scanned_wristband or "").strip()
     if not wristband:
         raise ValidationError({"scanned_wristband": _("Scan the patient's wristband.")})

@@ -19,6 +19,7 @@ from cellrelay.journal.services import record_for_patient
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State
+from cellrelay.validation import refuse_future_time
 
 from . import isbt128
 from .models import Collection, CustodyEvent, Deviation, Identifier, Product
@@ -76,8 +77,7 @@ def record_collection(*, actor, episode: Episode, collected_at: datetime, volume
     A collection after a failed product (or a second collection before any product) is recorded
     without moving the episode, which is already past the apheresis.
     """
-    if collected_at > timezone.now():
-        raise ValidationError({"collected_at": _("This time is in the future.")})
+    refuse_future_time("collected_at", collected_at)
     if volume_ml is None or Decimal(volume_ml) <= 0:
         raise ValidationError({"volume_ml": _("Give the collected volume in mL.")})
     if cd3_count is not None and Decimal(cd3_count) < 0:
@@ -205,6 +205,24 @@ def sign(*, user, password: str, meaning: str) -> Signature:
     return Signature(user=user, meaning=meaning, at=timezone.now())
 
 
+
+def sign_with_second_person(*, actor, actor_password: str, meaning: str, second_person, second_password: str,
+                            same_person: str) -> tuple[Signature, Signature]:
+    """Two-person verification: two different people, each re-entering a password (regulation.md, Annex 11).
+
+    Refusals name the field at fault; ``same_person`` says why one person cannot sign twice here.
+    """
+    if second_person is None or second_person.pk == actor.pk:
+        raise ValidationError({"second_person": same_person})
+    signatures = []
+    for field, user, password, user_meaning in (("actor_password", actor, actor_password, meaning),
+                                                ("second_password", second_person, second_password, VERIFIED)):
+        try:
+            signatures.append(sign(user=user, password=password, meaning=user_meaning))
+        except ValidationError as error:
+            raise ValidationError({field: error.message_dict["password"]}) from None
+    return signatures[0], signatures[1]
+
 def _journal_signature(signature: Signature, episode: Episode, obj) -> None:
     _journal(Action.SIGNED, episode, obj, actor=signature.user, after={
         "meaning": signature.meaning, "signer": signature.user.get_full_name() or signature.user.get_username(),
@@ -274,18 +292,10 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
     product's storage limit, a broken seal or missing documents; only an accepted product moves the
     episode to “Product received”.
     """
-    if second_person is None or second_person.pk == actor.pk:
-        raise ValidationError({"second_person": _("A second person verifies the receipt: it cannot be the person "
-                                                  "receiving the product.")})
-    # regulation.md (Annex 11, Part 11): each signer re-enters a password at each signing.
-    try:
-        reception = sign(user=actor, password=actor_password, meaning=RECEIVED)
-    except ValidationError as error:
-        raise ValidationError({"actor_password": error.message_dict["password"]}) from None
-    try:
-        verification = sign(user=second_person, password=second_password, meaning=VERIFIED)
-    except ValidationError as error:
-        raise ValidationError({"second_password": error.message_dict["password"]}) from None
+    reception, verification = sign_with_second_person(
+        actor=actor, actor_password=actor_password, meaning=RECEIVED, second_person=second_person,
+        second_password=second_password,
+        same_person=_("A second person verifies the receipt: it cannot be the person receiving the product."))
     if not scanned:
         raise ValidationError({"scanned": _("Scan the identifiers on the product's labels.")})
     if shipper_temperature_c is None:

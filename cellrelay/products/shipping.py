@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from cellrelay.validation import refuse_future_time
+
 from . import services, templog
 from .models import Collection, CustodyEvent, Deviation, Product, Shipment, ShipmentTemperature
 
@@ -70,11 +72,9 @@ def record_shipment(*, actor, product_or_collection, direction: str, courier: st
         raise ValidationError({"seal_numbers": _("The same seal number is given twice.")})
     if departed_at is None:
         raise ValidationError({"departed_at": _("Give the time of departure.")})
-    if departed_at > timezone.now():
-        raise ValidationError({"departed_at": _("This time is in the future.")})
+    refuse_future_time("departed_at", departed_at)
     if arrived_at is not None:
-        if arrived_at > timezone.now():
-            raise ValidationError({"arrived_at": _("This time is in the future.")})
+        refuse_future_time("arrived_at", arrived_at)
         if arrived_at < departed_at:
             raise ValidationError({"arrived_at": _("The arrival cannot come before the departure.")})
     if isinstance(product_or_collection, Product):
