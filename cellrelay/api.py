@@ -7,7 +7,9 @@ from cellrelay.monitoring.api import router as monitoring_tools_router
 from cellrelay.organisation.api import router as organisation_router
 from cellrelay.pathway.api import router as tools_router
 from cellrelay.patients.api import router as patients_router
+from cellrelay.pharmacy.api import router as pharmacy_router
 from cellrelay.products.api import products_router
+from cellrelay.products.manufacturer_api import router as manufacturer_router
 from cellrelay.products.api import router as products_tools_router
 
 api = NinjaAPI(
@@ -26,3 +28,5 @@ api.add_router("/v1/tools", tools_router)
 api.add_router("/v1/tools", monitoring_tools_router)  # a second router on the same prefix: grading calculators
 api.add_router("/v1/tools", products_tools_router)  # ninja joins routers on one prefix: ISBT 128 reader
 api.add_router("/v1/products", products_router)
+api.add_router("/v1/pharmacy", pharmacy_router)
+api.add_router("/v1/manufacturer", manufacturer_router)

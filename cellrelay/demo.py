@@ -36,6 +36,12 @@ STAFF = [
     ("manager", "Marc", "Leroy", Role.PROGRAM_MANAGER, None),
     ("admin", "Alice", "Moreau", Role.ADMINISTRATOR, None),
 ]
+# Machine accounts of the treating center, used through API tokens only (no password): a manufacturer's system
+# (sees the products of its manufacturer, never a patient's identity) and the pharmacy's tank probe.
+MACHINES = [
+    ("kite-system", "Kite", "(system)", Role.MANUFACTURER, "Kite"),
+    ("tank-probe", "Tank probe", "(PUI)", Role.TANK_PROBE, ""),
+]
 REFERRING_STAFF = [
     ("referrer", "Jean", "Simon", 0),
     ("referrer2", "Inès", "Laurent", 1),
@@ -47,10 +53,11 @@ def ensure_center(**fields) -> Center:
     return center
 
 
-def ensure_user(username: str, first: str, last: str, password: str) -> User:
+def ensure_user(username: str, first: str, last: str, password: str | None) -> User:
+    """The user, created with this password (``None``: no password, a machine signs in with a token only)."""
     user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
     if created:
-        user.set_password(password)
+        user.set_password(password)  # None sets an unusable password
         user.save()
     return user
 
@@ -66,6 +73,11 @@ def build_organisation(password: str = DEMO_PASSWORD) -> dict:
         user = ensure_user(username, first, last, password)
         Membership.objects.get_or_create(user=user, center=treating,
                                          defaults={"role": role, "unit": units.get(unit_kind)})
+        users[username] = user
+    for username, first, last, role, manufacturer in MACHINES:
+        user = ensure_user(username, first, last, None)
+        Membership.objects.get_or_create(user=user, center=treating,
+                                         defaults={"role": role, "manufacturer": manufacturer})
         users[username] = user
     for username, first, last, index in REFERRING_STAFF:
         user = ensure_user(username, first, last, password)

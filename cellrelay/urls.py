@@ -15,5 +15,7 @@ urlpatterns = [
     path("", include("cellrelay.organisation.urls")),
     path("", include("cellrelay.referrals.urls")),
     path("", include("cellrelay.monitoring.urls")),
+    path("", include("cellrelay.products.urls")),
+    path("pharmacy/", include("cellrelay.pharmacy.urls")),
     path("api/", api.urls),
 ]

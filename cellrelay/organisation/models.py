@@ -80,12 +80,16 @@ class Membership(models.Model):
         Role.REFERRING_PHYSICIAN: _("Referring physician"),
         Role.PROGRAM_MANAGER: _("Program manager"),
         Role.ADMINISTRATOR: _("Administrator"),
+        Role.MANUFACTURER: _("Manufacturer's system"),
+        Role.TANK_PROBE: _("Tank probe"),
     }
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="memberships")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships")
     role = models.CharField(_("role"), max_length=30, choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    # A manufacturer's system sees the products whose manufacturer is this name, at this center only.
+    manufacturer = models.CharField(_("manufacturer"), max_length=100, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "center"], name="one_role_per_user_and_center")]

@@ -19,6 +19,10 @@ class Role(StrEnum):
     REFERRING_PHYSICIAN = "referring_physician"
     PROGRAM_MANAGER = "program_manager"
     ADMINISTRATOR = "administrator"
+    # Machine accounts (API tokens only): a manufacturer's system, scoped to its own products and never
+    # shown a patient's identity; a tank probe that posts readings.
+    MANUFACTURER = "manufacturer"
+    TANK_PROBE = "tank_probe"
 
 
 class Action(StrEnum):
@@ -47,6 +51,13 @@ class Action(StrEnum):
     RESERVE_DRUGS = "pharmacy.reserve"
     RECORD_SHIPMENT = "products.shipment"  # shipments of the cells and their temperature logs
     UPDATE_MANUFACTURING = "products.manufacturing"  # released, shipped, failed: what the manufacturer reports
+    RECORD_COLLECTION = "products.collect"  # the apheresis: collection record and its labels
+    RECEIVE_PRODUCT = "products.receive"  # receipt at the pharmacy (with a second person)
+    DISPENSE_PRODUCT = "products.dispense"  # a bag leaves the pharmacy for the infusion
+    ADMINISTER_PRODUCT = "products.administer"  # thaw, bedside check, infusion, return or destruction
+    MANAGE_STORAGE = "pharmacy.storage"  # place, move, remove bags; typed tank readings; alarms
+    RECORD_TANK_READING = "pharmacy.tank_reading"  # a tank's LN2 level and temperature (staff or probe)
+    REPORT_MANUFACTURING = "manufacturer.report"  # a manufacturer's system: its own products, no identity
 
 
 _CLINICAL_READ = {Action.VIEW_PATIENT, Action.USE_API, Action.VIEW_MDT, Action.VIEW_WORKLIST}
@@ -60,15 +71,20 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF, Action.MANAGE_TRAINING,
                                                     Action.RECORD_MONITORING, Action.MANAGE_CHECKLIST,
                                                     Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING}),
-    Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | _PHYSICIAN | {Action.VIEW_STAFF}),
+    Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | _PHYSICIAN | {Action.VIEW_STAFF, Action.ADMINISTER_PRODUCT}),
     # Each team records the steps it performs (collection, product receipt, admission, infusion…).
+    # The pharmacy is responsible for the product: receipt, storage, dispensing; it may thaw and destroy.
     Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP, Action.RESERVE_DRUGS,
-                                                 Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING}),
-    # The apheresis unit sends the collected cells to the manufacturer.
-    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP, Action.RECORD_SHIPMENT}),
-    # The ward weighs and measures the patient (body surface area drives chemotherapy doses).
+                                                 Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING,
+                                                 Action.RECEIVE_PRODUCT, Action.DISPENSE_PRODUCT,
+                                                 Action.ADMINISTER_PRODUCT, Action.MANAGE_STORAGE,
+                                                 Action.RECORD_TANK_READING}),
+    # The apheresis unit collects the cells, labels them and sends them to the manufacturer.
+    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP, Action.RECORD_SHIPMENT,
+                                                      Action.RECORD_COLLECTION}),
+    # The ward weighs and measures the patient (body surface area drives chemotherapy doses) and gives the bag.
     Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP, Action.RECORD_MONITORING,
-                                                 Action.GIVE_TREATMENT}),
+                                                 Action.GIVE_TREATMENT, Action.ADMINISTER_PRODUCT}),
     Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ | _PHYSICIAN),
     Role.NEUROLOGIST: frozenset(_CLINICAL_READ | _PHYSICIAN),
     Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT, Action.RECORD_ADVERSE_EVENT}),
@@ -81,6 +97,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         {Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING, Action.MANAGE_STAFF, Action.VIEW_JOURNAL,
          Action.EDIT_PROTOCOLS}
     ),
+    Role.MANUFACTURER: frozenset({Action.REPORT_MANUFACTURING}),
+    Role.TANK_PROBE: frozenset({Action.RECORD_TANK_READING}),
 }
 
 

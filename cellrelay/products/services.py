@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -22,7 +22,7 @@ from cellrelay.pathway.states import State
 from cellrelay.validation import refuse_future_time
 
 from . import isbt128
-from .models import Collection, CustodyEvent, Deviation, Identifier, Product
+from .models import Bag, Collection, CustodyEvent, Deviation, Identifier, Product
 
 Action = JournalEntry.Action
 Status = Product.Status
@@ -164,9 +164,10 @@ def register_product(*, actor, episode: Episode, manufacturer: str,
 
 
 @transaction.atomic
-def update_manufacturing(*, actor, product: Product, status: str, reason: str = "") -> Product:
+def update_manufacturing(*, actor, product: Product, status: str, reason: str = "", certificate=None) -> Product:
     """The manufacturer released, shipped or failed the product. A failure needs a reason and stops
-    nothing by itself: a new collection may follow (``AFTER_FAILURE``), or the episode is stopped."""
+    nothing by itself: a new collection may follow (``AFTER_FAILURE``), or the episode is stopped.
+    The certificate of analysis (a PDF) comes with the release; it may be attached at any of these steps."""
     product = Product.objects.select_for_update().select_related("episode__patient").get(pk=product.pk)
     allowed = MANUFACTURING_MOVES.get(product.status, set())
     if status not in allowed:
@@ -178,10 +179,29 @@ def update_manufacturing(*, actor, product: Product, status: str, reason: str = 
     before = {"status": product.status}
     product.status = status
     product.failure_reason = reason.strip() if status == Status.FAILED else product.failure_reason
-    product.save(update_fields=["status", "failure_reason"])
+    fields = ["status", "failure_reason"]
+    if certificate is not None:
+        _check_certificate(certificate)
+        product.certificate.save(f"product-{product.pk}-certificate.pdf", certificate, save=False)
+        fields.append("certificate")
+    product.save(update_fields=fields)
     _journal(Action.MANUFACTURING_UPDATED, product.episode, product, actor=actor, before=before,
-             after={"status": status, "reason": product.failure_reason})
+             after={"status": status, "reason": product.failure_reason,
+                    "certificate": product.certificate.name if certificate is not None else None})
     return product
+
+
+CERTIFICATE_MAX_BYTES = 20_000_000
+
+
+def _check_certificate(certificate) -> None:
+    """A PDF (by its first bytes, not its name), at most 20 MB."""
+    if getattr(certificate, "size", 0) > CERTIFICATE_MAX_BYTES:
+        raise ValidationError({"certificate": _("The certificate is larger than 20 MB.")})
+    head = certificate.read(5)
+    certificate.seek(0)
+    if head != b"%PDF-":
+        raise ValidationError({"certificate": _("The certificate of analysis must be a PDF file.")})
 
 
 # Electronic signature ----------------------------------------------------------------------------------
@@ -281,7 +301,7 @@ def _record_identity_deviations(*, actor, product: Product, mismatches: list[tup
 def receive_product(*, actor, actor_password: str, second_person, second_password: str, product: Product,
                     scanned: list[str],
                     seal_intact: bool, shipper_temperature_c: Decimal, documents_ok: bool,
-                    place: str = "") -> Product:
+                    bag_count: int, bag_expiry: datetime, place: str = "") -> Product:
     """Two-person verification of the product arriving at the center.
 
     Refused, nothing written: the same person twice, a wrong password, an unreadable scan, a product not
@@ -290,7 +310,8 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
     transaction that a ValidationError rolls back (no ATOMIC_REQUESTS), or the deviation is lost with it.
     Otherwise the product is accepted, or quarantined with a deviation for a temperature above the
     product's storage limit, a broken seal or missing documents; only an accepted product moves the
-    episode to “Product received”.
+    episode to “Product received”. The bags counted in the shipper are registered, numbered 1…n, with the
+    expiry printed on their labels; an expired product is refused.
     """
     reception, verification = sign_with_second_person(
         actor=actor, actor_password=actor_password, meaning=RECEIVED, second_person=second_person,
@@ -300,6 +321,7 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
         raise ValidationError({"scanned": _("Scan the identifiers on the product's labels.")})
     if shipper_temperature_c is None:
         raise ValidationError({"shipper_temperature_c": _("Give the dry shipper's temperature.")})
+    _check_bags(bag_count, bag_expiry)
     scans = [_read_scan(raw) for raw in scanned]
     product = Product.objects.select_related("episode__patient", "episode__template").get(pk=product.pk)
     own = set(product.identifiers.values_list("scheme", "value"))
@@ -319,12 +341,29 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
             for scan, other in mismatches]})
     return _accept_receipt(actor=actor, reception=reception, verification=verification, product=product, scans=scans,
                            seal_intact=seal_intact, temperature_c=Decimal(shipper_temperature_c),
-                           documents_ok=documents_ok, place=place)
+                           documents_ok=documents_ok, bags=(bag_count, bag_expiry), place=place)
+
+
+MAX_BAGS = 20  # products.md: one to a few bags per product; more is a typing error
+
+
+def _check_bags(count, expiry) -> None:
+    if not isinstance(count, int) or not 1 <= count <= MAX_BAGS:
+        raise ValidationError({"bag_count": _("Count the bags in the shipper: between 1 and %(max)s.") % {
+            "max": MAX_BAGS}})
+    if expiry is None:
+        raise ValidationError({"bag_expiry": _("Give the expiry printed on the bags' labels.")})
+    if expiry <= timezone.now():
+        raise ValidationError({"bag_expiry": _("The bags expired on %(expiry)s: an expired product is not "
+                                               "accepted.") % {
+                                                   "expiry": formats.date_format(timezone.localtime(expiry),
+                                                                                 "DATETIME_FORMAT")}})
 
 
 @transaction.atomic
-def _accept_receipt(*, actor, reception: Signature, verification: Signature, product: Product, scans: list[Scan], seal_intact: bool,
-                    temperature_c: Decimal, documents_ok: bool, place: str) -> Product:
+def _accept_receipt(*, actor, reception: Signature, verification: Signature, product: Product, scans: list[Scan],
+                    seal_intact: bool, temperature_c: Decimal, documents_ok: bool, bags: tuple[int, datetime],
+                    place: str) -> Product:
     product = Product.objects.select_for_update().select_related("episode__patient", "episode__template").get(
         pk=product.pk)
     if product.status not in RECEIVABLE:
@@ -342,6 +381,8 @@ def _accept_receipt(*, actor, reception: Signature, verification: Signature, pro
     before = {"status": product.status}
     product.status = Status.QUARANTINED if problems else Status.ACCEPTED
     product.save(update_fields=["status"])
+    count, expiry = bags
+    Bag.objects.bulk_create([Bag(product=product, number=n, expiry=expiry) for n in range(1, count + 1)])
     event = CustodyEvent.objects.create(
         product=product, action=CustodyEvent.Action.RECEIVED, actor=actor, second_person=verification.user,
         place=place, scanned=[scan.raw for scan in scans], temperature_c=temperature_c, meaning=RECEIVED,
@@ -356,7 +397,7 @@ def _accept_receipt(*, actor, reception: Signature, verification: Signature, pro
     _journal(Action.PRODUCT_RECEIVED, episode, product, actor=actor, before=before, after={
         "status": product.status, "verified_by": verification.user.get_username(),
         "temperature_c": temperature_c, "storage_max_c": limit, "seal_intact": seal_intact,
-        "documents_ok": documents_ok, "scanned": [scan.raw for scan in scans]})
+        "documents_ok": documents_ok, "scanned": [scan.raw for scan in scans], "bags": count, "bag_expiry": expiry})
     if product.status == Status.ACCEPTED and episode.state == State.MANUFACTURING:
         pathway_services.advance(actor=actor, episode=episode, target=State.PRODUCT_RECEIVED,
                                  on=timezone.localdate(), expected_version=None)

@@ -20,12 +20,11 @@ def received_bags(episode, users, *, count=2, state=State.PRODUCT_RECEIVED, temp
     """The product received (accepted at -180 °C, quarantined above its limit) and ``count`` bags."""
     product = released(episode, users, [("din", scanned_din(DIN_A)), ("coi_isbt", COI_A),
                                         ("manufacturer", "KITE-123")])
-    product = receive(product, users, shipper_temperature_c=temperature)
+    product = receive(product, users, shipper_temperature_c=temperature, bag_count=count)
     if product.status == "accepted" and state != State.PRODUCT_RECEIVED:
         product.episode.refresh_from_db()
         walk_to(product.episode, users, state)
-    expiry = timezone.now() + dt.timedelta(days=300)
-    return [Bag.objects.create(product=product, number=n, expiry=expiry) for n in range(1, count + 1)]
+    return list(product.bags.all())
 
 
 def tank_with_positions(org, labels=("A1", "A2", "A3")):

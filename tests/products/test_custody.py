@@ -58,7 +58,8 @@ def receive(product, users, **overrides):
     fields = dict(actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["coordinator"],
                   second_password=PASSWORD,
                   product=product, scanned=[scanned_din(DIN_A), "KITE-123"], seal_intact=True,
-                  shipper_temperature_c=Decimal("-180"), documents_ok=True, place="PUI")
+                  shipper_temperature_c=Decimal("-180"), documents_ok=True, place="PUI", bag_count=1,
+                  bag_expiry=timezone.now() + dt.timedelta(days=300))
     fields.update(overrides)
     return services.receive_product(**fields)
 
@@ -253,3 +254,42 @@ def test_the_hard_stop_deviation_is_committed_although_the_receipt_is_refused(pr
     assert Deviation.objects.filter(product=product, kind="identity_mismatch").count() == 1
     product.refresh_from_db()
     assert product.status == "shipped"
+
+
+def test_the_receipt_registers_the_bags_counted_with_their_expiry(product, users):
+    expiry = timezone.now() + dt.timedelta(days=200)
+    receive(product, users, bag_count=3, bag_expiry=expiry)
+    assert [(bag.number, bag.expiry, bag.status) for bag in product.bags.all()] == [
+        (1, expiry, "available"), (2, expiry, "available"), (3, expiry, "available")]
+
+
+@pytest.mark.parametrize("count", [0, -1, 21])
+def test_a_bag_count_out_of_range_is_refused(product, users, count):
+    assert "between 1 and 20" in refused(lambda: receive(product, users, bag_count=count), "bag_count")
+    assert product.bags.count() == 0
+    product.refresh_from_db()
+    assert product.status == "shipped"
+
+
+def test_an_expired_product_is_refused_at_the_receipt(product, users):
+    expired = timezone.now() - dt.timedelta(minutes=1)
+    assert "expired" in refused(lambda: receive(product, users, bag_expiry=expired), "bag_expiry")
+    product.refresh_from_db()
+    assert product.status == "shipped" and product.bags.count() == 0
+
+
+def test_the_certificate_of_analysis_comes_with_the_release(episode, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    collection = collected(episode, users, DIN_A)
+    product = services.register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
+                                        identifiers=[("din", scanned_din(DIN_A))])
+    not_pdf = SimpleUploadedFile("coa.pdf", b"hello", content_type="application/pdf")
+    assert "PDF" in refused(lambda: services.update_manufacturing(
+        actor=users["coordinator"], product=product, status="released", certificate=not_pdf), "certificate")
+    product.refresh_from_db()
+    assert product.status == "in_manufacturing" and not product.certificate
+    pdf = SimpleUploadedFile("coa.pdf", b"%PDF-1.4 certificate", content_type="application/pdf")
+    services.update_manufacturing(actor=users["coordinator"], product=product, status="released", certificate=pdf)
+    product.refresh_from_db()
+    assert product.status == "released" and product.certificate.read() == b"%PDF-1.4 certificate"
