@@ -30,6 +30,9 @@ ORDER = [
     State.DISCHARGED, State.LONG_TERM_FOLLOW_UP, State.CLOSED,
 ]
 FINAL = {State.CLOSED, State.STOPPED}
+# Reached through the product's chain of custody (products room: collection, registration at the manufacturer,
+# receipt, end of infusion), never by the episode page's “Record” button: each needs its custody record.
+REACHED_THROUGH_THE_PRODUCT = {State.COLLECTED, State.MANUFACTURING, State.PRODUCT_RECEIVED, State.INFUSED}
 
 
 class StopReason(StrEnum):

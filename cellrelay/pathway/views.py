@@ -9,13 +9,14 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.monitoring.views import open_alerts
 from cellrelay.patients.services import record_read
+from cellrelay.products import worklist as product_worklist
 from cellrelay.web import run_service
 
 from . import delays, schedule, services, worklist
 from .codes import day_label, localize_code
 from .forms import DayForm, PlanForm, ReplanForm, StopForm, TemplateForm
 from .models import Episode, Milestone, ProtocolTemplate
-from .states import FINAL, State, next_state
+from .states import FINAL, REACHED_THROUGH_THE_PRODUCT, State, next_state
 
 
 def _episode_for(user, pk, action=Action.VIEW_PATIENT) -> Episode:
@@ -65,7 +66,9 @@ def episode_detail(request, pk):
         "next_state": upcoming,
         "next_label": Episode.STATE_LABELS.get(upcoming) if upcoming else None,
         "can_plan": can_plan and episode.state in (State.APPROVED, State.APHERESIS_SCHEDULED),
-        "can_advance": can_record and upcoming not in (None, State.APHERESIS_SCHEDULED),
+        "can_advance": can_record and upcoming not in (None, State.APHERESIS_SCHEDULED)
+        and upcoming not in REACHED_THROUGH_THE_PRODUCT,
+        "through_the_product": upcoming in REACHED_THROUGH_THE_PRODUCT and episode.is_open,
         "can_stop": can_plan and episode.state not in FINAL,
         "can_record": can_record and episode.is_open,
         "plan_form": PlanForm(initial={"version": episode.version}),
@@ -124,6 +127,9 @@ def episode_advance(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_STEP)
     target = next_state(State(episode.state))
     title = _("Record: %(step)s") % {"step": Episode.STATE_LABELS[target]} if target else _("Episode closed")
+    if target in REACHED_THROUGH_THE_PRODUCT:
+        # Nothing to submit here: the step is the product's custody record, on the product page.
+        return render(request, "pathway/through_the_product.html", {"episode": episode, "title": title})
     return _episode_form(
         request, pk, Action.RECORD_STEP, DayForm,
         lambda episode, version, data: services.advance(actor=request.user, episode=episode, target=target,
@@ -175,8 +181,11 @@ def worklist_view(request):
     buckets = [(code, label, [(team, worklist.TEAMS[team], items) for team, items in teams.items()])
                for code, label, teams in work.buckets()]
     alerts = open_alerts(patients)
+    product_work = [(team, worklist.TEAMS[team], items) for team, items in product_worklist.build(
+        patients, access.centers_for(request.user, Action.MANAGE_STORAGE))]
     return render(request, "pathway/worklist.html", {"buckets": buckets, "today": today, "monitoring_alerts": alerts,
-                                                     "empty": work.is_empty and not alerts})
+                                                     "product_work": product_work,
+                                                     "empty": work.is_empty and not alerts and not product_work})
 
 
 @access.requires(Action.USE_API)

@@ -1,5 +1,86 @@
-"""(to be written) /api/v1/pharmacy: tank readings posted by a probe."""
+"""/api/v1/pharmacy: the tanks' readings, posted by a probe (or any system of the pharmacy).
 
-from ninja import Router
+A probe's account has the role ``tank_probe`` at its center and may do nothing else: list the tanks it may
+post to, and post a reading. Both call the same service as the typed reading of the pages.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.http import Http404
+from ninja import Field, Router, Schema, Status
+
+from cellrelay.apiutil import guarded
+from cellrelay.organisation import access
+from cellrelay.organisation.permissions import Action, Role
+
+from . import storage
+from .models import Tank, TankReading
 
 router = Router(tags=["pharmacy"])
+
+
+class ReadingIn(Schema):
+    # Optional in the schema, so that a missing value is refused by the service with its own message.
+    ln2_level_percent: Decimal | None = Field(None, description="The LN2 level, in percent (0-100).")
+    temperature_c: Decimal | None = Field(None, description="The temperature in the tank, in °C.")
+
+
+class AlarmOut(Schema):
+    id: int
+    kind: str = Field(description="“level” (LN2 below the tank's lowest level) or “temperature” (above its "
+                                  "highest temperature).")
+
+
+class ReadingOut(Schema):
+    id: int
+    tank_id: int
+    at: datetime
+    alarms: list[AlarmOut]
+
+
+class TankOut(Schema):
+    id: int
+    name: str
+    center_id: int
+    center: str
+    ln2_min_level_percent: Decimal
+    max_temperature_c: Decimal
+
+
+def _tank_for(user, tank_id: int) -> Tank:
+    """The tank when it is at one of the user's centers where they may post readings; 404 otherwise."""
+    tank = Tank.objects.filter(pk=tank_id, center_id__in=access.centers_for(user, Action.RECORD_TANK_READING)).first()
+    if tank is None:
+        raise Http404("no such tank")
+    return tank
+
+
+def _source(user, tank: Tank) -> str:
+    """“probe” for the probe's account at the tank's center, “typed” for a person posting."""
+    roles = {m.role for m in access.memberships(user) if m.center_id == tank.center_id}
+    return TankReading.Source.PROBE if Role.TANK_PROBE in roles else TankReading.Source.TYPED
+
+
+@guarded(router.post, "/tanks/{tank_id}/readings", Action.RECORD_TANK_READING, response={201: ReadingOut})
+def post_reading(request, tank_id: int, payload: ReadingIn):
+    """A reading of the tank; an alarm is raised for each threshold crossed (listed in ``alarms``).
+
+    A value out of range or missing is a 422 naming ``ln2_level_percent`` or ``temperature_c``.
+    """
+    tank = _tank_for(request.user, tank_id)
+    reading = storage.record_reading(actor_or_none=request.user, tank=tank,
+                                     ln2_level_percent=payload.ln2_level_percent,
+                                     temperature_c=payload.temperature_c, source=_source(request.user, tank))
+    return Status(201, {"id": reading.pk, "tank_id": tank.pk, "at": reading.at,
+                        "alarms": [{"id": alarm.pk, "kind": alarm.kind} for alarm in reading.alarms.all()]})
+
+
+@guarded(router.get, "/tanks", Action.RECORD_TANK_READING, response=list[TankOut])
+def list_tanks(request):
+    """The tanks the caller may post readings to, with their thresholds: what a probe is configured with."""
+    tanks = (Tank.objects.filter(center_id__in=access.centers_for(request.user, Action.RECORD_TANK_READING))
+             .select_related("center").order_by("center__name", "name", "pk"))
+    return [{"id": tank.pk, "name": tank.name, "center_id": tank.center_id, "center": str(tank.center),
+             "ln2_min_level_percent": tank.ln2_min_level_percent, "max_temperature_c": tank.max_temperature_c}
+            for tank in tanks]

@@ -10,7 +10,9 @@ the same moment give one stored bag and one refusal naming the position. The uni
 the last guard: an IntegrityError is turned into the same refusal.
 """
 
-from decimal import Decimal
+import math
+import string
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -23,7 +25,7 @@ from cellrelay.products.dispensing import verify_bag_scan
 from cellrelay.products.models import Bag, CustodyEvent
 from cellrelay.products.services import Scan
 
-from .models import Position, StorageAlarm, Tank, TankReading
+from .models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 
 Action = JournalEntry.Action
 
@@ -170,11 +172,159 @@ def take_out_for_dispensing(bag: Bag) -> str:
     return str(position)
 
 
+# Setting up a tank ----------------------------------------------------------------------------------
+
+MAX_RACKS, MAX_BOXES_PER_RACK, MAX_POSITIONS_PER_BOX = 20, 20, 100
+# A threshold outside these bounds is a typing error: at 0 % the level alarm never rings, at 100 % it never
+# stops; the products are kept at or below -120 °C (products.md), and the vapour phase of liquid nitrogen is
+# rarely colder than -190 °C, so a lower limit would ring all the time.
+LEVEL_THRESHOLD_RANGE = (Decimal(1), Decimal(99))
+TEMPERATURE_THRESHOLD_RANGE = (Decimal(-190), Decimal(-120))
+TENTH = Decimal("0.1")
+
+
+def grid_labels(count: int) -> list[str]:
+    """Position labels of a box as printed on cryobox lids: a letter per row, a number per column (A1, A2…
+    B1…), the grid as square as possible (100 places: A1…J10; 81: A1…I9; 4: A1, A2, B1, B2). The label read on
+    the box is the one on the map, and a row letter with a column number finds a place faster than a number
+    counted from the corner."""
+    width = max(1, math.ceil(math.sqrt(count)))
+    return [f"{string.ascii_uppercase[index // width]}{index % width + 1}" for index in range(count)]
+
+
+def _tenth(value) -> Decimal | None:
+    """The value as a Decimal to one decimal place (a float is read through its shortest text); None if it
+    is not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        return None
+    return number.quantize(TENTH, rounding=ROUND_HALF_UP) if number.is_finite() else None
+
+
+def _count_error(value, high: int, message: str) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        return message
+    return None
+
+
+def _tank_problems(center, name: str, counts: dict, level, temperature) -> dict[str, str]:
+    problems = {}
+    if not name:
+        problems["name"] = _("Name the tank, as written on it.")
+    elif "/" in name:
+        problems["name"] = _("A tank's name cannot contain “/”: it separates tank, rack, box and position in "
+                             "a storage place.")
+    elif len(name) > Tank._meta.get_field("name").max_length:
+        problems["name"] = _("A tank's name has at most %(max)s characters.") % {
+            "max": Tank._meta.get_field("name").max_length}
+    elif Tank.objects.filter(center=center, name__iexact=name).exists():
+        problems["name"] = _("A tank named “%(name)s” already exists at this center.") % {"name": name}
+    limits = {
+        "racks": (MAX_RACKS, _("Give the number of racks in the tank: between 1 and %(max)s.")),
+        "boxes_per_rack": (MAX_BOXES_PER_RACK, _("Give the number of boxes in each rack: between 1 and %(max)s.")),
+        "positions_per_box": (MAX_POSITIONS_PER_BOX, _("Give the number of places in each box: between 1 and "
+                                                       "%(max)s.")),
+    }
+    for field, (high, message) in limits.items():
+        error = _count_error(counts[field], high, message % {"max": high})
+        if error:
+            problems[field] = error
+    low, high = LEVEL_THRESHOLD_RANGE
+    if level is None or not low <= level <= high:
+        problems["ln2_min_level_percent"] = _(
+            "Give the lowest LN2 level in percent, between %(low)s and %(high)s: below it an alarm is raised.") % {
+                "low": low, "high": high}
+    low, high = TEMPERATURE_THRESHOLD_RANGE
+    if temperature is None or not low <= temperature <= high:
+        problems["max_temperature_c"] = _(
+            "Give the highest temperature between %(low)s and %(high)s °C: the products are kept at or below "
+            "-120 °C, and the vapour phase of liquid nitrogen is rarely colder than -190 °C.") % {
+                "low": low, "high": high}
+    return problems
+
+
+def create_tank(*, actor, center, name: str, racks: int, boxes_per_rack: int, positions_per_box: int,
+                ln2_min_level_percent, max_temperature_c) -> Tank:
+    """Set up a tank (*cuve*) of the center's pharmacy with its racks R1…Rn, boxes B1…Bn in each rack and
+    positions labelled as a grid in each box (``grid_labels``), and the thresholds of its alarms. Journaled.
+
+    Every field at fault is named at once, so that a form shows all its mistakes together.
+    """
+    name = (name or "").strip()
+    counts = {"racks": racks, "boxes_per_rack": boxes_per_rack, "positions_per_box": positions_per_box}
+    level, temperature = _tenth(ln2_min_level_percent), _tenth(max_temperature_c)
+    problems = _tank_problems(center, name, counts, level, temperature)
+    if problems:
+        raise ValidationError(problems)
+    try:
+        with transaction.atomic():
+            return _build_tank(actor=actor, center=center, name=name, counts=counts, level=level,
+                               temperature=temperature)
+    except IntegrityError:  # the same name set up at the same moment by someone else
+        raise ValidationError({"name": _("A tank named “%(name)s” already exists at this center.") % {
+            "name": name}}) from None
+
+
+def _build_tank(*, actor, center, name: str, counts: dict, level: Decimal, temperature: Decimal) -> Tank:
+    tank = Tank.objects.create(center=center, name=name, ln2_min_level_percent=level, max_temperature_c=temperature)
+    Rack.objects.bulk_create([Rack(tank=tank, label=f"R{n}") for n in range(1, counts["racks"] + 1)])
+    Box.objects.bulk_create([Box(rack=rack, label=f"B{n}") for rack in tank.racks.order_by("pk")
+                             for n in range(1, counts["boxes_per_rack"] + 1)])
+    labels = grid_labels(counts["positions_per_box"])
+    Position.objects.bulk_create([Position(box=box, label=label)
+                                  for box in Box.objects.filter(rack__tank=tank).order_by("pk") for label in labels],
+                                 batch_size=2000)
+    _journal_tank(Action.TANK_CREATED, tank, tank, actor=actor, after={
+        "tank": name, **counts, "positions": counts["racks"] * counts["boxes_per_rack"] * len(labels),
+        "ln2_min_level_percent": level, "max_temperature_c": temperature})
+    return tank
+
+
+# Reading the storage (no change) -------------------------------------------------------------------------
+
+def position_of(bag: Bag) -> Position | None:
+    """Where the bag is stored, or None."""
+    return Position.objects.select_related("box__rack__tank").filter(bag=bag).first()
+
+
+def free_positions(center_id: int):
+    """The empty positions of the center's tanks, tank by tank, in the order they were set up."""
+    return (Position.objects.filter(bag__isnull=True, box__rack__tank__center_id=center_id)
+            .select_related("box__rack__tank").order_by("box__rack__tank__name", "box__rack__tank_id", "pk"))
+
+
+def why_not_placed(bag: Bag) -> str:
+    """Why this bag cannot be placed now ("" when it can): dispensed, or already in a position."""
+    if bag.status == Bag.Status.DISPENSED:
+        return _("This bag was dispensed: it does not go back into storage.")
+    position = position_of(bag)
+    if position is not None:
+        return _("This bag is already stored in %(position)s: move it instead.") % {"position": position}
+    return ""
+
+
+def why_not_stored(bag: Bag) -> str:
+    """Why this stored bag cannot be moved or removed now ("" when it can)."""
+    if bag.status == Bag.Status.DISPENSED:
+        return _("This bag was dispensed: it is no longer in storage.")
+    if position_of(bag) is None:
+        return _("This bag is not in storage: place it first.")
+    return ""
+
+
 # Readings and alarms --------------------------------------------------------------------------------
 
 def _journal_tank(action, tank: Tank, obj, *, actor, after, before=None):
     record(action, actor=actor, obj=obj, center_id=tank.center_id, before=before, after=after,
            actor_label="" if actor else "probe")
+
+
+# Liquid nitrogen boils at -196 °C; a room is below +60 °C. Beyond, the value is a typing or probe error,
+# refused rather than stored as an alarm nobody can act on.
+READING_TEMPERATURE_RANGE = (Decimal(-200), Decimal(60))
 
 
 @transaction.atomic
@@ -188,11 +338,17 @@ def record_reading(*, actor_or_none, tank: Tank, ln2_level_percent, temperature_
         raise ValidationError({"source": _("Unknown source of reading “%(source)s”.") % {"source": source}})
     if source == TankReading.Source.TYPED and actor_or_none is None:
         raise ValidationError({"source": _("A typed reading names who typed it.")})
-    if ln2_level_percent is None or not Decimal(0) <= Decimal(ln2_level_percent) <= Decimal(100):
+    # Rounded to the tenth the columns keep, so that the journal says what is stored.
+    level, temperature = _tenth(ln2_level_percent), _tenth(temperature_c)
+    if level is None or not Decimal(0) <= level <= Decimal(100):
         raise ValidationError({"ln2_level_percent": _("Give the LN2 level in percent, between 0 and 100.")})
-    if temperature_c is None:
+    if temperature is None:
         raise ValidationError({"temperature_c": _("Give the temperature in °C.")})
-    level, temperature = Decimal(ln2_level_percent), Decimal(temperature_c)
+    low, high = READING_TEMPERATURE_RANGE
+    if not low <= temperature <= high:
+        raise ValidationError({"temperature_c": _(
+            "A tank's temperature is between %(low)s and %(high)s °C: %(value)s °C is a typing or probe "
+            "error.") % {"low": low, "high": high, "value": temperature}})
     reading = TankReading.objects.create(tank=tank, ln2_level_percent=level, temperature_c=temperature,
                                          recorded_by=actor_or_none, source=source)
     _journal_tank(Action.TANK_READING, tank, reading, actor=actor_or_none, after={

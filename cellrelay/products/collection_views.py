@@ -1,3 +1,316 @@
-"""(to be written)"""
+"""Pages of the collection and the shipments: the apheresis record with its suggested DIN, the labels (PDF),
+the shipments out and back, a shipment with its temperature chart and excursions, and the log upload.
 
-urlpatterns = []
+Views parse, check access and call one service function (services.py, shipping.py); they never write
+models. ``shipment_svg`` draws a shipment's temperature chart for any page (the product chain too).
+"""
+
+from django.contrib import messages
+from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cellrelay.journal.models import JournalEntry
+from cellrelay.journal.services import record_for_patient
+from cellrelay.organisation import access
+from cellrelay.organisation.permissions import Action
+from cellrelay.pathway.models import Episode
+from cellrelay.pathway.states import State
+from cellrelay.patients.services import record_read
+from cellrelay.web import run_service
+
+from . import isbt128, labels, services, shipment_chart, shipping, templog
+from .collection_forms import CollectionForm, ShipmentForm, TemperatureLogForm
+from .models import Collection, Deviation, Identifier, Product, Shipment
+
+Direction = Shipment.Direction
+
+
+def _data(request):
+    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
+    return request.POST if request.method == "POST" else None
+
+
+# Access ------------------------------------------------------------------------------------------------
+# Each object is scoped through its episode's patient: 404 when the user may not see the patient,
+# 403 when they may see it but not perform the action at its center.
+
+def _episode_for(user, pk, action) -> Episode:
+    episode = get_object_or_404(Episode.objects.select_related("patient__treating_center", "template"), pk=pk)
+    access.patient_for(user, episode.patient_id, action)
+    return episode
+
+
+def _collection_for(user, pk, action) -> Collection:
+    collection = get_object_or_404(
+        Collection.objects.select_related("episode__patient__treating_center", "episode__template"), pk=pk)
+    access.patient_for(user, collection.episode.patient_id, action)
+    return collection
+
+
+def _product_for(user, pk, action) -> Product:
+    product = get_object_or_404(
+        Product.objects.select_related("episode__patient__treating_center", "episode__template"), pk=pk)
+    access.patient_for(user, product.episode.patient_id, action)
+    return product
+
+
+def _shipment_for(user, pk, action) -> Shipment:
+    shipment = get_object_or_404(Shipment.objects.select_related(
+        "collection__episode__patient", "collection__episode__template", "product__episode__patient",
+        "product__episode__template"), pk=pk)
+    access.patient_for(user, shipment_episode(shipment).patient_id, action)
+    return shipment
+
+
+def shipment_episode(shipment: Shipment) -> Episode:
+    return shipment.product.episode if shipment.product_id else shipment.collection.episode
+
+
+# The collection ----------------------------------------------------------------------------------------
+
+def collection_refusal(episode: Episode) -> str | None:
+    """Why the episode cannot take a collection now, or None. The rule of services.record_collection,
+    restated so that the page can say it before the form is filled in (the service still decides)."""
+    if episode.state == State.APHERESIS_SCHEDULED:
+        return None
+    live = episode.products.exclude(status=Product.Status.FAILED).exists()
+    if episode.state in (State.COLLECTED, State.MANUFACTURING) and not live:
+        return None
+    return _("A collection is recorded when the apheresis is scheduled, or again after a manufacturing failure; "
+             "this episode is %(state)s.") % {"state": episode.get_state_display()}
+
+
+def highest_sequence(facility: str, year: int) -> int | None:
+    """The highest DIN sequence this facility used in the year, on a collection or on a product's labels."""
+    prefix = f"{facility}{year % 100:02d}"
+    # Same length, digits only after the prefix: the greatest text is the greatest sequence.
+    found = [Collection.objects.filter(din__startswith=prefix).aggregate(top=Max("din"))["top"],
+             Identifier.objects.filter(scheme=Identifier.Scheme.DIN, value__startswith=prefix)
+             .aggregate(top=Max("value"))["top"]]
+    sequences = [int(din[7:13]) for din in found if din and din[7:13].isdigit()]
+    return max(sequences, default=None)
+
+
+def suggested_din(center) -> str:
+    """The next free DIN of the center's ISBT 128 facility this year, as scanned; "" when there is none."""
+    if not center.facility_id:
+        return ""
+    year = timezone.localdate().year
+    try:
+        return isbt128.next_din(center.facility_id, year, highest_sequence(center.facility_id, year))
+    except isbt128.InvalidCode:
+        return ""  # a misconfigured facility number or a full year: the nurse scans the label
+
+
+@access.requires(Action.RECORD_COLLECTION)
+def collection_new(request, pk):
+    episode = _episode_for(request.user, pk, Action.RECORD_COLLECTION)
+    center = episode.patient.treating_center
+    suggestion = suggested_din(center)
+    form = CollectionForm(_data(request), initial={"din": suggestion})
+    form.fields["din"].help_text = (
+        _("Suggested: the next free DIN of %(facility)s. If the bag already has an ISBT 128 label, scan it "
+          "instead.") % {"facility": center.facility_id} if suggestion
+        else _("Scan the DIN on the bag's ISBT 128 label."))
+    refusal = collection_refusal(episode)
+    if request.method == "POST" and form.is_valid():
+        collection = run_service(form, lambda: services.record_collection(
+            actor=request.user, episode=episode, **form.cleaned_data))
+        if collection is not None:
+            messages.success(request, format_html(
+                '{} <a href="{}">{}</a>', _("Collection recorded: DIN %(din)s.") % {"din": collection.din},
+                reverse("products:collection_labels", args=[collection.pk]), _("Print the labels (PDF)")))
+            return redirect("products:chain", episode.pk)
+    return render(request, "products/collection_form.html", {
+        "episode": episode, "patient": episode.patient, "form": form, "refusal": refusal,
+        "title": _("Record the collection"),
+        "collections": list(episode.collections.all()),
+    })
+
+
+@access.requires(Action.RECORD_COLLECTION)
+def collection_labels(request, pk):
+    """The labels of the collected bag and its paperwork; each download is journaled."""
+    collection = _collection_for(request.user, pk, Action.RECORD_COLLECTION)
+    patient = collection.episode.patient
+    content = labels.build(labels.label_data(collection))
+    record_for_patient(JournalEntry.Action.DOCUMENT_READ, patient, actor=request.user, obj=collection,
+                       after={"document": "collection_labels", "din": collection.din})
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="labels-{collection.din}.pdf"'
+    add_never_cache_headers(response)
+    return response
+
+
+# Shipments ---------------------------------------------------------------------------------------------
+
+def _shipment_page(request, form, *, episode, refusal, what, direction, call, back):
+    """The shipment form: on a valid POST the service is called, then to the new shipment's page."""
+    if request.method == "POST" and form.is_valid():
+        shipment = run_service(form, call)
+        if shipment is not None:
+            messages.success(request, _("Shipment recorded."))
+            return redirect("products:shipment", shipment.pk)
+    title = _("Ship the collected cells to the manufacturer") if direction == Direction.OUT \
+        else _("Ship the product to the center")
+    return render(request, "products/shipment_form.html", {
+        "episode": episode, "patient": episode.patient, "form": form, "refusal": refusal, "what": what,
+        "title": title, "back": back})
+
+
+def _shipment_arguments(form) -> dict:
+    data = form.cleaned_data
+    return {"courier": data["courier"], "shipper_id": data["shipper_id"], "seal_numbers": data["seal_numbers"],
+            "departed_at": data["departed_at"], "arrived_at": data.get("arrived_at")}
+
+
+@access.requires(Action.RECORD_SHIPMENT)
+def shipment_out_new(request, pk):
+    collection = _collection_for(request.user, pk, Action.RECORD_SHIPMENT)
+    form = ShipmentForm(_data(request))
+    return _shipment_page(
+        request, form, episode=collection.episode, refusal=None, direction=Direction.OUT,
+        what=_("Collected cells, DIN %(din)s") % {"din": collection.din},
+        call=lambda: shipping.record_shipment(actor=request.user, product_or_collection=collection,
+                                              direction=Direction.OUT, **_shipment_arguments(form)),
+        back=reverse("products:chain", args=[collection.episode_id]))
+
+
+def shipment_back_refusal(product: Product) -> str | None:
+    """Why the product cannot be shipped to the center, or None (the rule of shipping.record_shipment)."""
+    if product.status in shipping.SHIPPABLE_BACK:
+        return None
+    return _("This product is “%(status)s”: only a released or shipped product is shipped to the center.") % {
+        "status": product.get_status_display()}
+
+
+@access.requires(Action.RECORD_SHIPMENT)
+def shipment_back_new(request, pk):
+    product = _product_for(request.user, pk, Action.RECORD_SHIPMENT)
+    form = ShipmentForm(_data(request))
+    return _shipment_page(
+        request, form, episode=product.episode, refusal=shipment_back_refusal(product), direction=Direction.BACK,
+        what=_("Product of %(manufacturer)s (%(status)s)") % {"manufacturer": product.manufacturer,
+                                                              "status": product.get_status_display()},
+        call=lambda: shipping.record_shipment(actor=request.user, product_or_collection=product,
+                                              direction=Direction.BACK, **_shipment_arguments(form)),
+        back=reverse("products:chain", args=[product.episode_id]))
+
+
+# A shipment and its temperature log ------------------------------------------------------------------------
+
+def shipment_limit(shipment: Shipment) -> tuple[int | None, str]:
+    """The storage limit the log is assessed against, or None and why not (the rule of
+    shipping.attach_temperature_log): the product's limit, from its protocol template; none for collections."""
+    episode = shipment_episode(shipment)
+    if not shipment.product_id:
+        return None, _(shipping.NOT_FOR_COLLECTIONS)
+    if episode.template.storage_max_c is None:
+        return None, _(shipping.NO_LIMIT_KNOWN)
+    return episode.template.storage_max_c, ""
+
+
+def _tick(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "d/m H:i")
+
+
+def chart_texts(shipment: Shipment, limit_c: int | None) -> shipment_chart.ChartTexts:
+    return shipment_chart.ChartTexts(
+        title=_("Temperature of the dry shipper %(shipper)s during the shipment") % {"shipper": shipment.shipper_id},
+        no_readings=_("No temperature log yet."),
+        limit=_("Storage limit: ≤ %(limit)s °C") % {"limit": limit_c} if limit_c is not None else "",
+        excursion=_("Excursion above the storage limit"),
+        reading=_("%(temperature)s °C at %(time)s"),
+        time_label=_tick)
+
+
+def shipment_svg(shipment: Shipment) -> SafeString:
+    """The shipment's temperature chart (shipment_chart.py) from its stored readings, ready for a template."""
+    limit_c, _note = shipment_limit(shipment)
+    stored = [templog.Reading(timezone.localtime(t.at), t.temperature_c) for t in shipment.temperatures.all()]
+    excursions = templog.excursions(stored, limit_c) if limit_c is not None and stored else []
+    svg = shipment_chart.render([(r.at, float(r.temperature_c)) for r in stored], limit_c,
+                                [(e.start, e.end) for e in excursions], chart_texts(shipment, limit_c))
+    return mark_safe(svg)  # noqa: S308 - built by shipment_chart, which escapes every text
+
+
+def shipment_excursions(shipment: Shipment):
+    """The excursion deviations recorded from this shipment's log.
+
+    shipping.attach_temperature_log names the shipment in the description ("(shipment <pk>): …"): a
+    deviation has no link to its shipment.
+    """
+    return (Deviation.objects.filter(episode=shipment_episode(shipment), kind=Deviation.Kind.TEMPERATURE_EXCURSION,
+                                     description__contains=f"(shipment {shipment.pk}):")
+            .select_related("actor"))
+
+
+@access.requires(Action.VIEW_PATIENT)
+def shipment_detail(request, pk):
+    shipment = _shipment_for(request.user, pk, Action.VIEW_PATIENT)
+    episode = shipment_episode(shipment)
+    patient = episode.patient
+    record_read(actor=request.user, patient=patient)
+    limit_c, note = shipment_limit(shipment)
+    has_log = shipment.temperatures.exists()
+    return render(request, "products/shipment_detail.html", {
+        "shipment": shipment, "episode": episode, "patient": patient,
+        "what": (_("Collected cells, DIN %(din)s") % {"din": shipment.collection.din} if shipment.collection_id
+                 else _("Product of %(manufacturer)s") % {"manufacturer": shipment.product.manufacturer}),
+        "chart": shipment_svg(shipment), "limit_c": limit_c, "limit_note": note, "has_log": has_log,
+        "readings": shipment.temperatures.count(),
+        "excursions": list(shipment_excursions(shipment)),
+        "may_upload": not has_log and access.can(request.user, Action.RECORD_SHIPMENT, patient.treating_center_id),
+    })
+
+
+def _log_attached(result: shipping.LogResult) -> tuple[str, bool]:
+    """The message after an upload, and whether it reports excursions."""
+    readings = ngettext("%(count)d reading", "%(count)d readings", result.readings) % {"count": result.readings}
+    if result.limit_c is None:
+        return _("Temperature log attached: %(readings)s. %(note)s") % {
+            "readings": readings, "note": _(result.limit_note)}, False
+    count = len(result.excursions)
+    if not count:
+        return _("Temperature log attached: %(readings)s, no excursion above %(limit)s °C.") % {
+            "readings": readings, "limit": result.limit_c}, False
+    return ngettext("Temperature log attached: %(readings)s, %(count)d excursion above %(limit)s °C recorded as a "
+                    "deviation.",
+                    "Temperature log attached: %(readings)s, %(count)d excursions above %(limit)s °C recorded as "
+                    "deviations.", count) % {"readings": readings, "count": count, "limit": result.limit_c}, True
+
+
+@access.requires(Action.RECORD_SHIPMENT)
+def shipment_log(request, pk):
+    shipment = _shipment_for(request.user, pk, Action.RECORD_SHIPMENT)
+    episode = shipment_episode(shipment)
+    form = TemperatureLogForm(_data(request), request.FILES if request.method == "POST" else None)
+    refusal = _("This shipment already has its temperature log.") if shipment.temperatures.exists() else None
+    if request.method == "POST" and form.is_valid():
+        result = run_service(form, lambda: shipping.attach_temperature_log(
+            actor=request.user, shipment=shipment, csv_file=form.cleaned_data["csv_file"]))
+        if result is not None:
+            text, excursions = _log_attached(result)
+            (messages.warning if excursions else messages.success)(request, text)
+            return redirect("products:shipment", shipment.pk)
+    return render(request, "products/shipment_log.html", {
+        "shipment": shipment, "episode": episode, "patient": episode.patient, "form": form, "refusal": refusal,
+        "title": _("Attach the temperature log"), "limit_note": shipment_limit(shipment)[1]})
+
+
+urlpatterns = [
+    path("episodes/<int:pk>/collection/new/", collection_new, name="collection_new"),
+    path("collections/<int:pk>/labels.pdf", collection_labels, name="collection_labels"),
+    path("collections/<int:pk>/shipments/new/", shipment_out_new, name="shipment_out_new"),
+    path("products/<int:pk>/shipments/new/", shipment_back_new, name="shipment_back_new"),
+    path("shipments/<int:pk>/", shipment_detail, name="shipment"),
+    path("shipments/<int:pk>/temperature-log/", shipment_log, name="shipment_log"),
+]

@@ -319,3 +319,27 @@ def parse_manual_din(text: str) -> Structure:
             "The check character %(check)s does not match the DIN %(din)s: a character was mistyped. "
             "Read the label again."), check=typed_check, din=din)
     return _din(din, typed[13:15] if len(typed) == 16 else None)
+
+
+# -- assigning ------------------------------------------------------------------------------------
+
+SEQUENCE_EXHAUSTED = "sequence_exhausted"
+LAST_SEQUENCE = 999_999  # ids.md DIN: nnnnnn, 6 digits
+
+
+def next_din(facility: str, year: int, highest_sequence: int | None) -> str:
+    """The DIN after the highest sequence a facility used in a year, as a scanner reads it: ``=``, the 13
+    characters, flags ``00`` (ids.md: ``=αppppyynnnnnnff``; 00 = flags unused).
+
+    ``year`` is the full year (2026 → ``26``); ``highest_sequence`` None when none was used that year.
+    InvalidCode when the facility number cannot start a DIN, or the year's sequences are all used.
+    """
+    if len(facility) != 5:
+        raise InvalidCode("facility", WRONG_LENGTH, gettext_noop(
+            "A facility identification number has 5 characters, %(length)d given."), length=len(facility))
+    _check_characters(facility, DIN_LAYOUT[:2], first_position=1)
+    sequence = (highest_sequence or 0) + 1
+    if sequence > LAST_SEQUENCE:
+        raise InvalidCode("sequence", SEQUENCE_EXHAUSTED, gettext_noop(
+            "Every DIN sequence of %(facility)s for %(year)d is used."), facility=facility, year=year)
+    return f"={facility}{year % 100:02d}{sequence:06d}00"

@@ -1,5 +1,154 @@
-"""(to be written) /api/v1/manufacturer: a manufacturer's system, its own products only, no patient identity."""
+"""/api/v1/manufacturer: a manufacturer's system reports on its own products, and never sees a patient.
 
-from ninja import Router
+The machine account (role MANUFACTURER, ``Membership.manufacturer`` naming the company) sees the products
+whose manufacturer is that name (case-insensitive) and whose patient is treated at the membership's
+center; anything else is 404. What it receives is whitelisted in ``product_out``: the product, its codes,
+its identifiers and its collection's DIN; no name, birth date, INS, IPP or patient id.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from cellrelay.apiutil import guarded
+from cellrelay.organisation import access
+from cellrelay.organisation.permissions import Action
+
+from . import services
+from .models import Collection, Identifier, Product
 
 router = Router(tags=["manufacturer"])
+
+
+# Scope --------------------------------------------------------------------------------------------------
+
+def products_for_manufacturer(user) -> QuerySet:
+    """The products a manufacturer's system may see: its company's, at its center. Nothing for anyone else."""
+    scope = Q(pk__in=[])
+    for membership in access.memberships_allowing(user, Action.REPORT_MANUFACTURING):
+        company = membership.manufacturer.strip()
+        if company:  # a machine account without a company sees nothing, not everything
+            scope |= Q(manufacturer__iexact=company, episode__patient__treating_center_id=membership.center_id)
+    return Product.objects.filter(scope)
+
+
+def _product_for(user, product_id: int) -> Product:
+    product = products_for_manufacturer(user).filter(pk=product_id).first()
+    if product is None:
+        raise Http404("no such product")
+    return product
+
+
+# What the manufacturer receives ---------------------------------------------------------------------------
+
+class IdentifierOut(Schema):
+    scheme: str = Field(description="din, coi_isbt (ISBT 128 chain of identity) or manufacturer.")
+    value: str
+
+
+class CollectionOut(Schema):
+    din: str = Field(description="The 13 characters of the collection's ISBT 128 DIN.")
+    collected_at: datetime
+
+
+class ManufacturerProductOut(Schema):
+    id: int
+    status: str
+    failure_reason: str
+    product: str = Field(description="The episode's product code, e.g. yescarta.")
+    indication: str = Field(description="The episode's indication code, e.g. lbcl.")
+    identifiers: list[IdentifierOut]
+    registered_at: datetime
+    certificate_attached: bool
+    collection: CollectionOut | None = Field(description="The collection the product is made from.")
+
+
+def _collection_of(product: Product) -> Collection | None:
+    """The collection whose DIN is on the product's labels; else the latest one collected before it was
+    registered (an episode has a new collection after a failed product)."""
+    collections = list(product.episode.collections.all())
+    dins = {i.value for i in product.identifiers.all() if i.scheme == Identifier.Scheme.DIN}
+    labelled = [c for c in collections if c.din in dins]
+    before = [c for c in collections if c.collected_at <= product.registered_at]
+    return (labelled or before or [None])[-1]
+
+
+def product_out(product: Product) -> dict:
+    """Every field the manufacturer's system receives, named one by one: nothing of the patient's identity."""
+    collection = _collection_of(product)
+    return {
+        "id": product.pk, "status": product.status, "failure_reason": product.failure_reason,
+        "product": product.episode.template.product, "indication": product.episode.template.indication,
+        "identifiers": [{"scheme": i.scheme, "value": i.value} for i in product.identifiers.all()],
+        "registered_at": product.registered_at, "certificate_attached": bool(product.certificate),
+        "collection": {"din": collection.din, "collected_at": collection.collected_at} if collection else None,
+    }
+
+
+def _loaded(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("episode__template").prefetch_related("identifiers", "episode__collections")
+
+
+# Endpoints ------------------------------------------------------------------------------------------------
+
+@guarded(router.get, "/products", Action.REPORT_MANUFACTURING, response=list[ManufacturerProductOut])
+def list_products(request, status: str | None = None):
+    """This manufacturer's products at this center, oldest first; ``?status=released`` keeps one status."""
+    products = products_for_manufacturer(request.user)
+    if status is not None:
+        if status not in Product.Status.values:
+            raise ValidationError({"status": _("Unknown status “%(status)s”; one of: %(statuses)s.") % {
+                "status": status, "statuses": ", ".join(Product.Status.values)}})
+        products = products.filter(status=status)
+    return [product_out(p) for p in _loaded(products).order_by("registered_at", "pk")]
+
+
+@guarded(router.get, "/products/{product_id}", Action.REPORT_MANUFACTURING, response=ManufacturerProductOut)
+def get_product(request, product_id: int):
+    """One product of this manufacturer at this center; 404 for any other."""
+    return product_out(_loaded(Product.objects).get(pk=_product_for(request.user, product_id).pk))
+
+
+class ManufacturerStatusIn(Schema):
+    status: Literal["in_manufacturing", "released", "shipped", "failed"]
+    reason: str = Field("", max_length=500, description="Why manufacturing failed: required with “failed”.")
+
+
+@guarded(router.post, "/products/{product_id}/status", Action.REPORT_MANUFACTURING,
+         response=ManufacturerProductOut)
+def report_status(request, product_id: int, payload: ManufacturerStatusIn):
+    """Released, shipped, or failed (with the reason). A move the product cannot make is a 422 naming
+    ``status``; a failure without a reason a 422 naming ``reason``. The journal names this system."""
+    product = services.update_manufacturing(actor=request.user, product=_product_for(request.user, product_id),
+                                            status=payload.status, reason=payload.reason)
+    return product_out(_loaded(Product.objects).get(pk=product.pk))
+
+
+PDF_BODY = {"requestBody": {"required": True, "content": {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def _pdf_body(request) -> ContentFile:
+    """The PDF sent as the body itself, read up to the size limit (the service refuses anything larger)."""
+    if request.content_type != "application/pdf":
+        raise ValidationError({"certificate": _("Send the certificate of analysis as the body of the request, "
+                                                "with Content-Type: application/pdf.")})
+    # Read from the stream rather than request.body, whose size is capped far below a certificate's.
+    data = request.read(services.CERTIFICATE_MAX_BYTES + 1)
+    return ContentFile(data, name="certificate.pdf")
+
+
+@guarded(router.post, "/products/{product_id}/certificate", Action.REPORT_MANUFACTURING,
+         response={201: ManufacturerProductOut}, openapi_extra=PDF_BODY)
+def attach_certificate(request, product_id: int):
+    """The certificate of analysis of a released product, as a PDF body (``Content-Type: application/pdf``,
+    at most 20 MB). Not a PDF, or a product not released: 422 naming ``certificate``."""
+    product = _product_for(request.user, product_id)
+    product = services.attach_certificate(actor=request.user, product=product, certificate=_pdf_body(request))
+    return Status(201, product_out(_loaded(Product.objects).get(pk=product.pk)))

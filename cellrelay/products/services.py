@@ -191,6 +191,29 @@ def update_manufacturing(*, actor, product: Product, status: str, reason: str = 
     return product
 
 
+# A certificate of analysis certifies a released product: none before the release, none for a failure.
+CERTIFIABLE = (Status.RELEASED, Status.SHIPPED, Status.RECEIVED, Status.QUARANTINED, Status.ACCEPTED)
+
+
+@transaction.atomic
+def attach_certificate(*, actor, product: Product, certificate) -> Product:
+    """The certificate of analysis (a PDF) sent on its own, without a new status: e.g. by the manufacturer's
+    system after the release, or late for a product quarantined for missing documents. A new one replaces
+    the one shown; the journal keeps both file names."""
+    product = Product.objects.select_for_update().select_related("episode__patient").get(pk=product.pk)
+    if product.status not in CERTIFIABLE:
+        raise ValidationError({"certificate": _("A certificate of analysis comes with a released product; this "
+                                                "product is “%(status)s”.") % {
+                                                    "status": product.get_status_display()}})
+    _check_certificate(certificate)
+    before = {"certificate": product.certificate.name or None}
+    product.certificate.save(f"product-{product.pk}-certificate.pdf", certificate, save=False)
+    product.save(update_fields=["certificate"])
+    _journal(Action.MANUFACTURING_UPDATED, product.episode, product, actor=actor, before=before,
+             after={"certificate": product.certificate.name})
+    return product
+
+
 CERTIFICATE_MAX_BYTES = 20_000_000
 
 
@@ -247,6 +270,40 @@ def _journal_signature(signature: Signature, episode: Episode, obj) -> None:
     _journal(Action.SIGNED, episode, obj, actor=signature.user, after={
         "meaning": signature.meaning, "signer": signature.user.get_full_name() or signature.user.get_username(),
         "signed_at": signature.at})
+
+
+# Quarantine ---------------------------------------------------------------------------------------------
+
+RELEASED_FROM_QUARANTINE = gettext_noop("released from quarantine")
+
+
+@transaction.atomic
+def release_from_quarantine(*, actor, actor_password: str, product: Product, reason: str) -> Product:
+    """The pharmacist responsible decides, after investigating the receipt's deviations, that the product may be
+    used: it becomes accepted, signed with the reason; the episode moves to “Product received”.
+
+    The other outcome (the product is not usable) is a stop of the episode; the product stays quarantined.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say what was checked and why the product may be used.")})
+    try:
+        signature = sign(user=actor, password=actor_password, meaning=RELEASED_FROM_QUARANTINE)
+    except ValidationError as error:
+        raise ValidationError({"actor_password": error.message_dict["password"]}) from None
+    product = Product.objects.select_for_update().select_related("episode__patient").get(pk=product.pk)
+    if product.status != Status.QUARANTINED:
+        raise ValidationError({"product": _("This product is “%(status)s”: only a quarantined product is released "
+                                            "from quarantine.") % {"status": product.get_status_display()}})
+    product.status = Status.ACCEPTED
+    product.save(update_fields=["status"])
+    episode = product.episode
+    _journal_signature(signature, episode, product)
+    _journal(Action.QUARANTINE_RELEASED, episode, product, actor=actor, before={"status": Status.QUARANTINED},
+             after={"status": product.status, "reason": reason.strip()})
+    if episode.state == State.MANUFACTURING:
+        pathway_services.advance(actor=actor, episode=episode, target=State.PRODUCT_RECEIVED,
+                                 on=timezone.localdate(), expected_version=None)
+    return product
 
 
 # Receipt ------------------------------------------------------------------------------------------------

@@ -41,11 +41,26 @@ def test_plan_then_record_the_collection_through_the_pages(client_as, episode):
     assert response.status_code == 302
     episode.refresh_from_db()
     assert episode.state == State.APHERESIS_SCHEDULED
-    page = client_as("apheresis").get(f"/episodes/{episode.pk}/")
-    assert "Record: Cells collected" in page.content.decode()
-    refused = client_as("apheresis").post(f"/episodes/{episode.pk}/next/", {"version": episode.version,
-                                                                          "on": (TODAY + dt.timedelta(days=2)).isoformat()})
+    page = client_as("apheresis").get(f"/episodes/{episode.pk}/").content.decode()
+    # The collection is a custody record: the episode page sends the nurse to the product page, not a date form.
+    assert "Record: Cells collected" not in page and f"/episodes/{episode.pk}/products/" in page
+    explained = client_as("apheresis").post(f"/episodes/{episode.pk}/next/", {"version": episode.version,
+                                                                            "on": TODAY.isoformat()})
+    assert "recorded with the product's chain of custody" in explained.content.decode()
+    episode.refresh_from_db()
+    assert episode.state == State.APHERESIS_SCHEDULED
+
+
+def test_a_step_in_the_future_is_refused(client_as, episode, users):
+    from tests.pathway.test_episode import plan_from_past_apheresis, walk_to
+
+    walk_to(plan_from_past_apheresis(episode, users), users, State.PRODUCT_RECEIVED)
+    episode.refresh_from_db()
+    refused = client_as("coordinator").post(f"/episodes/{episode.pk}/next/", {
+        "version": episode.version, "on": (TODAY + dt.timedelta(days=2)).isoformat()})
     assert "This date is in the future." in refused.content.decode()
+    episode.refresh_from_db()
+    assert episode.state == State.PRODUCT_RECEIVED
 
 
 def test_a_stale_page_is_refused_with_a_message(client_as, episode):

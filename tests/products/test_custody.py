@@ -293,3 +293,25 @@ def test_the_certificate_of_analysis_comes_with_the_release(episode, users):
     services.update_manufacturing(actor=users["coordinator"], product=product, status="released", certificate=pdf)
     product.refresh_from_db()
     assert product.status == "released" and product.certificate.read() == b"%PDF-1.4 certificate"
+
+
+def test_a_quarantined_product_is_released_by_a_signed_decision_with_its_reason(product, users):
+    quarantined = receive(product, users, shipper_temperature_c=Decimal("-120"))
+    assert quarantined.status == "quarantined"
+    assert "Say what was checked" in refused(lambda: services.release_from_quarantine(
+        actor=users["pharmacist"], actor_password=PASSWORD, product=product, reason=" "), "reason")
+    refused(lambda: services.release_from_quarantine(
+        actor=users["pharmacist"], actor_password="wrong", product=product, reason="Logger checked"),
+        "actor_password")
+    product.refresh_from_db()
+    assert product.status == "quarantined"
+    released_product = services.release_from_quarantine(
+        actor=users["pharmacist"], actor_password=PASSWORD, product=product,
+        reason="Logger fault: the manufacturer's probe read -185 °C throughout")
+    assert released_product.status == "accepted"
+    released_product.episode.refresh_from_db()
+    assert released_product.episode.state == State.PRODUCT_RECEIVED
+    entry = JournalEntry.objects.get(action="products.quarantine_released")
+    assert entry.after["reason"].startswith("Logger fault") and entry.actor == users["pharmacist"]
+    assert "only a quarantined product" in refused(lambda: services.release_from_quarantine(
+        actor=users["pharmacist"], actor_password=PASSWORD, product=product, reason="again"), "product")
