@@ -239,7 +239,9 @@ def draw_decision(rng: random.Random, referral: dict, age: int, available) -> tu
 # Episode -------------------------------------------------------------------------------------------
 
 # From which state each kind of stop happens (weights): progression and death mostly while the
-# product is made, manufacturing failure once the cells are at the manufacturer.
+# product is made, manufacturing failure while the cells are at the manufacturer: as the product
+# services record it, a failed product (or one out of specification at receipt, quarantined) never
+# moves the episode to “product received” (cellrelay.products.synthetic gives the product its status).
 STOPS = [
     (StopReason.PROGRESSION, 45, [(State.APPROVED, 15), (State.APHERESIS_SCHEDULED, 20), (State.MANUFACTURING, 50),
                                   (State.PRODUCT_RECEIVED, 15)],
@@ -247,9 +249,9 @@ STOPS = [
     (StopReason.DEATH, 25, [(State.APPROVED, 10), (State.APHERESIS_SCHEDULED, 15), (State.MANUFACTURING, 55),
                             (State.PRODUCT_RECEIVED, 20)],
      ["Death from disease progression", "Death from sepsis", ""]),
-    (StopReason.MANUFACTURING_FAILURE, 15, [(State.MANUFACTURING, 85), (State.PRODUCT_RECEIVED, 15)],
+    (StopReason.MANUFACTURING_FAILURE, 15, [(State.MANUFACTURING, 1)],
      ["Out-of-specification product: too few CAR-positive cells", "Failed expansion at the manufacturer",
-      "Product out of specification at receipt"]),
+      "Release testing out of specification"]),
     (StopReason.PATIENT_CHOICE, 8, [(State.APPROVED, 50), (State.APHERESIS_SCHEDULED, 40), (State.MANUFACTURING, 10)],
      ["Declined CAR-T after information", "Prefers treatment closer to home", ""]),
     (StopReason.OTHER, 7, [(State.APPROVED, 30), (State.APHERESIS_SCHEDULED, 30), (State.MANUFACTURING, 20),

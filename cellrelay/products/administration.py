@@ -141,13 +141,16 @@ def _record_wristband_deviation(*, actor, bag: Bag, expected: str, scanned: str)
 
 
 def bedside_check(*, actor, actor_password: str, second_person, second_password: str, bag: Bag,
-                  scanned_wristband: str, scanned_bag_code: str) -> Bag:
+                  scanned_wristband: str, scanned_bag_code: str, at: datetime | None = None) -> Bag:
     """Two people at the bedside scan the patient's wristband and the bag, and both sign.
 
     Refused, nothing written: the same person twice, a wrong password, an empty or unreadable scan, a bag not
     dispensed or already infused, returned or destroyed. Hard stop (deviation kept, one per mismatch): a
     wristband that is not this patient's IPP or INS, a bag code that is not an identifier of the bag.
+    ``at`` (default: the signatures' time, never in the future) is for recording an episode already under way.
     """
+    if at is not None:
+        _not_future(at)
     check, verification = sign_with_second_person(
         actor=actor, actor_password=actor_password, meaning=CHECKED_AT_BEDSIDE, second_person=second_person,
         second_password=second_password,
@@ -173,29 +176,29 @@ def bedside_check(*, actor, actor_password: str, second_person, second_password:
     if errors:
         raise ValidationError(errors)
     return _record_check(actor=actor, check=check, verification=verification, bag=bag, wristband=wristband,
-                         bag_code=scan.raw)
+                         bag_code=scan.raw, at=at or check.at)
 
 
 @transaction.atomic
-def _record_check(*, actor, check, verification, bag: Bag, wristband: str, bag_code: str) -> Bag:
+def _record_check(*, actor, check, verification, bag: Bag, wristband: str, bag_code: str, at: datetime) -> Bag:
     bag = _bag_for_update(bag)
     _usable(bag)
     if bag.infusion_started_at:
         raise ValidationError({"bag": _("The infusion of this bag started on %(when)s.") % {
             "when": _when(bag.infusion_started_at)}})
     episode = bag.product.episode
-    bag.bedside_checked_at = check.at
+    bag.bedside_checked_at = at
     bag.bedside_checked_by = actor
     bag.bedside_second_person = verification.user
     bag.save(update_fields=["bedside_checked_at", "bedside_checked_by", "bedside_second_person"])
     event = CustodyEvent.objects.create(
         bag=bag, product=bag.product, action=CustodyEvent.Action.BEDSIDE_CHECKED, actor=actor,
-        second_person=verification.user, scanned=[wristband, bag_code], at=check.at, meaning=CHECKED_AT_BEDSIDE,
+        second_person=verification.user, scanned=[wristband, bag_code], at=at, meaning=CHECKED_AT_BEDSIDE,
         second_meaning=verification.meaning)
     _journal_signature(check, episode, event)
     _journal_signature(verification, episode, event)
     _journal(Action.BEDSIDE_CHECKED, episode, bag, actor=actor, after={
-        "checked_at": check.at, "verified_by": verification.user.get_username(), "wristband": wristband,
+        "checked_at": at, "verified_by": verification.user.get_username(), "wristband": wristband,
         "bag_code": bag_code})
     return bag
 

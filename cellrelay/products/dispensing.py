@@ -15,6 +15,8 @@ Two pharmacists dispensing the same bag at the same moment: the bag row is locke
 and its status read inside the lock, so exactly one succeeds; the other is told who dispensed it and when.
 """
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -25,6 +27,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.pharmacy.services import TOCILIZUMAB
+from cellrelay.validation import refuse_future_time
 
 from .models import Bag, CustodyEvent, Identifier, Product
 from .services import Scan, _expected, _journal, _journal_signature, _read_scan, _record_identity_deviations, sign
@@ -71,22 +74,25 @@ def already_dispensed(bag: Bag) -> str:
     return _("This bag was already dispensed by %(who)s at %(when)s.") % {"who": who, "when": when}
 
 
-def dispense_bag(*, actor, actor_password: str, bag: Bag, scanned_bag_code: str) -> Bag:
+def dispense_bag(*, actor, actor_password: str, bag: Bag, scanned_bag_code: str, at: datetime | None = None) -> Bag:
     """The pharmacist signs, scans the bag and hands it over: the bag leaves its storage position.
 
     Refused, nothing written: a wrong password, an unreadable scan, any precondition. Hard stop (deviation
-    kept): a scan that is not an identifier of the bag's product.
+    kept): a scan that is not an identifier of the bag's product. ``at`` (default: the signature's time, never
+    in the future) is for recording an episode already under way.
     """
+    if at is not None:
+        refuse_future_time("at", at)
     try:
         signature = sign(user=actor, password=actor_password, meaning=DISPENSED)
     except ValidationError as error:
         raise ValidationError({"actor_password": error.message_dict["password"]}) from None
     scan = verify_bag_scan(actor=actor, bag=bag, scanned_bag_code=scanned_bag_code)
-    return _dispense(actor=actor, signature=signature, bag=bag, scan=scan)
+    return _dispense(actor=actor, signature=signature, bag=bag, scan=scan, at=at or signature.at)
 
 
 @transaction.atomic
-def _dispense(*, actor, signature, bag: Bag, scan: Scan) -> Bag:
+def _dispense(*, actor, signature, bag: Bag, scan: Scan, at: datetime) -> Bag:
     from cellrelay.pharmacy import storage  # storage imports verify_bag_scan from here
 
     bag = _bag_for_update(bag)  # every check below reads the bag inside this lock
@@ -104,7 +110,7 @@ def _dispense(*, actor, signature, bag: Bag, scan: Scan) -> Bag:
         raise ValidationError({"tocilizumab": _("Reserve %(needed)s dose(s) of tocilizumab for this patient before "
                                                 "dispensing; %(available)s available.") % {
                                                     "needed": needed, "available": available}})
-    if bag.expiry <= timezone.now():
+    if bag.expiry <= at:
         raise ValidationError({"bag": _("This bag expired on %(expiry)s: it is not dispensed.") % {
             "expiry": formats.date_format(timezone.localtime(bag.expiry), "DATETIME_FORMAT")}})
     if product.status != Product.Status.ACCEPTED:
@@ -114,11 +120,11 @@ def _dispense(*, actor, signature, bag: Bag, scan: Scan) -> Bag:
     place = storage.take_out_for_dispensing(bag)
     before = {"status": bag.status}
     bag.status = Bag.Status.DISPENSED
-    bag.dispensed_at = signature.at
+    bag.dispensed_at = at
     bag.dispensed_by = actor
     bag.save(update_fields=["status", "dispensed_at", "dispensed_by"])
     event = CustodyEvent.objects.create(bag=bag, product=product, action=CustodyEvent.Action.DISPENSED, actor=actor,
-                                        place=place, scanned=[scan.raw], at=signature.at, meaning=DISPENSED)
+                                        place=place, scanned=[scan.raw], at=at, meaning=DISPENSED)
     _journal_signature(signature, episode, event)
     _journal(JournalEntry.Action.BAG_DISPENSED, episode, bag, actor=actor, before=before, after={
         "status": bag.status, "dispensed_at": bag.dispensed_at, "from_position": place, "scanned": scan.raw})

@@ -129,12 +129,15 @@ def _normalised_identifier(scheme: str, value: str) -> str:
 
 
 @transaction.atomic
-def register_product(*, actor, episode: Episode, manufacturer: str,
-                     identifiers: list[tuple[str, str]]) -> Product:
+def register_product(*, actor, episode: Episode, manufacturer: str, identifiers: list[tuple[str, str]],
+                     registered_at: datetime | None = None) -> Product:
     """The manufacturer has the cells: the product and every identifier on its labels, each unique.
 
     One live product per episode (a new one only after a failure); the episode moves to “Manufacturing”.
+    ``registered_at`` (default now, never in the future) is for recording an episode already under way.
     """
+    registered_at = registered_at or timezone.now()
+    refuse_future_time("registered_at", registered_at)
     if not manufacturer.strip():
         raise ValidationError({"manufacturer": _("Name the manufacturer.")})
     if not identifiers:
@@ -152,11 +155,11 @@ def register_product(*, actor, episode: Episode, manufacturer: str,
                                 "manufacturing failure."))
     if episode.state == State.COLLECTED:
         episode = pathway_services.advance(actor=actor, episode=episode, target=State.MANUFACTURING,
-                                           on=timezone.localdate(), expected_version=None)
+                                           on=timezone.localdate(registered_at), expected_version=None)
     elif episode.state != State.MANUFACTURING:
         raise ValidationError(_("Record the collection first: this episode is %(state)s.") % {
             "state": episode.get_state_display()})
-    product = Product.objects.create(episode=episode, manufacturer=manufacturer.strip())
+    product = Product.objects.create(episode=episode, manufacturer=manufacturer.strip(), registered_at=registered_at)
     Identifier.objects.bulk_create([Identifier(product=product, scheme=s, value=v) for s, v in normalised])
     _journal(Action.PRODUCT_REGISTERED, episode, product, actor=actor, after={
         "manufacturer": product.manufacturer, "identifiers": [[s, v] for s, v in normalised]})
@@ -358,7 +361,8 @@ def _record_identity_deviations(*, actor, product: Product, mismatches: list[tup
 def receive_product(*, actor, actor_password: str, second_person, second_password: str, product: Product,
                     scanned: list[str],
                     seal_intact: bool, shipper_temperature_c: Decimal, documents_ok: bool,
-                    bag_count: int, bag_expiry: datetime, place: str = "") -> Product:
+                    bag_count: int, bag_expiry: datetime, place: str = "",
+                    received_at: datetime | None = None) -> Product:
     """Two-person verification of the product arriving at the center.
 
     Refused, nothing written: the same person twice, a wrong password, an unreadable scan, a product not
@@ -368,8 +372,11 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
     Otherwise the product is accepted, or quarantined with a deviation for a temperature above the
     product's storage limit, a broken seal or missing documents; only an accepted product moves the
     episode to “Product received”. The bags counted in the shipper are registered, numbered 1…n, with the
-    expiry printed on their labels; an expired product is refused.
+    expiry printed on their labels; an expired product is refused. ``received_at`` (default now, never in the
+    future) is for recording an episode already under way.
     """
+    received_at = received_at or timezone.now()
+    refuse_future_time("received_at", received_at)
     reception, verification = sign_with_second_person(
         actor=actor, actor_password=actor_password, meaning=RECEIVED, second_person=second_person,
         second_password=second_password,
@@ -378,7 +385,7 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
         raise ValidationError({"scanned": _("Scan the identifiers on the product's labels.")})
     if shipper_temperature_c is None:
         raise ValidationError({"shipper_temperature_c": _("Give the dry shipper's temperature.")})
-    _check_bags(bag_count, bag_expiry)
+    _check_bags(bag_count, bag_expiry, received_at)
     scans = [_read_scan(raw) for raw in scanned]
     product = Product.objects.select_related("episode__patient", "episode__template").get(pk=product.pk)
     own = set(product.identifiers.values_list("scheme", "value"))
@@ -398,19 +405,19 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
             for scan, other in mismatches]})
     return _accept_receipt(actor=actor, reception=reception, verification=verification, product=product, scans=scans,
                            seal_intact=seal_intact, temperature_c=Decimal(shipper_temperature_c),
-                           documents_ok=documents_ok, bags=(bag_count, bag_expiry), place=place)
+                           documents_ok=documents_ok, bags=(bag_count, bag_expiry), place=place, at=received_at)
 
 
 MAX_BAGS = 20  # products.md: one to a few bags per product; more is a typing error
 
 
-def _check_bags(count, expiry) -> None:
+def _check_bags(count, expiry, received_at: datetime) -> None:
     if not isinstance(count, int) or not 1 <= count <= MAX_BAGS:
         raise ValidationError({"bag_count": _("Count the bags in the shipper: between 1 and %(max)s.") % {
             "max": MAX_BAGS}})
     if expiry is None:
         raise ValidationError({"bag_expiry": _("Give the expiry printed on the bags' labels.")})
-    if expiry <= timezone.now():
+    if expiry <= received_at:
         raise ValidationError({"bag_expiry": _("The bags expired on %(expiry)s: an expired product is not "
                                                "accepted.") % {
                                                    "expiry": formats.date_format(timezone.localtime(expiry),
@@ -420,7 +427,7 @@ def _check_bags(count, expiry) -> None:
 @transaction.atomic
 def _accept_receipt(*, actor, reception: Signature, verification: Signature, product: Product, scans: list[Scan],
                     seal_intact: bool, temperature_c: Decimal, documents_ok: bool, bags: tuple[int, datetime],
-                    place: str) -> Product:
+                    place: str, at: datetime) -> Product:
     product = Product.objects.select_for_update().select_related("episode__patient", "episode__template").get(
         pk=product.pk)
     if product.status not in RECEIVABLE:
@@ -443,12 +450,12 @@ def _accept_receipt(*, actor, reception: Signature, verification: Signature, pro
     event = CustodyEvent.objects.create(
         product=product, action=CustodyEvent.Action.RECEIVED, actor=actor, second_person=verification.user,
         place=place, scanned=[scan.raw for scan in scans], temperature_c=temperature_c, meaning=RECEIVED,
-        second_meaning=verification.meaning)
+        second_meaning=verification.meaning, at=at)
     _journal_signature(reception, episode, event)
     _journal_signature(verification, episode, event)
     for kind, expected, found in problems:
         deviation = Deviation.objects.create(episode=episode, product=product, kind=kind, expected=expected,
-                                             scanned=found, actor=actor)
+                                             scanned=found, actor=actor, at=at)
         _journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor,
                  after={"kind": kind, "expected": expected, "scanned": found})
     _journal(Action.PRODUCT_RECEIVED, episode, product, actor=actor, before=before, after={
@@ -457,5 +464,5 @@ def _accept_receipt(*, actor, reception: Signature, verification: Signature, pro
         "documents_ok": documents_ok, "scanned": [scan.raw for scan in scans], "bags": count, "bag_expiry": expiry})
     if product.status == Status.ACCEPTED and episode.state == State.MANUFACTURING:
         pathway_services.advance(actor=actor, episode=episode, target=State.PRODUCT_RECEIVED,
-                                 on=timezone.localdate(), expected_version=None)
+                                 on=timezone.localdate(at), expected_version=None)
     return product

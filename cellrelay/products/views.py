@@ -28,6 +28,7 @@ from cellrelay.patients.services import record_read
 from cellrelay.web import run_service
 
 from . import chain as chains
+from . import worklist as product_worklist
 from . import custody_pdf, services
 from .models import Bag, Product
 
@@ -52,7 +53,8 @@ def _bag_steps(bag: Bag, product: Product, episode: Episode, may) -> list[Step]:
     steps = []
     stored = hasattr(bag, "position")
     if bag.status == Bag.Status.AVAILABLE:
-        if not stored and product.status in (Status.ACCEPTED, Status.QUARANTINED) and may(Action.MANAGE_STORAGE):
+        if (not stored and product.status in (Status.ACCEPTED, Status.QUARANTINED)
+                and episode.state in product_worklist.BEFORE_INFUSION and may(Action.MANAGE_STORAGE)):
             steps.append(Step(_("Place bag %(number)s in a tank") % {"number": bag.number},
                               reverse("pharmacy:bag_place", args=[bag.pk])))
         if (product.status == Status.ACCEPTED and episode.state == State.LYMPHODEPLETION

@@ -13,6 +13,9 @@ from cellrelay.pharmacy.models import StorageAlarm
 from .models import Bag, Collection, Product, Shipment
 
 Status = Product.Status
+# A bag waits in the tank from the receipt to the dispensing; a quarantined product's episode is still at
+# “Manufacturing”. After the infusion, a bag left over is returned or destroyed, not stored.
+BEFORE_INFUSION = (State.MANUFACTURING, State.PRODUCT_RECEIVED, State.ADMITTED, State.LYMPHODEPLETION)
 
 
 @dataclass
@@ -46,7 +49,8 @@ def _pharmacy(patients) -> list[Item]:
                           product.episode, urgent=True))
     bags = (_open(Bag.objects.filter(product__episode__patient__in=patients, status=Bag.Status.AVAILABLE),
                   "product__").select_related("product__episode__patient", "product__episode__template"))
-    for bag in bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED), position__isnull=True):
+    for bag in bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED), position__isnull=True,
+                           product__episode__state__in=BEFORE_INFUSION):
         items.append(Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
                           reverse("pharmacy:bag_place", args=[bag.pk]), bag.product.episode))
     for bag in bags.filter(product__status=Status.ACCEPTED, product__episode__state=State.LYMPHODEPLETION):

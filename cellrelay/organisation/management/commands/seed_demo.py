@@ -29,6 +29,7 @@ from cellrelay.pathway.synthetic import MEETING_WEEKDAY, TRIAL, next_working_day
 from cellrelay.patients import services as patient_services
 from cellrelay.patients.identity import make_ins
 from cellrelay.patients.models import Patient
+from cellrelay.products import demo as products_demo
 from cellrelay.referrals import services as referral_services
 
 # Fictional patients: family, given, sex, age, weight kg, height cm, city, postcode
@@ -146,16 +147,19 @@ CASES = [
     Case(11, "mm", "IgA lambda myeloma", "R-ISS II", 3, "autologous", UPCOMING),
 ]
 
-# Who records each step.
+# Who records each step (the product's steps: see PRODUCT_STEPS).
 ACTOR_OF_STATE = {
-    State.COLLECTED: "apheresis", State.MANUFACTURING: "coordinator",
-    State.PRODUCT_RECEIVED: "pharmacist", State.ADMITTED: "wardnurse", State.LYMPHODEPLETION: "wardnurse",
-    State.INFUSED: "wardnurse", State.ACUTE_MONITORING: "wardnurse", State.DISCHARGED: "haematologist",
+    State.ADMITTED: "wardnurse", State.LYMPHODEPLETION: "wardnurse", State.ACUTE_MONITORING: "wardnurse", State.DISCHARGED: "haematologist",
     State.LONG_TERM_FOLLOW_UP: "coordinator", State.CLOSED: "coordinator",
 }
 # The milestone whose completion moves the episode to that state.
 CODE_OF_STATE = {State.COLLECTED: "APH", State.PRODUCT_RECEIVED: "RCPT", State.ADMITTED: "ADM",
                  State.LYMPHODEPLETION: "LD1", State.INFUSED: "D0", State.DISCHARGED: "DIS"}
+# States reached through the product's chain of custody, recorded by the products room's services.
+PRODUCT_STEPS = {State.COLLECTED: products_demo.collect, State.MANUFACTURING: products_demo.register,
+                 State.PRODUCT_RECEIVED: products_demo.receive, State.INFUSED: products_demo.infuse}
+# The demo's quarantine: this patient's shipper arrived with a broken seal; the product was released after review.
+BROKEN_SEAL_PATIENT = 16
 # States entered the day after another step: cells shipped; first day of CRS and ICANS watch.
 DAY_AFTER = {State.MANUFACTURING: "APH", State.ACUTE_MONITORING: "D0"}
 
@@ -200,9 +204,11 @@ class Command(BaseCommand):
         if summary:
             self.stdout.write(summary)
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+        machines = {username for username, *_rest in demo.MACHINES}
         for username, user in org["users"].items():
             roles = ", ".join(user.membership_roles())
-            self.stdout.write(f"  {username:<15} {roles}")
+            how = f"  (no password: API token from `manage.py issue_token {username}`)" if username in machines else ""
+            self.stdout.write(f"  {username:<15} {roles}{how}")
 
     def create_patients(self, org) -> list[Patient]:
         rng = random.Random(2026)
@@ -273,6 +279,9 @@ class Command(BaseCommand):
                 episode = self.live(decision.episode, case)
                 monitoring_demo.seed(episode, self.users, self.today)
                 states[episode.state if episode.state != State.STOPPED else f"stopped ({episode.stop_reason})"] += 1
+        tank = products_demo.demo_tank(self.org["treating"], self.users)
+        products_demo.store_waiting_bags(tank, self.users)
+        products_demo.readings(tank, self.users)
         return "\n".join([
             f"Pathway: {len(CASES)} referrals, {len(meetings)} RCP meetings ({len(MEETINGS)} held, 1 to come).",
             "  Decisions: " + ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items()),
@@ -300,6 +309,7 @@ class Command(BaseCommand):
 
     def live(self, episode: Episode, case: Case) -> Episode:
         """Plan the episode and record each step on its date up to its state today; then the stop, if any."""
+        self.case = case
         def day(offset: int | None) -> dt.date | None:
             return None if offset is None else self.today + dt.timedelta(days=offset)
 
@@ -331,6 +341,8 @@ class Command(BaseCommand):
                 stop_on = next_move.planned
         self.record_steps_before(episode, min(d for d in (self.today, stop_on, next_move and next_move.planned) if d))
         if stop_on:
+            if case.stop == StopReason.MANUFACTURING_FAILURE:
+                products_demo.fail(episode, self.users, case.note)
             return pathway_services.stop_episode(actor=self.users["haematologist"], episode=episode, reason=case.stop,
                                                  note=case.note, on=stop_on, expected_version=None)
         if next_move and next_move.planned < self.today:  # late: the next step is moved to today
@@ -355,6 +367,10 @@ class Command(BaseCommand):
             monitoring_services.update_checklist(
                 actor=self.users["neurologist"], episode=episode, consultation_on=admitted - dt.timedelta(days=12),
                 mri_on=admitted - dt.timedelta(days=9), eeg_on=admitted - dt.timedelta(days=8))
+        if target == State.PRODUCT_RECEIVED and self.case.patient == BROKEN_SEAL_PATIENT:
+            return products_demo.receive(episode, self.users, last_on or on, broken_seal=True)
+        if target in PRODUCT_STEPS:
+            return PRODUCT_STEPS[target](episode, self.users, last_on or on)
         return pathway_services.advance(actor=self.users[ACTOR_OF_STATE[target]], episode=episode, target=target,
                                         on=last_on or on, expected_version=None)
 
