@@ -121,6 +121,29 @@ def test_the_demo_dates_are_consistent_with_today(demo):
     assert not overdue.exists(), list(overdue.values_list("episode__state", "code"))
 
 
+def test_the_demo_records_each_product_chain_through_the_services(demo):
+    from cellrelay.pharmacy.models import Position, TankReading
+    from cellrelay.products.models import Bag, CustodyEvent, Deviation
+
+    for episode in Episode.objects.exclude(state__in=(State.APPROVED, State.APHERESIS_SCHEDULED)):
+        if episode.state == State.STOPPED and episode.stopped_from in (State.APPROVED, State.APHERESIS_SCHEDULED):
+            continue
+        assert episode.collections.count() == 1, episode
+        events = list(CustodyEvent.objects.filter(collection__episode=episode).values_list("action", flat=True))
+        assert events == ["collected", "shipped"], episode
+        infused = episode.state_changes.filter(to_state=State.INFUSED).exists()
+        if infused:
+            bags = Bag.objects.filter(product__episode=episode)
+            assert bags and all(bag.infusion_ended_at and bag.bedside_second_person for bag in bags), episode
+    # Every bag the pharmacy holds for an episode waiting for its infusion is in the tank.
+    waiting = Bag.objects.filter(product__episode__state__in=(State.PRODUCT_RECEIVED, State.ADMITTED,
+                                                              State.LYMPHODEPLETION))
+    assert waiting and all(Position.objects.filter(bag=bag).exists() for bag in waiting)
+    assert Deviation.objects.get().kind == "seal_broken"  # the demo's quarantine, released after review
+    assert JournalEntry.objects.filter(action="products.quarantine_released").count() == 1
+    assert set(TankReading.objects.values_list("source", flat=True)) == {"typed", "probe"}
+
+
 def test_the_demo_is_journaled_and_runs_once(demo):
     assert JournalEntry.objects.filter(action=Action.REFERRAL_CREATED).count() == Referral.objects.count()
     assert JournalEntry.objects.filter(action=Action.DECISION_RECORDED).count() == MdtDecision.objects.count()
