@@ -20,12 +20,12 @@ from cellrelay.pharmacy import storage
 from cellrelay.pharmacy.models import Position, Tank
 
 from . import administration, dispensing, services, shipping
+from .manufacturing_forms import MANUFACTURERS
 from .models import Bag, Product
 
 FACILITY = "F9999"  # the demo center's fictional ISBT 128 facility identification number (demo.TREATING)
-# The marketing authorisation holder of each product (products.md); trials: the academic sponsor's facility.
-MANUFACTURERS = {"yescarta": "Kite", "tecartus": "Kite", "kymriah": "Novartis", "breyanzi": "Bristol Myers Squibb",
-                 "abecma": "Bristol Myers Squibb", "carvykti": "Janssen", "investigational": "Academic GMP facility"}
+# A trial's product comes from the sponsor's facility (no marketing authorisation holder).
+TRIAL_MANUFACTURER = "Academic GMP facility"
 BAGS = {"abecma": 2, "kymriah": 2}  # several bags for some products (products.md); one otherwise
 _sequence = itertools.count(1)
 
@@ -60,7 +60,7 @@ def collect(episode: Episode, users, day: dt.date) -> Episode:
 
 def register(episode: Episode, users, day: dt.date) -> Episode:
     collection = episode.collections.last()
-    manufacturer = MANUFACTURERS[episode.template.product]
+    manufacturer = MANUFACTURERS.get(episode.template.product) or TRIAL_MANUFACTURER
     services.register_product(actor=users["coordinator"], episode=episode, manufacturer=manufacturer,
                               identifiers=[("din", scanned_din(collection.din)),
                                            ("manufacturer", f"{manufacturer[:3].upper()}-{collection.din[-6:]}")],

@@ -28,7 +28,7 @@ from .manufacturing_forms import MANUFACTURERS, ManufacturingForm, ProductRegist
 from .models import Product
 
 # Where a page goes after a success (the product chain page will replace the episode page).
-AFTER_SUCCESS = "pathway:episode"
+AFTER_SUCCESS = "products:chain"
 
 
 # Access ------------------------------------------------------------------------------------------------
