@@ -75,7 +75,7 @@ def test_registering_with_the_three_identifiers(at_manufacturer, client_as):
     response = client_as("coordinator").post(new_product_url(at_manufacturer), {
         "manufacturer": "Kite", "din": f"={DIN_A}00", "coi_isbt": COI_A, "manufacturer_number": " KITE-123 "})
     assert response.status_code == 302
-    assert response["Location"] == reverse("pathway:episode", args=[at_manufacturer.pk])
+    assert response["Location"] == reverse("products:chain", args=[at_manufacturer.pk])
     product = Product.objects.get(episode=at_manufacturer)
     assert product.manufacturer == "Kite" and product.status == "in_manufacturing"
     assert set(product.identifiers.values_list("scheme", "value")) == {
@@ -137,7 +137,7 @@ def test_a_release_with_its_certificate_then_the_certificate_is_opened_and_journ
     response = client_as("pharmacist").post(manufacturing_url(product), {
         "status": "released", "reason": "", "certificate": pdf()})
     assert response.status_code == 302
-    assert response["Location"] == reverse("pathway:episode", args=[product.episode_id])
+    assert response["Location"] == reverse("products:chain", args=[product.episode_id])
     product.refresh_from_db()
     assert product.status == "released" and product.certificate
 
