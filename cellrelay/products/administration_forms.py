@@ -23,13 +23,18 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 MACHINE_ROLES = (Role.MANUFACTURER, Role.TANK_PROBE)
 
 
-def now_minutes():
-    """The local time now, to the minute, as the datetime-local field shows it."""
-    return timezone.localtime().replace(second=0, microsecond=0)
+# The times of the administration to the second: the thaw limit counts minutes, and a thaw recorded in the
+# minute of the dispensing must not read as before it.
+DATETIME_SECONDS = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S")
+
+
+def now_seconds():
+    """The local time now, to the second, as the datetime-local field shows it."""
+    return timezone.localtime().replace(microsecond=0)
 
 
 def when_field(label) -> forms.DateTimeField:
-    return forms.DateTimeField(label=label, widget=DATETIME, initial=now_minutes)
+    return forms.DateTimeField(label=label, widget=DATETIME_SECONDS, initial=now_seconds)
 
 
 def scan_field(label, help_text="") -> forms.CharField:

@@ -130,8 +130,7 @@ def receive(request, pk):
             else:
                 messages.success(request, _("Product received and accepted: %(count)s bag(s) registered.") % {
                     "count": received.bags.count()})
-            # TODO(lead): to the product's chain page ("products:chain", episode.pk) once it exists.
-            return redirect("pathway:episode", episode.pk)
+            return redirect("products:chain", episode.pk)
         hard_stops = form.errors.get("scanned", []) if recorded else []
     return _form_page(request, "products/receive.html", {
         "form": form, "product": product, "episode": episode, "patient": patient,
