@@ -5,21 +5,23 @@ from django.utils.translation import gettext_lazy as _
 
 from cellrelay.pharmacy.models import Position
 
-class ScanInput(forms.TextInput):
-    """A barcode scanner types the code and presses Enter: the field has the focus when the page opens,
-    nothing the browser remembers is offered in it, and a refused scan is not shown again (the next scan
-    would be appended to it)."""
+# A barcode scanner types the code and presses Enter (which submits the form): the scan field comes last,
+# has the focus when the page opens, and nothing the browser remembers is offered in it.
+SCAN = forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "spellcheck": "false", "class": "scan"})
 
-    def __init__(self):
-        super().__init__(attrs={"autofocus": True, "autocomplete": "off", "spellcheck": "false", "class": "scan"})
 
-    def format_value(self, value):
-        return None
+class ScanForm(forms.Form):
+    def forget_refused_scan(self) -> None:
+        """A refused scan is not shown again: the scanner's next read would be appended to it. A scan
+        refused for another reason (no position chosen) stays, so that Enter can be pressed again."""
+        if self.is_bound and "scanned_bag_code" in self.errors:
+            self.data = self.data.copy()
+            self.data["scanned_bag_code"] = ""
 
 
 def scan_field() -> forms.CharField:
     # Not required here: the service says what an empty scan is.
-    return forms.CharField(label=_("Scan the bag's label"), max_length=200, widget=ScanInput(), required=False,
+    return forms.CharField(label=_("Scan the bag's label"), max_length=200, widget=SCAN, required=False,
                            help_text=_("The DIN, the chain of identity or the manufacturer's number printed on "
                                        "the bag."))
 
@@ -72,19 +74,23 @@ class ConfirmForm(forms.Form):
     """A button and nothing else (acknowledging an alarm)."""
 
 
-class PlaceForm(forms.Form):
-    """Place or move: the scan of the bag, and a position at the patient's treating center. The select offers
-    the free positions; one taken meanwhile is refused by the service, which names it."""
+class PlaceForm(ScanForm):
+    """Place or move: a position at the patient's treating center, then the scan of the bag. The select
+    offers the free positions; one taken meanwhile is refused by the service, which names it."""
 
-    scanned_bag_code = scan_field()
     position = forms.IntegerField(label=_("Tank/Rack/Box/Position"), widget=forms.Select,
                                   error_messages={"required": _("Choose the position where the bag goes.")})
+    scanned_bag_code = scan_field()
 
-    def __init__(self, *args, free, center_positions, **kwargs):
-        """``free``: the positions offered; ``center_positions``: every position the bag may go to."""
+    def __init__(self, *args, free, center_positions, propose_first=False, **kwargs):
+        """``free``: the positions offered; ``center_positions``: every position the bag may go to;
+        ``propose_first``: the first free position is chosen already (placing: the next free place)."""
         super().__init__(*args, **kwargs)
         self.center_positions = center_positions
+        free = list(free)
         self.fields["position"].widget.choices = grouped_positions(free)
+        if propose_first and free:
+            self.fields["position"].initial = free[0].pk
 
     def clean_position(self) -> Position:
         position = self.center_positions.filter(pk=self.cleaned_data["position"]).first()
@@ -93,8 +99,8 @@ class PlaceForm(forms.Form):
         return position
 
 
-class RemoveForm(forms.Form):
-    scanned_bag_code = scan_field()
+class RemoveForm(ScanForm):
     reason = forms.CharField(label=_("Why the bag leaves the tank"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("Transfer to another center, return to the manufacturer…"))
+    scanned_bag_code = scan_field()

@@ -31,6 +31,11 @@ READINGS_SHOWN = 50
 PLACEABLE = (Product.Status.ACCEPTED, Product.Status.QUARANTINED)
 
 
+def _data(request):
+    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
+    return request.POST if request.method == "POST" else None
+
+
 # Access ------------------------------------------------------------------------------------------------
 
 def _storage_centers(user) -> list[int]:
@@ -184,7 +189,7 @@ def storage_map(request):
 @access.requires(Action.MANAGE_STORAGE)
 def tank_new(request):
     centers = list(Center.objects.filter(pk__in=_storage_centers(request.user)).order_by("name"))
-    form = TankForm(request.POST or None, centers=centers)
+    form = TankForm(_data(request), centers=centers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         center = next(center for center in centers if center.pk == data["center"])
@@ -232,7 +237,7 @@ def tank(request, pk):
 def tank_reading(request, pk):
     """The reading typed from the tank's gauges; an alarm raised is said on the tank's page."""
     tank = _tank_for(request.user, pk)
-    form = ReadingForm(request.POST or None)
+    form = ReadingForm(_data(request))
     if request.method == "POST" and form.is_valid():
         reading = run_service(form, lambda: storage.record_reading(
             actor_or_none=request.user, tank=tank, ln2_level_percent=form.cleaned_data["ln2_level_percent"],
@@ -264,7 +269,7 @@ def _say_alarms(request, tank: Tank, reading: TankReading) -> None:
 @access.requires(Action.MANAGE_STORAGE)
 def alarm_acknowledge(request, pk):
     alarm = _alarm_for(request.user, pk)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(_data(request))
     if request.method == "POST" and form.is_valid():
         if run_service(form, lambda: storage.acknowledge_alarm(actor=request.user, alarm=alarm)) is not None:
             messages.success(request, _("Alarm acknowledged."))
@@ -285,9 +290,9 @@ def _bag_context(request, bag: Bag) -> dict:
             "quarantined": bag.product.status == Product.Status.QUARANTINED}
 
 
-def _place_form(request, bag: Bag) -> PlaceForm:
+def _place_form(request, bag: Bag, *, propose_first: bool) -> PlaceForm:
     center_id = bag.product.episode.patient.treating_center_id
-    return PlaceForm(request.POST or None, free=storage.free_positions(center_id),
+    return PlaceForm(_data(request), free=storage.free_positions(center_id), propose_first=propose_first,
                      center_positions=Position.objects.filter(box__rack__tank__center_id=center_id))
 
 
@@ -299,6 +304,8 @@ def _bag_page(request, bag: Bag, *, kind: str, title: str, blocked: str, form, c
         if position is not None:
             messages.success(request, done(position))
             return redirect("pharmacy:storage")
+    if form.is_bound:
+        form.forget_refused_scan()
     context = _bag_context(request, bag)
     context.update({"form": form, "kind": kind, "title": title, "blocked": blocked,
                     "no_free_position": kind != "remove" and not form.fields["position"].widget.choices[1:]})
@@ -310,7 +317,7 @@ def bag_place(request, pk):
     bag = _bag_for(request.user, pk)
     return _bag_page(
         request, bag, kind="place", title=_("Place a bag in a tank"), blocked=storage.why_not_placed(bag),
-        form=_place_form(request, bag),
+        form=_place_form(request, bag, propose_first=True),
         call=lambda data: storage.place_bag(actor=request.user, bag=bag, position=data["position"],
                                             scanned_bag_code=data["scanned_bag_code"]),
         done=lambda position: _("Bag %(number)s placed in %(position)s.") % {"number": bag.number,
@@ -322,7 +329,7 @@ def bag_move(request, pk):
     bag = _bag_for(request.user, pk)
     return _bag_page(
         request, bag, kind="move", title=_("Move a bag"), blocked=storage.why_not_stored(bag),
-        form=_place_form(request, bag),
+        form=_place_form(request, bag, propose_first=False),
         call=lambda data: storage.move_bag(actor=request.user, bag=bag, to_position=data["position"],
                                            scanned_bag_code=data["scanned_bag_code"]),
         done=lambda position: _("Bag %(number)s moved to %(position)s.") % {"number": bag.number,
@@ -334,7 +341,7 @@ def bag_remove(request, pk):
     bag = _bag_for(request.user, pk)
     return _bag_page(
         request, bag, kind="remove", title=_("Remove a bag from storage"), blocked=storage.why_not_stored(bag),
-        form=RemoveForm(request.POST or None),
+        form=RemoveForm(_data(request)),
         call=lambda data: storage.remove_bag(actor=request.user, bag=bag, scanned_bag_code=data["scanned_bag_code"],
                                              reason=data["reason"]),
         done=lambda position: _("Bag %(number)s removed from %(position)s.") % {"number": bag.number,

@@ -47,28 +47,41 @@ def received_bag(world, users, patient):
     return cache[patient.pk]
 
 
-def pharmacy_world(world) -> dict:
-    """The tank (with an open alarm) and the bags the pharmacy routes are aimed at, built once per world."""
+def pharmacy_tank(world) -> dict:
+    """A tank of the demo treating center with an open alarm (no product touched: the API cases of other
+    rooms still find their products as the world built them)."""
     if "pharmacy" in world:
         return world["pharmacy"]
+    from cellrelay.pharmacy import storage
+
+    pharmacist = users_by_name()["pharmacist"]
+    tank = storage.create_tank(actor=pharmacist, center=world["center"], name="Matrix tank", racks=1,
+                               boxes_per_rack=1, positions_per_box=4, ln2_min_level_percent=20,
+                               max_temperature_c=-150)
+    reading = storage.record_reading(actor_or_none=pharmacist, tank=tank, ln2_level_percent=10,
+                                     temperature_c=-190, source="typed")
+    world["pharmacy"] = {"tank": tank, "alarm": reading.alarms.get()}
+    return world["pharmacy"]
+
+
+def pharmacy_world(world) -> dict:
+    """The tank, and the bags the bag routes are aimed at: bag 2 stored in the tank, bag 1 waiting."""
+    built = pharmacy_tank(world)
+    if "waiting" in built:
+        return built
     from cellrelay.pharmacy import storage
     from tests.products.test_custody import scanned_din
 
     users = users_by_name()
-    tank = storage.create_tank(actor=users["pharmacist"], center=world["center"], name="Matrix tank", racks=1,
-                               boxes_per_rack=1, positions_per_box=4, ln2_min_level_percent=20,
-                               max_temperature_c=-150)
-    reading = storage.record_reading(actor_or_none=users["pharmacist"], tank=tank, ln2_level_percent=10,
-                                     temperature_c=-190, source="typed")
     patient = world["per_patient"][0][0]
     waiting = received_bag(world, users, patient)
     stored = waiting.product.bags.get(number=2)
     din = waiting.product.identifiers.get(scheme="din").value
-    storage.place_bag(actor=users["pharmacist"], bag=stored, position=storage.free_positions(tank.center_id).first(),
+    storage.place_bag(actor=users["pharmacist"], bag=stored,
+                      position=storage.free_positions(built["tank"].center_id).first(),
                       scanned_bag_code=scanned_din(din))
-    world["pharmacy"] = {"tank": tank, "alarm": reading.alarms.get(), "patient": patient, "waiting": waiting,
-                         "stored": stored}
-    return world["pharmacy"]
+    built.update(patient=patient, waiting=waiting, stored=stored)
+    return built
 
 
 def targets(name, route, world):
@@ -77,7 +90,7 @@ def targets(name, route, world):
         return None
     from tests.organisation.test_permission_matrix import Target
 
-    built = pharmacy_world(world)
+    built = pharmacy_world(world) if name in BAG_ROUTES else pharmacy_tank(world)
     tank = built["tank"]
     if name in ("pharmacy:tank", "pharmacy:tank_reading"):
         return [Target({"pk": tank.pk}, center=tank.center)]
@@ -94,7 +107,7 @@ def api_cases(method, path, world, username):
     from tests.organisation.test_permission_matrix import ApiCase, Target
 
     if method == "post" and path == READINGS_PATH:
-        tank = pharmacy_world(world)["tank"]
+        tank = pharmacy_tank(world)["tank"]
         return [ApiCase(READINGS_PATH.replace("{tank_id}", str(tank.pk)),
                         {"ln2_level_percent": 55.0, "temperature_c": -190.0}, Target({}, center=tank.center), 201)]
     if method == "get" and path == TANKS_PATH:

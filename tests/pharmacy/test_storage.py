@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pharmacy import storage
-from cellrelay.pharmacy.models import Position, StorageAlarm, TankReading
+from cellrelay.pharmacy.models import Position, StorageAlarm, Tank, TankReading
 from cellrelay.products.models import CustodyEvent, Deviation
 from tests.pharmacy.helpers import COI_A, SCAN_A, received_bags, tank_with_positions
 from tests.products.test_custody import other_product  # noqa: F401 - fixture
@@ -163,3 +163,74 @@ def test_a_typed_reading_names_its_author_and_levels_stay_in_range(tank, users):
     refused(lambda: storage.record_reading(actor_or_none=users["pharmacist"], tank=tank[0], ln2_level_percent=101,
                                            temperature_c=-190, source="typed"), "ln2_level_percent")
     assert not TankReading.objects.exists()
+
+
+def test_a_reading_is_kept_to_the_tenth_and_an_impossible_temperature_is_refused(tank, users):
+    reading = storage.record_reading(actor_or_none=users["pharmacist"], tank=tank[0], ln2_level_percent=55.26,
+                                     temperature_c=-190.04)
+    reading.refresh_from_db()
+    assert (reading.ln2_level_percent, reading.temperature_c) == (Decimal("55.3"), Decimal("-190.0"))
+    assert JournalEntry.objects.get(action="pharmacy.tank_reading").after["ln2_level_percent"] == "55.3"
+    message = refused(lambda: storage.record_reading(actor_or_none=users["pharmacist"], tank=tank[0],
+                                                     ln2_level_percent=50, temperature_c=999), "temperature_c")
+    assert "999.0 °C is a typing or probe error" in message
+    refused(lambda: storage.record_reading(actor_or_none=users["pharmacist"], tank=tank[0], ln2_level_percent="n/a",
+                                           temperature_c=-190), "ln2_level_percent")
+    assert TankReading.objects.count() == 1
+
+
+# Setting up a tank ---------------------------------------------------------------------------------------
+
+def test_positions_are_labelled_as_a_square_grid():
+    assert storage.grid_labels(4) == ["A1", "A2", "B1", "B2"]
+    assert storage.grid_labels(5) == ["A1", "A2", "A3", "B1", "B2"]
+    assert storage.grid_labels(1) == ["A1"]
+    hundred = storage.grid_labels(100)
+    assert hundred[:11] == ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "B1"]
+    assert hundred[-1] == "J10" and len(set(hundred)) == 100
+
+
+def new_tank(org, users, **overrides):
+    fields = dict(actor=users["pharmacist"], center=org["treating"], name="Cuve A", racks=3, boxes_per_rack=2,
+                  positions_per_box=9, ln2_min_level_percent=Decimal("25"), max_temperature_c=-150)
+    fields.update(overrides)
+    return storage.create_tank(**fields)
+
+
+def test_a_tank_is_set_up_with_its_racks_boxes_and_positions(org, users):
+    tank = new_tank(org, users, name="  Cuve A ")
+    assert (tank.name, tank.ln2_min_level_percent, tank.max_temperature_c) == ("Cuve A", 25, -150)
+    assert list(tank.racks.order_by("pk").values_list("label", flat=True)) == ["R1", "R2", "R3"]
+    positions = Position.objects.filter(box__rack__tank=tank).order_by("pk")
+    assert positions.count() == 3 * 2 * 9
+    assert [str(p) for p in positions[:4]] == ["Cuve A/R1/B1/A1", "Cuve A/R1/B1/A2", "Cuve A/R1/B1/A3",
+                                               "Cuve A/R1/B1/B1"]
+    assert str(positions.last()) == "Cuve A/R3/B2/C3" and not positions.filter(bag__isnull=False).exists()
+    entry = JournalEntry.objects.get(action="pharmacy.tank_created")
+    assert (entry.actor, entry.center_id, entry.after["positions"]) == (users["pharmacist"], org["treating"].pk, 54)
+
+
+def test_a_tank_with_bad_values_is_refused_field_by_field_and_nothing_is_built(org, users):
+    new_tank(org, users)
+    with pytest.raises(ValidationError) as caught:
+        new_tank(org, users, name="CUVE a", racks=0, boxes_per_rack=21, positions_per_box=101,
+                 ln2_min_level_percent=100, max_temperature_c=-100)
+    assert set(caught.value.message_dict) == {"name", "racks", "boxes_per_rack", "positions_per_box",
+                                              "ln2_min_level_percent", "max_temperature_c"}
+    assert "already exists at this center" in caught.value.message_dict["name"][0]
+    for name, message in (("", "Name the tank"), ("Cuve/2", "cannot contain “/”"), ("x" * 41, "at most 40")):
+        assert message in refused(lambda: new_tank(org, users, name=name), "name")
+    refused(lambda: new_tank(org, users, name="B", racks=True), "racks")
+    refused(lambda: new_tank(org, users, name="B", positions_per_box=None), "positions_per_box")
+    refused(lambda: new_tank(org, users, name="B", ln2_min_level_percent="abc"), "ln2_min_level_percent")
+    refused(lambda: new_tank(org, users, name="B", max_temperature_c=-196), "max_temperature_c")
+    assert Tank.objects.count() == 1 and journaled("pharmacy.tank_created") == 1
+
+
+def test_the_same_name_is_allowed_at_another_center(org, users, outsider):
+    from cellrelay.organisation.models import Membership
+
+    new_tank(org, users)
+    other = new_tank(org, users, center=Membership.objects.get(user=outsider).center, racks=1, boxes_per_rack=1,
+                     positions_per_box=1)
+    assert other.name == "Cuve A" and Tank.objects.count() == 2
