@@ -5,6 +5,9 @@ Views parse, check access and call one service function (services.py, shipping.p
 models. ``shipment_svg`` draws a shipment's temperature chart for any page (the product chain too).
 """
 
+import re
+from datetime import datetime
+
 from django.contrib import messages
 from django.db.models import Max
 from django.http import HttpResponse
@@ -253,6 +256,23 @@ def shipment_excursions(shipment: Shipment):
             .select_related("actor"))
 
 
+# shipping.attach_temperature_log writes "... from <ISO start> to <ISO end>" at the end of the description.
+_PERIOD = re.compile(r"from (\S+) to (\S+)$")
+
+
+def excursion_period(deviation: Deviation) -> str:
+    """When an excursion lasted, in local time (the description stores ISO times in English); "" if unreadable."""
+    match = _PERIOD.search(deviation.description)
+    try:
+        start, end = (timezone.localtime(datetime.fromisoformat(value)) for value in match.groups())
+    except (AttributeError, ValueError):
+        return ""
+    same_day = start.date() == end.date()
+    return "%s → %s" % (formats.date_format(start, "SHORT_DATETIME_FORMAT"),
+                        formats.time_format(end, "TIME_FORMAT") if same_day
+                        else formats.date_format(end, "SHORT_DATETIME_FORMAT"))
+
+
 @access.requires(Action.VIEW_PATIENT)
 def shipment_detail(request, pk):
     shipment = _shipment_for(request.user, pk, Action.VIEW_PATIENT)
@@ -267,7 +287,7 @@ def shipment_detail(request, pk):
                  else _("Product of %(manufacturer)s") % {"manufacturer": shipment.product.manufacturer}),
         "chart": shipment_svg(shipment), "limit_c": limit_c, "limit_note": note, "has_log": has_log,
         "readings": shipment.temperatures.count(),
-        "excursions": list(shipment_excursions(shipment)),
+        "excursions": [(deviation, excursion_period(deviation)) for deviation in shipment_excursions(shipment)],
         "may_upload": not has_log and access.can(request.user, Action.RECORD_SHIPMENT, patient.treating_center_id),
     })
 

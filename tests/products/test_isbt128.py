@@ -293,3 +293,45 @@ def test_any_single_typo_in_a_typed_din_is_caught(din, position, replacement):
     assume(typed[position] != replacement)
     with pytest.raises(InvalidCode):
         parse_manual_din(typed[:position] + replacement + typed[position + 1:])
+
+
+# -- the next DIN of a facility -------------------------------------------------------------------
+
+def test_the_first_din_of_a_year():
+    assert isbt128.next_din("F9999", 2026, None) == "=F99992600000100"
+
+
+def test_the_next_din_follows_the_highest_sequence():
+    assert isbt128.next_din("F9999", 2026, 41) == "=F99992600004200"
+    assert isbt128.next_din("A1234", 2099, 999_998) == "=A12349999999900"
+    assert isbt128.next_din("G1234", 2100, 0) == "=G12340000000100"  # the year is its last two digits
+
+
+@given(dins, st.integers(min_value=0, max_value=999_998))
+def test_a_suggested_din_reads_back_as_scanned(din, highest):
+    suggestion = isbt128.next_din(din[:5], 2000 + int(din[5:7]), highest)
+    structure = parse(suggestion)
+    assert structure.fields["facility"] == din[:5] and structure.fields["year"] == din[5:7]
+    assert int(structure.fields["sequence"]) == highest + 1
+    assert structure.fields["flags"] == "00" and structure.fields["flag_type"] == "unused"
+
+
+def test_no_din_after_the_last_sequence():
+    with pytest.raises(InvalidCode) as caught:
+        isbt128.next_din("F9999", 2026, 999_999)
+    assert caught.value.reason == isbt128.SEQUENCE_EXHAUSTED
+    assert str(caught.value) == "Every DIN sequence of F9999 for 2026 is used."
+
+
+@pytest.mark.parametrize("facility, reason", [
+    ("F999", isbt128.WRONG_LENGTH),
+    ("F99999", isbt128.WRONG_LENGTH),
+    ("O9999", isbt128.FIRST_CHARACTER_O_OR_ZERO),
+    ("09999", isbt128.FIRST_CHARACTER_O_OR_ZERO),
+    ("F99A9", isbt128.ILLEGAL_CHARACTER),
+    ("f9999", isbt128.ILLEGAL_CHARACTER),
+])
+def test_a_facility_number_that_cannot_start_a_din(facility, reason):
+    with pytest.raises(InvalidCode) as caught:
+        isbt128.next_din(facility, 2026, None)
+    assert caught.value.reason == reason
