@@ -5,7 +5,7 @@ Views parse, check access and call one service function (services.py, shipping.p
 models. ``shipment_svg`` draws a shipment's temperature chart for any page (the product chain too).
 """
 
-import re
+import itertools
 from datetime import datetime
 
 from django.contrib import messages
@@ -245,28 +245,23 @@ def shipment_svg(shipment: Shipment) -> SafeString:
     return mark_safe(svg)  # noqa: S308 - built by shipment_chart, which escapes every text
 
 
-def shipment_excursions(shipment: Shipment):
-    """The excursion deviations recorded from this shipment's log.
+def shipment_excursions(shipment: Shipment) -> list[tuple[Deviation, str]]:
+    """Each excursion deviation recorded from this shipment's log, with when it lasted (local time).
 
-    shipping.attach_temperature_log names the shipment in the description ("(shipment <pk>): …"): a
-    deviation has no link to its shipment.
+    The periods are found again from the stored readings (``templog.excursions``, deterministic): the deviations
+    were created from them in the same order.
     """
-    return (Deviation.objects.filter(episode=shipment_episode(shipment), kind=Deviation.Kind.TEMPERATURE_EXCURSION,
-                                     description__contains=f"(shipment {shipment.pk}):")
-            .select_related("actor"))
+    deviations = list(shipment.deviations.filter(kind=Deviation.Kind.TEMPERATURE_EXCURSION)
+                      .select_related("actor").order_by("pk"))
+    limit_c, _note = shipment_limit(shipment)
+    stored = [templog.Reading(t.at, t.temperature_c) for t in shipment.temperatures.all()]
+    periods = templog.excursions(stored, limit_c) if limit_c is not None and stored else []
+    return [(deviation, _period(excursion.start, excursion.end) if excursion else "")
+            for deviation, excursion in itertools.zip_longest(deviations, periods[:len(deviations)])]
 
 
-# shipping.attach_temperature_log writes "... from <ISO start> to <ISO end>" at the end of the description.
-_PERIOD = re.compile(r"from (\S+) to (\S+)$")
-
-
-def excursion_period(deviation: Deviation) -> str:
-    """When an excursion lasted, in local time (the description stores ISO times in English); "" if unreadable."""
-    match = _PERIOD.search(deviation.description)
-    try:
-        start, end = (timezone.localtime(datetime.fromisoformat(value)) for value in match.groups())
-    except (AttributeError, ValueError):
-        return ""
+def _period(start: datetime, end: datetime) -> str:
+    start, end = timezone.localtime(start), timezone.localtime(end)
     same_day = start.date() == end.date()
     return "%s → %s" % (formats.date_format(start, "SHORT_DATETIME_FORMAT"),
                         formats.time_format(end, "TIME_FORMAT") if same_day
@@ -287,7 +282,7 @@ def shipment_detail(request, pk):
                  else _("Product of %(manufacturer)s") % {"manufacturer": shipment.product.manufacturer}),
         "chart": shipment_svg(shipment), "limit_c": limit_c, "limit_note": note, "has_log": has_log,
         "readings": shipment.temperatures.count(),
-        "excursions": [(deviation, excursion_period(deviation)) for deviation in shipment_excursions(shipment)],
+        "excursions": shipment_excursions(shipment),
         "may_upload": not has_log and access.can(request.user, Action.RECORD_SHIPMENT, patient.treating_center_id),
     })
 

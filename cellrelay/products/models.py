@@ -208,6 +208,9 @@ class Deviation(models.Model):
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="deviations")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="deviations", null=True, blank=True)
+    # A temperature excursion found in this shipment's logger file.
+    shipment = models.ForeignKey("Shipment", on_delete=models.PROTECT, related_name="deviations", null=True,
+                                 blank=True, verbose_name=_("shipment"))
     # When the scanned code belongs to another patient's product: for the investigation, never shown to staff.
     other_product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)

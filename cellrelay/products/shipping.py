@@ -157,7 +157,8 @@ def attach_temperature_log(*, actor, shipment: Shipment, csv_file) -> LogResult:
     result = LogResult(shipment=shipment, readings=len(readings), limit_c=limit, limit_note=note)
     for excursion in templog.excursions(readings, limit) if limit is not None else []:
         deviation = Deviation.objects.create(
-            episode=episode, product=product, kind=Deviation.Kind.TEMPERATURE_EXCURSION, expected=f"≤ {limit} °C",
+            episode=episode, product=product, shipment=shipment, kind=Deviation.Kind.TEMPERATURE_EXCURSION,
+            expected=f"≤ {limit} °C",
             scanned=f"{excursion.max_temperature} °C", actor=actor,
             description=f"dry shipper {shipment.shipper_id} (shipment {shipment.pk}): above {limit} °C from "
                         f"{excursion.start.isoformat()} to {excursion.end.isoformat()}")

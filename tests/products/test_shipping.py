@@ -102,7 +102,7 @@ def test_each_excursion_above_the_storage_limit_is_a_deviation(back, users):
     assert [e.max_temperature for e, _d in result.excursions] == [Decimal("-140"), Decimal("-120")]
     deviations = Deviation.objects.filter(kind="temperature_excursion").order_by("pk")
     assert [(d.expected, d.scanned) for d in deviations] == [("≤ -150 °C", "-140 °C"), ("≤ -150 °C", "-120 °C")]
-    assert all(d.product == back.product and "DS-0042" in d.description for d in deviations)
+    assert all(d.product == back.product and d.shipment == back and "DS-0042" in d.description for d in deviations)
     assert ShipmentTemperature.objects.filter(shipment=back).count() == 7
     assert journaled("products.deviation_recorded") == 2 and journaled("products.temperature_log_attached") == 1
     entry = JournalEntry.objects.get(action="products.temperature_log_attached")
