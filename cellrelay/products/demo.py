@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from cellrelay.demo import DEMO_PASSWORD
 from cellrelay.pathway.models import Episode
-from cellrelay.pathway.states import State
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy import storage
 from cellrelay.pharmacy.models import Position, Tank
@@ -116,18 +115,17 @@ def infuse(episode: Episode, users, day: dt.date) -> Episode:
     """D0: the bags dispensed in the morning, each thawed, checked at the bedside by two people's signatures and
     infused well within the product's limit. Ending the first infusion moves the episode to “Infused”."""
     wristband = episode.patient.local_ids.get(center_id=episode.patient.treating_center_id).ipp
-    for n, bag in enumerate(dispense(episode, users, at(day, 8, 30))):
-        start = 10 * 60 + 40 * n  # minutes after midnight: one bag after the other
-
-        def minute(offset, start=start):
-            return at(day, (start + offset) // 60, (start + offset) % 60)
-
-        administration.start_thaw(actor=users["wardnurse"], bag=bag, at=minute(0))
+    # 08:30 that day; today, early enough for the whole morning to be over before now.
+    morning = min(at(day, 8, 30), timezone.now() - dt.timedelta(hours=3))
+    for n, bag in enumerate(dispense(episode, users, morning)):
+        thawed = morning + dt.timedelta(minutes=90 + 40 * n)  # one bag after the other
+        administration.start_thaw(actor=users["wardnurse"], bag=bag, at=thawed)
         administration.bedside_check(actor=users["wardnurse"], actor_password=DEMO_PASSWORD,
                                      second_person=users["haematologist"], second_password=DEMO_PASSWORD, bag=bag,
-                                     scanned_wristband=wristband, scanned_bag_code=_scan(bag), at=minute(12))
-        administration.start_infusion(actor=users["wardnurse"], bag=bag, at=minute(15))
-        administration.end_infusion(actor=users["wardnurse"], bag=bag, at=minute(27))
+                                     scanned_wristband=wristband, scanned_bag_code=_scan(bag),
+                                     at=thawed + dt.timedelta(minutes=12))
+        administration.start_infusion(actor=users["wardnurse"], bag=bag, at=thawed + dt.timedelta(minutes=15))
+        administration.end_infusion(actor=users["wardnurse"], bag=bag, at=thawed + dt.timedelta(minutes=27))
     return Episode.objects.get(pk=episode.pk)
 
 
@@ -138,13 +136,12 @@ def demo_tank(center, users) -> Tank:
 
 
 def store_waiting_bags(tank: Tank, users) -> None:
-    """Every bag the pharmacy holds goes into the demo tank, each placed with its scan."""
+    """Every bag the pharmacy holds goes into the demo tank, each placed with its scan (a stopped episode's bag
+    too: it waits there for its destruction to be decided)."""
     free = iter(Position.objects.filter(box__rack__tank=tank, bag__isnull=True).order_by("box__rack__label",
                                                                                         "box__label", "pk"))
     waiting = Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True,
-                                 product__status=Product.Status.ACCEPTED,
-                                 product__episode__state__in=(State.PRODUCT_RECEIVED, State.ADMITTED,
-                                                              State.LYMPHODEPLETION))
+                                 product__status=Product.Status.ACCEPTED)
     for bag in waiting.select_related("product").order_by("pk"):
         storage.place_bag(actor=users["pharmacist"], bag=bag, position=next(free), scanned_bag_code=_scan(bag))
 
