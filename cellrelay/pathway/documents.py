@@ -6,7 +6,6 @@ patient gets a 404, as on every patient page.
 
 import io
 from datetime import timedelta
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -21,8 +20,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from cellrelay.organisation import access
@@ -30,11 +27,11 @@ from cellrelay.organisation.models import Unit
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients import services as patient_services
 from cellrelay.patients.models import Patient
+from cellrelay.pdf import fonts
 
 from .models import Episode, Milestone, ProtocolTemplate
 from .schedule import Kind, add_months
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MARGIN = 1.8 * cm
 INK, MUTED, LINE, SHADE = (colors.HexColor(c) for c in ("#1d2430", "#5b6472", "#d6dbe3", "#eef1f5"))
 
@@ -127,19 +124,6 @@ def episode_ical(request, pk):
 
 
 # The patient's plan (PDF) ---------------------------------------------------------------------------
-
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (every accent) when installed, else the PDF's built-in Helvetica."""
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    registered = pdfmetrics.getRegisteredFontNames()
-    if "DejaVuSans" not in registered:
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-    if "DejaVuSans-Bold" not in registered:
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
-
 
 def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
     return {
@@ -235,7 +219,7 @@ def _reminders(patient: Patient, proximity_end: Milestone | None, styles) -> lis
 
 def build_plan(episode: Episode, patient: Patient) -> bytes:
     """The patient's plan on one A4 page, in the active language; no drug, no dose."""
-    regular, bold = _fonts()
+    regular, bold = fonts()
     styles = _styles(regular, bold)
     milestones = _kept(episode)
     rows = plan_rows(milestones)

@@ -13,7 +13,6 @@ only draws.
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -21,16 +20,14 @@ from reportlab.graphics.barcode import code128
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from cellrelay.patients.models import LocalId
+from cellrelay.pdf import fonts
 
 from . import isbt128
 from .models import Collection
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # The eye-readable DIN is in a built-in font: plain characters in the PDF, searchable and testable.
 DIN_FONT = "Helvetica-Bold"
 COLUMNS, ROWS = 2, 3  # 6 labels per A4 page
@@ -84,19 +81,6 @@ def label_data(collection: Collection) -> LabelData:
         collected_at=formats.date_format(timezone.localtime(collection.collected_at), "SHORT_DATETIME_FORMAT"),
         volume=_("%(volume)s mL") % {"volume": formats.number_format(collection.volume_ml, use_l10n=True)},
         product=f"{episode.template.get_product_display()} — {episode.template.get_indication_display()}")
-
-
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (every accent of a name) when installed, else the PDF's built-in Helvetica."""
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    registered = pdfmetrics.getRegisteredFontNames()
-    if "DejaVuSans" not in registered:
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-    if "DejaVuSans-Bold" not in registered:
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
 
 
 def _fit(pdf: canvas.Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -168,7 +152,7 @@ def _label(pdf: canvas.Canvas, data: LabelData, x: float, y: float, width: float
 
 def build(data: LabelData, *, count: int = COLUMNS * ROWS) -> bytes:
     """One A4 page (more if ``count`` asks) of identical labels; uncompressed and reproducible."""
-    fonts = _fonts()
+    faces = fonts()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, pageCompression=0)
     pdf.setTitle(_("Labels of the collection %(din)s") % {"din": data.din})
@@ -183,7 +167,7 @@ def build(data: LabelData, *, count: int = COLUMNS * ROWS) -> bytes:
         column, row = n % COLUMNS, (n % per_page) // COLUMNS
         x = MARGIN + column * (width + GAP)
         y = page_height - MARGIN - (row + 1) * height - row * GAP
-        _label(pdf, data, x, y, width, height, fonts)
+        _label(pdf, data, x, y, width, height, faces)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
