@@ -45,23 +45,28 @@ def _data(request):
 # Each object is scoped through its episode's patient: 404 when the user may not see the patient,
 # 403 when they may see it but not perform the action at its center.
 
+def _read(user, patient_id: int, action) -> None:
+    """Access checked (404 / 403), then the read journaled: every page here shows the patient."""
+    record_read(actor=user, patient=access.patient_for(user, patient_id, action))
+
+
 def _episode_for(user, pk, action) -> Episode:
     episode = get_object_or_404(Episode.objects.select_related("patient__treating_center", "template"), pk=pk)
-    access.patient_for(user, episode.patient_id, action)
+    _read(user, episode.patient_id, action)
     return episode
 
 
 def _collection_for(user, pk, action) -> Collection:
     collection = get_object_or_404(
         Collection.objects.select_related("episode__patient__treating_center", "episode__template"), pk=pk)
-    access.patient_for(user, collection.episode.patient_id, action)
+    _read(user, collection.episode.patient_id, action)
     return collection
 
 
 def _product_for(user, pk, action) -> Product:
     product = get_object_or_404(
         Product.objects.select_related("episode__patient__treating_center", "episode__template"), pk=pk)
-    access.patient_for(user, product.episode.patient_id, action)
+    _read(user, product.episode.patient_id, action)
     return product
 
 
@@ -69,7 +74,7 @@ def _shipment_for(user, pk, action) -> Shipment:
     shipment = get_object_or_404(Shipment.objects.select_related(
         "collection__episode__patient", "collection__episode__template", "product__episode__patient",
         "product__episode__template"), pk=pk)
-    access.patient_for(user, shipment_episode(shipment).patient_id, action)
+    _read(user, shipment_episode(shipment).patient_id, action)
     return shipment
 
 
@@ -273,7 +278,6 @@ def shipment_detail(request, pk):
     shipment = _shipment_for(request.user, pk, Action.VIEW_PATIENT)
     episode = shipment_episode(shipment)
     patient = episode.patient
-    record_read(actor=request.user, patient=patient)
     limit_c, note = shipment_limit(shipment)
     has_log = shipment.temperatures.exists()
     return render(request, "products/shipment_detail.html", {

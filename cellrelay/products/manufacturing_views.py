@@ -19,6 +19,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
+from cellrelay.patients.services import record_read
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import ORDER, State
 from cellrelay.web import run_service
@@ -36,14 +37,14 @@ AFTER_SUCCESS = "products:chain"
 def _episode_for(user, pk, action) -> Episode:
     """The episode if the user may see its patient (404 otherwise) and perform the action there (403)."""
     episode = get_object_or_404(Episode.objects.select_related("patient", "template"), pk=pk)
-    access.patient_for(user, episode.patient_id, action)
+    record_read(actor=user, patient=access.patient_for(user, episode.patient_id, action))  # the page shows the patient
     return episode
 
 
 def _product_for(user, pk, action) -> Product:
     """The product, scoped through its episode's patient like the episode itself."""
     product = get_object_or_404(Product.objects.select_related("episode__patient", "episode__template"), pk=pk)
-    access.patient_for(user, product.episode.patient_id, action)
+    record_read(actor=user, patient=access.patient_for(user, product.episode.patient_id, action))
     return product
 
 

@@ -151,7 +151,8 @@ class QuarantineReleaseForm(forms.Form):
 @access.requires(Action.RECEIVE_PRODUCT)
 def quarantine_release(request, pk):
     product = get_object_or_404(Product.objects.select_related("episode__patient", "episode__template"), pk=pk)
-    access.patient_for(request.user, product.episode.patient_id, Action.RECEIVE_PRODUCT)
+    record_read(actor=request.user,
+                patient=access.patient_for(request.user, product.episode.patient_id, Action.RECEIVE_PRODUCT))
     form = QuarantineReleaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = run_service(form, lambda: services.release_from_quarantine(

@@ -97,3 +97,15 @@ def test_the_episode_page_sends_the_product_steps_to_the_product_page(client_as,
     assert f"/episodes/{episode.pk}/products/" in html and "Record: Product received" not in html
     assert Product.objects.get(pk=product.pk).status == "shipped"
 
+
+
+@pytest.mark.parametrize("path", ["/episodes/{episode}/collection/new/", "/episodes/{episode}/products/new/",
+                                  "/products/{product}/manufacturing/", "/products/{product}/quarantine/"])
+def test_every_product_form_page_journals_the_read_of_the_patient(client_as, episode, users, path):
+    product = released(episode, users, [("din", scanned_din(DIN_A))])
+    who = {"collection": "apheresis", "products": "coordinator", "manufacturing": "coordinator",
+           "quarantine": "pharmacist"}[path.strip("/").split("/")[2]]
+    before = JournalEntry.objects.filter(action="patient.read", patient_id=episode.patient_id).count()
+    response = client_as(who).get(path.format(episode=episode.pk, product=product.pk))
+    assert response.status_code == 200
+    assert JournalEntry.objects.filter(action="patient.read", patient_id=episode.patient_id).count() == before + 1
