@@ -3,6 +3,11 @@
 from django.core.exceptions import ValidationError
 
 
+def posted(request):
+    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
+    return request.POST if request.method == "POST" else None
+
+
 def run_service(form, call):
     """Run a service call for a bound, valid form; its ValidationErrors land beside the fields.
 

@@ -24,7 +24,7 @@ from cellrelay.pathway.worklist import TEAMS
 from cellrelay.patients.services import record_read
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy.models import DrugReserve
-from cellrelay.web import run_service
+from cellrelay.web import posted, run_service
 
 from . import chart, grading, services, summary
 from .forms import (AcknowledgeForm, AdverseEventForm, ChecklistForm, ConfirmGradeForm, IcuReturnForm, IcuTransferForm,
@@ -251,11 +251,6 @@ def flow_sheet(request, pk):
 
 # Forms ---------------------------------------------------------------------------------------------------
 
-def _data(request):
-    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
-    return request.POST if request.method == "POST" else None
-
-
 def _run(form, call):
     """run_service, and a refusal of the grading rules shown beside its field too."""
 
@@ -281,7 +276,7 @@ def _form_page(request, episode, form, call, *, title, done, template="monitorin
 @access.requires(Action.RECORD_MONITORING)
 def vitals_new(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
-    form = VitalSignsForm(_data(request))
+    form = VitalSignsForm(posted(request))
     return _form_page(
         request, episode, form,
         lambda: services.record_vital_signs(actor=request.user, episode=episode, **form.cleaned_data),
@@ -329,7 +324,7 @@ def uses_capd(episode: Episode, day: date | None = None) -> bool:
 def neuro_new(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
     capd = uses_capd(episode)
-    form = NeuroAssessmentForm(_data(request), capd=capd)
+    form = NeuroAssessmentForm(posted(request), capd=capd)
     return _form_page(
         request, episode, form,
         lambda: services.record_neuro_assessment(actor=request.user, episode=episode, **form.service_arguments()),
@@ -377,7 +372,7 @@ def neuro_preview(request, pk):
 @access.requires(Action.RECORD_MONITORING)
 def labs_new(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
-    form = LabsForm(_data(request))
+    form = LabsForm(posted(request))
 
     def call():
         data = dict(form.cleaned_data)
@@ -389,7 +384,7 @@ def labs_new(request, pk):
 
 def _confirm(request, episode, source, *, scale, proposed, reasons, observed_at, score=""):
     confirmation = getattr(source, "grade", None)
-    form = ConfirmGradeForm(_data(request), initial={"confirmed": proposed})
+    form = ConfirmGradeForm(posted(request), initial={"confirmed": proposed})
     return _form_page(
         request, episode, form,
         lambda: services.confirm_grade(actor=request.user, source=source, **form.cleaned_data),
@@ -443,7 +438,7 @@ def tocilizumab_context(episode: Episode) -> dict:
 @access.requires(Action.GIVE_TREATMENT)
 def treatment_new(request, pk):
     episode = _episode_for(request.user, pk, Action.GIVE_TREATMENT)
-    form = TreatmentForm(_data(request), initial={"kind": Intervention.Kind.TOCILIZUMAB, "route": "IV"})
+    form = TreatmentForm(posted(request), initial={"kind": Intervention.Kind.TOCILIZUMAB, "route": "IV"})
     return _form_page(
         request, episode, form,
         lambda: services.give_treatment(actor=request.user, episode=episode, **form.cleaned_data),
@@ -454,7 +449,7 @@ def treatment_new(request, pk):
 @access.requires(Action.RECORD_MONITORING)
 def icu_transfer(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
-    form = IcuTransferForm(_data(request))
+    form = IcuTransferForm(posted(request))
     return _form_page(
         request, episode, form,
         lambda: services.transfer_to_icu(actor=request.user, episode=episode, **form.cleaned_data),
@@ -464,7 +459,7 @@ def icu_transfer(request, pk):
 @access.requires(Action.RECORD_MONITORING)
 def icu_return(request, pk):
     stay, episode = _record_for(IcuStay, request.user, pk, Action.RECORD_MONITORING)
-    form = IcuReturnForm(_data(request))
+    form = IcuReturnForm(posted(request))
     return _form_page(
         request, episode, form,
         lambda: services.return_from_icu(actor=request.user, stay=stay, **form.cleaned_data),
@@ -475,7 +470,7 @@ def icu_return(request, pk):
 @access.requires(Action.RECORD_ADVERSE_EVENT)
 def adverse_event_new(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_ADVERSE_EVENT)
-    form = AdverseEventForm(_data(request))
+    form = AdverseEventForm(posted(request))
     return _form_page(
         request, episode, form,
         lambda: services.record_adverse_event(actor=request.user, episode=episode, **form.cleaned_data),
@@ -487,7 +482,7 @@ def checklist(request, pk):
     episode = _episode_for(request.user, pk, Action.MANAGE_CHECKLIST)
     current = NeuroChecklist.objects.filter(episode=episode).first()
     initial = {name: getattr(current, name) for name in NeuroChecklist.ITEMS} if current else {}
-    form = ChecklistForm(_data(request), initial=initial)
+    form = ChecklistForm(posted(request), initial=initial)
     return _form_page(
         request, episode, form,
         lambda: services.update_checklist(actor=request.user, episode=episode, **form.cleaned_data),
@@ -500,7 +495,7 @@ def checklist(request, pk):
 def checklist_waive(request, pk):
     episode = _episode_for(request.user, pk, Action.WAIVE_CHECKLIST)
     missing = services.infusion_blockers(episode)
-    form = WaiverForm(_data(request))
+    form = WaiverForm(posted(request))
     return _form_page(
         request, episode, form,
         lambda: services.waive_checklist(actor=request.user, episode=episode, **form.cleaned_data),
@@ -513,7 +508,7 @@ def checklist_waive(request, pk):
 def reserve(request, pk):
     episode = _episode_for(request.user, pk, Action.RESERVE_DRUGS)
     current = DrugReserve.objects.filter(episode=episode, drug=pharmacy_services.TOCILIZUMAB).first()
-    form = ReserveForm(_data(request),
+    form = ReserveForm(posted(request),
                        initial={"doses": current.reserved_doses if current else episode.template.tocilizumab_doses})
     return _form_page(
         request, episode, form,
@@ -530,7 +525,7 @@ def reserve(request, pk):
 def alert_acknowledge(request, pk):
     """POST acknowledges the alert; GET asks for the confirmation."""
     alert, episode = _record_for(Alert, request.user, pk, Action.CONFIRM_GRADE)
-    form = AcknowledgeForm(_data(request))
+    form = AcknowledgeForm(posted(request))
     return _form_page(
         request, episode, form, lambda: services.acknowledge_alert(actor=request.user, alert=alert),
         title=_("Acknowledge the alert"), done=_("Alert acknowledged."), template="monitoring/acknowledge.html",

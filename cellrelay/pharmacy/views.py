@@ -20,7 +20,7 @@ from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.services import record_read
 from cellrelay.products.models import Bag, Identifier, Product
-from cellrelay.web import run_service
+from cellrelay.web import posted, run_service
 
 from . import storage
 from .forms import ConfirmForm, PlaceForm, ReadingForm, RemoveForm, TankForm
@@ -29,11 +29,6 @@ from .models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 READINGS_SHOWN = 50
 # Bags waiting for a place: received, and either accepted or quarantined (kept apart, clearly marked).
 PLACEABLE = (Product.Status.ACCEPTED, Product.Status.QUARANTINED)
-
-
-def _data(request):
-    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
-    return request.POST if request.method == "POST" else None
 
 
 # Access ------------------------------------------------------------------------------------------------
@@ -189,7 +184,7 @@ def storage_map(request):
 @access.requires(Action.MANAGE_STORAGE)
 def tank_new(request):
     centers = list(Center.objects.filter(pk__in=_storage_centers(request.user)).order_by("name"))
-    form = TankForm(_data(request), centers=centers)
+    form = TankForm(posted(request), centers=centers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         center = next(center for center in centers if center.pk == data["center"])
@@ -237,7 +232,7 @@ def tank(request, pk):
 def tank_reading(request, pk):
     """The reading typed from the tank's gauges; an alarm raised is said on the tank's page."""
     tank = _tank_for(request.user, pk)
-    form = ReadingForm(_data(request))
+    form = ReadingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         reading = run_service(form, lambda: storage.record_reading(
             actor_or_none=request.user, tank=tank, ln2_level_percent=form.cleaned_data["ln2_level_percent"],
@@ -269,7 +264,7 @@ def _say_alarms(request, tank: Tank, reading: TankReading) -> None:
 @access.requires(Action.MANAGE_STORAGE)
 def alarm_acknowledge(request, pk):
     alarm = _alarm_for(request.user, pk)
-    form = ConfirmForm(_data(request))
+    form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if run_service(form, lambda: storage.acknowledge_alarm(actor=request.user, alarm=alarm)) is not None:
             messages.success(request, _("Alarm acknowledged."))
@@ -292,7 +287,7 @@ def _bag_context(request, bag: Bag) -> dict:
 
 def _place_form(request, bag: Bag, *, propose_first: bool) -> PlaceForm:
     center_id = bag.product.episode.patient.treating_center_id
-    return PlaceForm(_data(request), free=storage.free_positions(center_id), propose_first=propose_first,
+    return PlaceForm(posted(request), free=storage.free_positions(center_id), propose_first=propose_first,
                      center_positions=Position.objects.filter(box__rack__tank__center_id=center_id))
 
 
@@ -341,7 +336,7 @@ def bag_remove(request, pk):
     bag = _bag_for(request.user, pk)
     return _bag_page(
         request, bag, kind="remove", title=_("Remove a bag from storage"), blocked=storage.why_not_stored(bag),
-        form=RemoveForm(_data(request)),
+        form=RemoveForm(posted(request)),
         call=lambda data: storage.remove_bag(actor=request.user, bag=bag, scanned_bag_code=data["scanned_bag_code"],
                                              reason=data["reason"]),
         done=lambda position: _("Bag %(number)s removed from %(position)s.") % {"number": bag.number,

@@ -24,7 +24,7 @@ from cellrelay.pathway.states import State
 from cellrelay.patients.services import record_read
 from cellrelay.pharmacy.models import DrugReserve, Position
 from cellrelay.pharmacy.services import TOCILIZUMAB
-from cellrelay.web import run_service
+from cellrelay.web import posted, run_service
 
 from . import administration, dispensing, services, thaw
 from .administration_forms import BedsideForm, DispenseForm, DisposeForm, ReceiveForm, WhenForm
@@ -50,11 +50,6 @@ def _bag_for(user, pk, action) -> Bag:
         "bedside_second_person"), pk=pk)
     access.patient_for(user, bag.product.episode.patient_id, action)
     return bag
-
-
-def _data(request):
-    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
-    return request.POST if request.method == "POST" else None
 
 
 # Hard stops --------------------------------------------------------------------------------------------
@@ -118,7 +113,7 @@ def quarantine_message(deviations) -> str:
 def receive(request, pk):
     product = _product_for(request.user, pk, Action.RECEIVE_PRODUCT)
     episode, patient = product.episode, product.episode.patient
-    form = ReceiveForm(_data(request), patient=patient, actor=request.user)
+    form = ReceiveForm(posted(request), patient=patient, actor=request.user)
     hard_stops = []
     if request.method == "POST" and form.is_valid():
         received, recorded = _run(form, episode, lambda: services.receive_product(
@@ -262,7 +257,7 @@ def dispensing_conditions(bag: Bag) -> list[tuple[str, bool, str]]:
 def dispense(request, pk):
     bag = _bag_for(request.user, pk, Action.DISPENSE_PRODUCT)
     episode = bag.product.episode
-    form = DispenseForm(_data(request))
+    form = DispenseForm(posted(request))
     hard_stops = []
     if request.method == "POST" and form.is_valid():
         done, recorded = _run(form, episode, lambda: dispensing.dispense_bag(
@@ -359,7 +354,7 @@ def _limit_text(bag: Bag) -> str:
 @access.requires(Action.ADMINISTER_PRODUCT)
 def thaw_start(request, pk):
     bag = _bag_for(request.user, pk, Action.ADMINISTER_PRODUCT)
-    form = WhenForm(_data(request), label=_("Thaw started at"))
+    form = WhenForm(posted(request), label=_("Thaw started at"))
     return _step_page(
         request, bag, form, lambda: administration.start_thaw(actor=request.user, bag=bag, **form.cleaned_data),
         title=_("Start the thaw"), done=_("Thaw started: the countdown runs on this page."),
@@ -370,7 +365,7 @@ def thaw_start(request, pk):
 def bedside(request, pk):
     bag = _bag_for(request.user, pk, Action.ADMINISTER_PRODUCT)
     episode, patient = bag.product.episode, bag.product.episode.patient
-    form = BedsideForm(_data(request), patient=patient, actor=request.user)
+    form = BedsideForm(posted(request), patient=patient, actor=request.user)
     hard_stops = []
     if request.method == "POST" and form.is_valid():
         checked, recorded = _run(form, episode, lambda: administration.bedside_check(
@@ -389,7 +384,7 @@ def bedside(request, pk):
 @access.requires(Action.ADMINISTER_PRODUCT)
 def infusion_start(request, pk):
     bag = _bag_for(request.user, pk, Action.ADMINISTER_PRODUCT)
-    form = WhenForm(_data(request), label=_("Infusion started at"))
+    form = WhenForm(posted(request), label=_("Infusion started at"))
     return _step_page(
         request, bag, form, lambda: administration.start_infusion(actor=request.user, bag=bag, **form.cleaned_data),
         title=_("Start the infusion"), done=_("Infusion started."), refusals=infusion_start_refusals(bag),
@@ -399,7 +394,7 @@ def infusion_start(request, pk):
 @access.requires(Action.ADMINISTER_PRODUCT)
 def infusion_end(request, pk):
     bag = _bag_for(request.user, pk, Action.ADMINISTER_PRODUCT)
-    form = WhenForm(_data(request), label=_("Infusion ended at"))
+    form = WhenForm(posted(request), label=_("Infusion ended at"))
 
     def warn_past_limit(_bag, recorded):
         for deviation in recorded:
@@ -417,7 +412,7 @@ def infusion_end(request, pk):
 @access.requires(Action.ADMINISTER_PRODUCT)
 def dispose(request, pk):
     bag = _bag_for(request.user, pk, Action.ADMINISTER_PRODUCT)
-    form = DisposeForm(_data(request))
+    form = DisposeForm(posted(request))
     return _step_page(
         request, bag, form, lambda: administration.return_or_destroy(actor=request.user, bag=bag,
                                                                      **form.cleaned_data),

@@ -26,55 +26,32 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State
-from cellrelay.patients.services import record_read
-from cellrelay.web import run_service
+from cellrelay.web import posted, run_service
 
 from . import isbt128, labels, services, shipment_chart, shipping, templog
 from .collection_forms import CollectionForm, ShipmentForm, TemperatureLogForm
 from .models import Collection, Deviation, Identifier, Product, Shipment
+from .pages import episode_for, product_for, read_patient
 
 Direction = Shipment.Direction
-
-
-def _data(request):
-    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
-    return request.POST if request.method == "POST" else None
 
 
 # Access ------------------------------------------------------------------------------------------------
 # Each object is scoped through its episode's patient: 404 when the user may not see the patient,
 # 403 when they may see it but not perform the action at its center.
 
-def _read(user, patient_id: int, action) -> None:
-    """Access checked (404 / 403), then the read journaled: every page here shows the patient."""
-    record_read(actor=user, patient=access.patient_for(user, patient_id, action))
-
-
-def _episode_for(user, pk, action) -> Episode:
-    episode = get_object_or_404(Episode.objects.select_related("patient__treating_center", "template"), pk=pk)
-    _read(user, episode.patient_id, action)
-    return episode
-
-
 def _collection_for(user, pk, action) -> Collection:
     collection = get_object_or_404(
         Collection.objects.select_related("episode__patient__treating_center", "episode__template"), pk=pk)
-    _read(user, collection.episode.patient_id, action)
+    read_patient(user, collection.episode.patient_id, action)
     return collection
-
-
-def _product_for(user, pk, action) -> Product:
-    product = get_object_or_404(
-        Product.objects.select_related("episode__patient__treating_center", "episode__template"), pk=pk)
-    _read(user, product.episode.patient_id, action)
-    return product
 
 
 def _shipment_for(user, pk, action) -> Shipment:
     shipment = get_object_or_404(Shipment.objects.select_related(
         "collection__episode__patient", "collection__episode__template", "product__episode__patient",
         "product__episode__template"), pk=pk)
-    _read(user, shipment_episode(shipment).patient_id, action)
+    read_patient(user, shipment_episode(shipment).patient_id, action)
     return shipment
 
 
@@ -120,10 +97,10 @@ def suggested_din(center) -> str:
 
 @access.requires(Action.RECORD_COLLECTION)
 def collection_new(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_COLLECTION)
+    episode = episode_for(request.user, pk, Action.RECORD_COLLECTION)
     center = episode.patient.treating_center
     suggestion = suggested_din(center)
-    form = CollectionForm(_data(request), initial={"din": suggestion})
+    form = CollectionForm(posted(request), initial={"din": suggestion})
     form.fields["din"].help_text = (
         _("Suggested: the next free DIN of %(facility)s. If the bag already has an ISBT 128 label, scan it "
           "instead.") % {"facility": center.facility_id} if suggestion
@@ -183,7 +160,7 @@ def _shipment_arguments(form) -> dict:
 @access.requires(Action.RECORD_SHIPMENT)
 def shipment_out_new(request, pk):
     collection = _collection_for(request.user, pk, Action.RECORD_SHIPMENT)
-    form = ShipmentForm(_data(request))
+    form = ShipmentForm(posted(request))
     return _shipment_page(
         request, form, episode=collection.episode, refusal=None, direction=Direction.OUT,
         what=_("Collected cells, DIN %(din)s") % {"din": collection.din},
@@ -202,8 +179,8 @@ def shipment_back_refusal(product: Product) -> str | None:
 
 @access.requires(Action.RECORD_SHIPMENT)
 def shipment_back_new(request, pk):
-    product = _product_for(request.user, pk, Action.RECORD_SHIPMENT)
-    form = ShipmentForm(_data(request))
+    product = product_for(request.user, pk, Action.RECORD_SHIPMENT)
+    form = ShipmentForm(posted(request))
     return _shipment_page(
         request, form, episode=product.episode, refusal=shipment_back_refusal(product), direction=Direction.BACK,
         what=_("Product of %(manufacturer)s (%(status)s)") % {"manufacturer": product.manufacturer,
@@ -311,7 +288,7 @@ def _log_attached(result: shipping.LogResult) -> tuple[str, bool]:
 def shipment_log(request, pk):
     shipment = _shipment_for(request.user, pk, Action.RECORD_SHIPMENT)
     episode = shipment_episode(shipment)
-    form = TemperatureLogForm(_data(request), request.FILES if request.method == "POST" else None)
+    form = TemperatureLogForm(posted(request), request.FILES if request.method == "POST" else None)
     refusal = _("This shipment already has its temperature log.") if shipment.temperatures.exists() else None
     if request.method == "POST" and form.is_valid():
         result = run_service(form, lambda: shipping.attach_temperature_log(

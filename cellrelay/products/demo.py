@@ -18,15 +18,12 @@ from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy import storage
 from cellrelay.pharmacy.models import Position, Tank
 
-from . import administration, dispensing, services, shipping
-from .manufacturing_forms import MANUFACTURERS
+from . import administration, dispensing, isbt128, manufacturers, services, shipping
 from .models import Bag, Product
 
 FACILITY = "F9999"  # the demo center's fictional ISBT 128 facility identification number (demo.TREATING)
-# A trial's product comes from the sponsor's facility (no marketing authorisation holder).
-TRIAL_MANUFACTURER = "Academic GMP facility"
 BAGS = {"abecma": 2, "kymriah": 2}  # several bags for some products (products.md); one otherwise
-_sequence = itertools.count(1)
+_highest_sequence = itertools.count(0)  # of the DINs issued by this run
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -35,21 +32,13 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return min(moment, timezone.now() - dt.timedelta(minutes=5))
 
 
-def scanned_din(din: str) -> str:
-    """The DIN as the scanner reads it: data identifier ``=``, the 13 characters, flags 00."""
-    return f"={din}00"
-
-
-def _din(day: dt.date) -> str:
-    return f"{FACILITY}{day:%y}{next(_sequence):06d}"
-
-
 def collect(episode: Episode, users, day: dt.date) -> Episode:
     """The apheresis on its day, its labels' DIN, and the cells shipped to the manufacturer that afternoon."""
-    din = _din(day)
+    # The next DIN of the demo center that year (the demo seeds an empty database once).
+    scanned = isbt128.next_din(FACILITY, day.year, next(_highest_sequence))
     collection = services.record_collection(actor=users["apheresis"], episode=episode, collected_at=at(day, 9, 30),
-                                            volume_ml=Decimal("210"), cd3_count=Decimal("4.8"),
-                                            din=scanned_din(din))
+                                            volume_ml=Decimal("210"), cd3_count=Decimal("4.8"), din=scanned)
+    din = collection.din
     arrival = at(day + dt.timedelta(days=1), 11)
     shipping.record_shipment(actor=users["apheresis"], product_or_collection=collection, direction="out",
                              courier="Cryoport (demo)", shipper_id=f"DS-{din[-4:]}", seal_numbers=[f"S{din[-6:]}"],
@@ -59,9 +48,9 @@ def collect(episode: Episode, users, day: dt.date) -> Episode:
 
 def register(episode: Episode, users, day: dt.date) -> Episode:
     collection = episode.collections.last()
-    manufacturer = MANUFACTURERS.get(episode.template.product) or TRIAL_MANUFACTURER
+    manufacturer = manufacturers.of(episode.template.product)
     services.register_product(actor=users["coordinator"], episode=episode, manufacturer=manufacturer,
-                              identifiers=[("din", scanned_din(collection.din)),
+                              identifiers=[("din", isbt128.scanner_din(collection.din)),
                                            ("manufacturer", f"{manufacturer[:3].upper()}-{collection.din[-6:]}")],
                               registered_at=at(day, 10))
     return Episode.objects.get(pk=episode.pk)
@@ -82,7 +71,7 @@ def receive(episode: Episode, users, day: dt.date, *, broken_seal: bool = False)
                              courier="Cryoport (demo)", shipper_id=f"DS-R{product.pk:03d}",
                              seal_numbers=[f"R{product.pk:05d}"], departed_at=at(day - dt.timedelta(days=1), 8),
                              arrived_at=at(day, 8, 30))
-    codes = [identifier.value if identifier.scheme == "manufacturer" else scanned_din(identifier.value)
+    codes = [identifier.value if identifier.scheme == "manufacturer" else isbt128.scanner_din(identifier.value)
              for identifier in product.identifiers.all()]
     received_at = at(day, 9)
     services.receive_product(
@@ -100,7 +89,7 @@ def receive(episode: Episode, users, day: dt.date, *, broken_seal: bool = False)
 
 
 def _scan(bag: Bag) -> str:
-    return scanned_din(bag.product.identifiers.get(scheme="din").value)
+    return isbt128.scanner_din(bag.product.identifiers.get(scheme="din").value)
 
 
 def dispense(episode: Episode, users, moment: dt.datetime) -> list[Bag]:

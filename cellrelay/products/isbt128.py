@@ -327,6 +327,11 @@ SEQUENCE_EXHAUSTED = "sequence_exhausted"
 LAST_SEQUENCE = 999_999  # ids.md DIN: nnnnnn, 6 digits
 
 
+def scanner_din(din: str) -> str:
+    """A DIN as the scanner reads it from a label without flags: ``=`` + the 13 characters + ``00``."""
+    return f"={din}00"
+
+
 def next_din(facility: str, year: int, highest_sequence: int | None) -> str:
     """The DIN after the highest sequence a facility used in a year, as a scanner reads it: ``=``, the 13
     characters, flags ``00`` (ids.md: ``=αppppyynnnnnnff``; 00 = flags unused).
@@ -342,4 +347,4 @@ def next_din(facility: str, year: int, highest_sequence: int | None) -> str:
     if sequence > LAST_SEQUENCE:
         raise InvalidCode("sequence", SEQUENCE_EXHAUSTED, gettext_noop(
             "Every DIN sequence of %(facility)s for %(year)d is used."), facility=facility, year=year)
-    return f"={facility}{year % 100:02d}{sequence:06d}00"
+    return scanner_din(f"{facility}{year % 100:02d}{sequence:06d}")

@@ -5,32 +5,16 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import isbt128
+from . import isbt128, manufacturers
 from .models import Identifier, Product
 
-# The company that manufactures each commercial product, to prefill the registration form (staff may change it).
-# Source: the marketing authorisation holders named in the EU SmPCs and US prescribing information
-# (Yescarta and Tecartus: Kite Pharma, a Gilead company; Kymriah: Novartis; Breyanzi: Juno Therapeutics and
-# Abecma: Celgene, both Bristol Myers Squibb companies; Carvykti: Janssen, with Legend Biotech).
-# shared/domain/products.md does not name the manufacturers. Investigational products: the trial's sponsor,
-# typed by staff.
-MANUFACTURERS = {
-    "yescarta": "Kite",
-    "tecartus": "Kite",
-    "kymriah": "Novartis",
-    "breyanzi": "Bristol Myers Squibb",
-    "abecma": "Bristol Myers Squibb",
-    "carvykti": "Janssen",
-}
+# The company that manufactures each commercial product, to prefill the registration form (staff may change it);
+# investigational products: the trial's sponsor, typed by staff.
+MANUFACTURERS = manufacturers.MARKETED
 
 # The form's identifier fields, in the order the service receives them.
 IDENTIFIER_FIELDS = (("din", Identifier.Scheme.DIN), ("coi_isbt", Identifier.Scheme.COI_ISBT),
                      ("manufacturer_number", Identifier.Scheme.MANUFACTURER))
-
-
-def scanner_din(din: str) -> str:
-    """A DIN as the scanner reads it from a label without flags: ``=`` + the 13 characters + ``00``."""
-    return f"={din}00"
 
 
 def _parsed(text: str, structure_name: str, wrong: str) -> str:

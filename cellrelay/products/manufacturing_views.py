@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
@@ -19,39 +19,21 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
-from cellrelay.patients.services import record_read
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import ORDER, State
-from cellrelay.web import run_service
+from cellrelay.web import posted, run_service
 
 from . import services
-from .manufacturing_forms import MANUFACTURERS, ManufacturingForm, ProductRegistrationForm, scanner_din
+from .isbt128 import scanner_din
+from .manufacturing_forms import MANUFACTURERS, ManufacturingForm, ProductRegistrationForm
 from .models import Product
+from .pages import episode_for, product_for
 
 # Where a page goes after a success (the product chain page will replace the episode page).
 AFTER_SUCCESS = "products:chain"
 
 
 # Access ------------------------------------------------------------------------------------------------
-
-def _episode_for(user, pk, action) -> Episode:
-    """The episode if the user may see its patient (404 otherwise) and perform the action there (403)."""
-    episode = get_object_or_404(Episode.objects.select_related("patient", "template"), pk=pk)
-    record_read(actor=user, patient=access.patient_for(user, episode.patient_id, action))  # the page shows the patient
-    return episode
-
-
-def _product_for(user, pk, action) -> Product:
-    """The product, scoped through its episode's patient like the episode itself."""
-    product = get_object_or_404(Product.objects.select_related("episode__patient", "episode__template"), pk=pk)
-    record_read(actor=user, patient=access.patient_for(user, product.episode.patient_id, action))
-    return product
-
-
-def _data(request):
-    """The submitted data on a POST (even an empty one), None otherwise: the form is then unbound."""
-    return request.POST if request.method == "POST" else None
-
 
 # Registering the product at the manufacturer ------------------------------------------------------------
 
@@ -90,8 +72,8 @@ def _beside_identifiers(form: ProductRegistrationForm, error: ValidationError) -
 
 @access.requires(Action.UPDATE_MANUFACTURING)
 def product_new(request, pk):
-    episode = _episode_for(request.user, pk, Action.UPDATE_MANUFACTURING)
-    form = ProductRegistrationForm(_data(request), initial=_registration_initial(episode))
+    episode = episode_for(request.user, pk, Action.UPDATE_MANUFACTURING)
+    form = ProductRegistrationForm(posted(request), initial=_registration_initial(episode))
 
     def register():
         try:
@@ -118,9 +100,9 @@ def product_new(request, pk):
 
 @access.requires(Action.UPDATE_MANUFACTURING)
 def manufacturing_update(request, pk):
-    product = _product_for(request.user, pk, Action.UPDATE_MANUFACTURING)
+    product = product_for(request.user, pk, Action.UPDATE_MANUFACTURING)
     moves = services.MANUFACTURING_MOVES.get(product.status, set())
-    form = ManufacturingForm(_data(request), request.FILES if request.method == "POST" else None, moves=moves)
+    form = ManufacturingForm(posted(request), request.FILES if request.method == "POST" else None, moves=moves)
     if request.method == "POST" and moves and form.is_valid():
         data = form.cleaned_data
         updated = run_service(form, lambda: services.update_manufacturing(
@@ -155,7 +137,7 @@ def _record_document_read(user, product: Product, document: str) -> None:
 @access.requires(Action.VIEW_PATIENT)
 def certificate(request, pk):
     """The certificate of analysis, shown in the browser, to those who may see the patient."""
-    product = _product_for(request.user, pk, Action.VIEW_PATIENT)
+    product = product_for(request.user, pk, Action.VIEW_PATIENT)
     if not product.certificate:
         raise Http404("no certificate")
     _record_document_read(request.user, product, "certificate")

@@ -24,13 +24,10 @@ import random
 
 from cellrelay.pathway.states import State, StopReason
 
-from . import isbt128
+from . import isbt128, manufacturers
 
-# The manufacturer of each product (products.md); the investigational product is made in an academic facility.
-MANUFACTURERS = {
-    "yescarta": "Kite", "tecartus": "Kite", "kymriah": "Novartis", "breyanzi": "Bristol Myers Squibb",
-    "abecma": "Bristol Myers Squibb", "carvykti": "Janssen", "investigational": "Academic GMP facility",
-}
+# The manufacturer of each product (manufacturers.py), the investigational one included.
+MANUFACTURERS = {**manufacturers.MARKETED, "investigational": manufacturers.TRIAL_FACILITY}
 # How each one's chain-of-identity number starts (fictional formats); “SY” and a fixed-width sequence make
 # synthetic numbers easy to tell apart and to continue from (`NUMBER_PATTERN`).
 NUMBER_PREFIXES = {"Kite": "KITE-COI-SY", "Novartis": "NVS-ORD-SY", "Bristol Myers Squibb": "BMS-COI-SY",

@@ -31,6 +31,7 @@ from . import chain as chains
 from . import worklist as product_worklist
 from . import custody_pdf, services
 from .models import Bag, Product
+from .pages import product_for
 
 Status = Product.Status
 
@@ -150,9 +151,7 @@ class QuarantineReleaseForm(forms.Form):
 
 @access.requires(Action.RECEIVE_PRODUCT)
 def quarantine_release(request, pk):
-    product = get_object_or_404(Product.objects.select_related("episode__patient", "episode__template"), pk=pk)
-    record_read(actor=request.user,
-                patient=access.patient_for(request.user, product.episode.patient_id, Action.RECEIVE_PRODUCT))
+    product = product_for(request.user, pk, Action.RECEIVE_PRODUCT)
     form = QuarantineReleaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = run_service(form, lambda: services.release_from_quarantine(
