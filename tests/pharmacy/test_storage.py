@@ -11,6 +11,7 @@ from cellrelay.pharmacy.models import Position, StorageAlarm, Tank, TankReading
 from cellrelay.products.models import CustodyEvent, Deviation
 from tests.pharmacy.helpers import COI_A, SCAN_A, received_bags, tank_with_positions
 from tests.products.test_custody import other_product  # noqa: F401 - fixture
+from tests.products.test_custody import journaled, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +24,6 @@ def bags(episode, users):
 @pytest.fixture
 def tank(org):
     return tank_with_positions(org)
-
-
-def refused(call, field):
-    with pytest.raises(ValidationError) as caught:
-        call()
-    assert field in caught.value.message_dict, caught.value.message_dict
-    return " ".join(caught.value.message_dict[field])
-
-
-def journaled(action) -> int:
-    return JournalEntry.objects.filter(action=action).count()
 
 
 def test_a_bag_is_placed_with_a_custody_event_and_a_journal_entry(bags, tank, users):

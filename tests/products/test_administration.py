@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
@@ -18,6 +17,7 @@ from cellrelay.products.dispensing import dispense_bag
 from cellrelay.products.models import Bag, CustodyEvent, Deviation
 from tests.conftest import PASSWORD, register
 from tests.pharmacy.helpers import SCAN_A, received_bags
+from tests.products.test_custody import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -60,13 +60,6 @@ def check(bag, users, **overrides):
                   scanned_bag_code=SCAN_A)
     fields.update(overrides)
     return bedside_check(**fields)
-
-
-def refused(call, field):
-    with pytest.raises(ValidationError) as caught:
-        call()
-    assert field in caught.value.message_dict, caught.value.message_dict
-    return " ".join(caught.value.message_dict[field])
 
 
 def snapshot(bag):

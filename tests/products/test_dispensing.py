@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
@@ -14,6 +13,7 @@ from cellrelay.products.dispensing import dispense_bag
 from cellrelay.products.models import Bag, CustodyEvent, Deviation, Product
 from tests.conftest import PASSWORD
 from tests.pharmacy.helpers import SCAN_A, received_bags, tank_with_positions
+from tests.products.test_custody import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,6 @@ def dispense(bag, users, **overrides):
     fields = dict(actor=users["pharmacist"], actor_password=PASSWORD, bag=bag, scanned_bag_code=SCAN_A)
     fields.update(overrides)
     return dispense_bag(**fields)
-
-
-def refused(call, field):
-    with pytest.raises(ValidationError) as caught:
-        call()
-    assert field in caught.value.message_dict, caught.value.message_dict
-    return " ".join(caught.value.message_dict[field])
 
 
 def nothing_dispensed(bag):
