@@ -109,3 +109,18 @@ def test_every_product_form_page_journals_the_read_of_the_patient(client_as, epi
     response = client_as(who).get(path.format(episode=episode.pk, product=product.pk))
     assert response.status_code == 200
     assert JournalEntry.objects.filter(action="patient.read", patient_id=episode.patient_id).count() == before + 1
+
+
+def test_a_tank_alarm_stands_on_the_pharmacy_worklist_until_acknowledged(client_as, org, users):
+    from decimal import Decimal
+
+    from cellrelay.pharmacy import storage
+    from tests.pharmacy.helpers import tank_with_positions
+
+    tank, _positions = tank_with_positions(org)
+    storage.record_reading(actor_or_none=users["pharmacist"], tank=tank, ln2_level_percent=Decimal("12"),
+                           temperature_c=Decimal("-190"))
+    html = client_as("pharmacist").get("/worklist/").content.decode()
+    assert "Tank Cuve 1: LN2 level too low" in html and f"/pharmacy/tanks/{tank.pk}/" in html
+    storage.acknowledge_alarm(actor=users["pharmacist"], alarm=tank.alarms.get())
+    assert "LN2 level too low" not in client_as("pharmacist").get("/worklist/").content.decode()
