@@ -84,10 +84,10 @@ DEFAULTS: tuple[Protocol, ...] = (
     # products.md, Yescarta: Cy 500 + Flu 30 on D-5, D-4, D-3; storage and thaw limit unverified.
     Protocol("yescarta", "lbcl", ld_days=same_every_day(DEFAULT_LD_DAYS, (CY, 500), (FLU, 30)),
              thaw_limit_minutes=30, storage_max_c=-150, source="Yescarta SmPC / US PI via products.md",
-             unverified="storage ≤ -150 °C and 30 min after thaw"),
+             unverified=gettext_noop("storage ≤ -150 °C and 30 min after thaw")),
     Protocol("yescarta", "fl", ld_days=same_every_day(DEFAULT_LD_DAYS, (CY, 500), (FLU, 30)),
              thaw_limit_minutes=30, storage_max_c=-150, source="Yescarta SmPC / US PI via products.md",
-             unverified="storage ≤ -150 °C and 30 min after thaw"),
+             unverified=gettext_noop("storage ≤ -150 °C and 30 min after thaw")),
     # products.md, Tecartus MCL: Cy 500 + Flu 30 on D-5..D-3; ≤ -150 °C; start within 30 min of thaw.
     Protocol("tecartus", "mcl", ld_days=same_every_day(DEFAULT_LD_DAYS, (CY, 500), (FLU, 30)),
              thaw_limit_minutes=30, storage_max_c=-150, source="Tecartus SmPC / US PI via products.md"),
@@ -98,7 +98,7 @@ DEFAULTS: tuple[Protocol, ...] = (
     # products.md, Breyanzi: Flu 30 + Cy 300 ×3 d (Cy 500 in one source: unverified); 2-7 d; ≤ 2 h.
     Protocol("breyanzi", "lbcl", ld_days=same_every_day(DEFAULT_LD_DAYS, (FLU, 30), (CY, 300)),
              infusion_window=(2, 7), thaw_limit_minutes=120, source="Breyanzi SmPC / US PI via products.md",
-             unverified="cyclophosphamide 300 mg/m² (one source says 500)"),
+             unverified=gettext_noop("cyclophosphamide 300 mg/m² (one source says 500)")),
     # products.md, Abecma: Cy 300 + Flu 30 ×3 d; 2 d after LD (up to 7); ≤ -130 °C; 1 h per bag.
     Protocol("abecma", "mm", ld_days=same_every_day(DEFAULT_LD_DAYS, (CY, 300), (FLU, 30)),
              infusion_window=(2, 7), thaw_limit_minutes=60, storage_max_c=-130,

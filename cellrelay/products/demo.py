@@ -83,8 +83,9 @@ def receive(episode: Episode, users, day: dt.date, *, broken_seal: bool = False)
     if broken_seal:
         services.release_from_quarantine(
             actor=users["pharmacist"], actor_password=DEMO_PASSWORD, product=product,
-            reason="Seal cut by customs (report attached to the courier's file); the shipper's log shows -182 °C "
-                   "throughout and every label matched. Product released after review with the manufacturer.")
+            reason="Scellé coupé par la douane (procès-verbal joint au dossier du transporteur) ; l'enregistreur du "
+                   "conteneur montre -182 °C tout du long et chaque étiquette concordait. Produit libéré après revue "
+                   "avec le fabricant.")
     return Episode.objects.get(pk=episode.pk)
 
 
