@@ -7,7 +7,7 @@ on any link that answers 403, 404 or 405 to the person it was shown to, on a doc
 what it says, and on a French page that leaves English text in its body.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -80,19 +80,21 @@ def demo_hospital(live_server, transactional_db, settings):
     return live_server
 
 
-def walk(base_url: str, language: str) -> tuple[dict[str, list[str]], dict[str, int]]:
+def walk(base_url: str, language: str) -> tuple[dict[str, list[str]], dict[str, int], Counter]:
     english = english_messages()
     faults: dict[str, list[str]] = defaultdict(list)
     visited: dict[str, int] = {}
+    kinds: Counter = Counter()
     for username in PERSONAS:
         session = Session(base_url, language)
         landing = session.log_in(username, demo.DEMO_PASSWORD)
         count = 0
         for page in crawl(session, landing, max_depth=MAX_DEPTH, max_pages=MAX_PAGES):
             count += 1
+            kinds[page.content_type] += page.status == 200
             faults[username].extend(check_page(page, language, english))
         visited[username] = count
-    return faults, visited
+    return faults, visited, kinds
 
 
 def report(faults: dict[str, list[str]]) -> str:
@@ -106,8 +108,10 @@ def report(faults: dict[str, list[str]]) -> str:
 @pytest.mark.crawl
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_persona_walks_the_demo_without_a_fault(demo_hospital, language):
-    faults, visited = walk(demo_hospital.url, language)
-    print(f"\nCrawl ({language}), pages fetched per persona: {visited}")
+    faults, visited, kinds = walk(demo_hospital.url, language)
+    print(f"\nCrawl ({language}), pages fetched per persona: {visited}; answers by type: {dict(kinds)}")
     assert all(count > 1 for count in visited.values()), visited
+    # The demo offers every kind of document: a crawl that reaches none of one kind has lost its way.
+    assert {"application/pdf", "text/calendar"} <= {kind for kind, ok in kinds.items() if ok}, kinds
     problems = report(faults)
     assert not problems, f"The crawl ({language}) found:\n{problems}"
