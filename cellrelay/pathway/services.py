@@ -128,18 +128,14 @@ def plan_schedule(*, actor, episode: Episode, expected_version: int | None, infu
     return episode
 
 
-def _later_open_milestones(milestone: Milestone):
-    return milestone.episode.milestones.filter(sequence__gt=milestone.sequence, status=Milestone.Status.PLANNED)
-
-
-def _shift_later(milestone: Milestone, delta) -> dict:
-    """Move every later, not yet done milestone by ``delta``; returns {code: (old, new)} for the journal."""
+def _apply_moves(episode: Episode, moves: dict[str, date]) -> dict:
+    """Give these milestones their new planned dates (schedule.py decides which move); {code: (old, new)}."""
+    rows = list(episode.milestones.filter(code__in=moves))
     moved = {}
-    later = list(_later_open_milestones(milestone))
-    for other in later:
-        moved[other.code] = (other.planned, other.planned + delta)
-        other.planned += delta
-    Milestone.objects.bulk_update(later, ["planned"])
+    for row in rows:
+        moved[row.code] = (row.planned, moves[row.code])
+        row.planned = moves[row.code]
+    Milestone.objects.bulk_update(rows, ["planned"])
     return moved
 
 
@@ -163,16 +159,14 @@ def _check_order(episode: Episode) -> None:
 
 @transaction.atomic
 def replan_milestone(*, actor, milestone: Milestone, planned: date, expected_version: int | None) -> Milestone:
-    """Move a planned date; the later planned dates move with it, earlier ones never do."""
+    """Move a planned date, and the dates that hang on it (schedule.moves_when_replanned): before the infusion the
+    later steps up to D0, from D0 on nothing but the date moved; earlier dates never move."""
     episode = _locked(milestone.episode, expected_version)
     milestone = episode.milestones.get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PLANNED:
         raise ValidationError({"planned": _("This step is already done or cancelled.")})
-    delta = planned - milestone.planned
-    moved = {milestone.code: (milestone.planned, planned)}
-    milestone.planned = planned
-    milestone.save(update_fields=["planned"])
-    moved |= _shift_later(milestone, delta)
+    moved = _apply_moves(episode, schedule.moves_when_replanned(episode.milestones.all(), milestone.code, planned))
+    milestone.refresh_from_db(fields=["planned"])
     _check_order(episode)
     episode.version += 1
     episode.save(update_fields=["version"])
@@ -183,10 +177,10 @@ def replan_milestone(*, actor, milestone: Milestone, planned: date, expected_ver
 
 
 def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor) -> None:
-    """The step was done on ``on``: when that differs from the plan, later planned dates slip with it."""
+    """The step was done on ``on``. When that differs from the plan, the dates that hang on it follow
+    (schedule.moves_when_done): from the infusion on, every date stays counted from the actual D0."""
     refuse_future_date("on", on)
-    delta = on - milestone.planned
-    moved = _shift_later(milestone, delta) if delta.days else {}
+    moved = _apply_moves(episode, schedule.moves_when_done(episode.milestones.all(), milestone.code, on))
     milestone.actual, milestone.status = on, Milestone.Status.DONE
     milestone.save(update_fields=["actual", "status"])
     _check_order(episode)
@@ -223,6 +217,11 @@ STEP_OF_STATE = {
 FIRST_LD = Milestone.FIRST_LD
 
 
+def step_of(target: State) -> str | None:
+    """The kind of milestone that reaching ``target`` completes (None when the state completes none)."""
+    return Kind.LYMPHODEPLETION if target == State.LYMPHODEPLETION else STEP_OF_STATE.get(target)
+
+
 def _preconditions(episode: Episode, target: State) -> None:
     if target in (State.APHERESIS_SCHEDULED, State.LYMPHODEPLETION) and not episode.milestones.exists():
         raise ValidationError(_("Plan the schedule first."))
@@ -250,7 +249,7 @@ def advance(*, actor, episode: Episode, target: State, on: date, expected_versio
         raise ValidationError(_("Use stop_episode to stop an episode."))
     _preconditions(episode, target)
     _move(episode, target, actor=actor, on=on)
-    step = STEP_OF_STATE.get(target)
+    step = step_of(target)
     if target == State.LYMPHODEPLETION:
         milestone = episode.milestones.filter(code=FIRST_LD, status=Milestone.Status.PLANNED).first()
     else:

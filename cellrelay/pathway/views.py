@@ -122,6 +122,21 @@ def episode_plan_preview(request, pk):
     return render(request, "pathway/_plan_preview.html", {"rows": rows, "error": error})
 
 
+def what_moves(milestone: Milestone) -> str:
+    """What else changes when this step is done or moved on another day (schedule.moves_when_done)."""
+    if milestone.kind in schedule.FROM_D0:
+        return _("No other date changes: the dates after the infusion stay counted from D0.")
+    if milestone.kind == schedule.Kind.INFUSION:
+        return _("The dates after the infusion (assessments, discharge, stay near the center, follow-up) are "
+                 "counted from this D0.")
+    return _("The later steps up to the infusion (D0) move by the same number of days, and the dates counted from "
+             "D0 with it.")
+
+
+def _about(milestone: Milestone | None) -> dict:
+    return {"milestone": milestone, "what_moves": what_moves(milestone) if milestone else ""}
+
+
 @access.requires(Action.RECORD_STEP)
 def episode_advance(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_STEP)
@@ -130,11 +145,13 @@ def episode_advance(request, pk):
     if target in REACHED_THROUGH_THE_PRODUCT:
         # Nothing to submit here: the step is the product's custody record, on the product page.
         return render(request, "pathway/through_the_product.html", {"episode": episode, "title": title})
+    step = services.step_of(target) if target else None
+    milestone = episode.milestones.filter(kind=step, status=Milestone.Status.PLANNED).first() if step else None
     return _episode_form(
         request, pk, Action.RECORD_STEP, DayForm,
         lambda episode, version, data: services.advance(actor=request.user, episode=episode, target=target,
                                                         expected_version=version, **data),
-        title, _("Step recorded."))
+        title, _("Step recorded."), extra=_about(milestone))
 
 
 @access.requires(Action.PLAN_PATHWAY)
@@ -159,7 +176,7 @@ def milestone_record(request, pk):
         request, milestone.episode_id, Action.RECORD_STEP, DayForm,
         lambda episode, version, data: services.record_step(actor=request.user, milestone=milestone,
                                                             expected_version=version, **data),
-        _("Record: %(step)s") % {"step": milestone.label}, _("Step recorded."), extra={"milestone": milestone})
+        _("Record: %(step)s") % {"step": milestone.label}, _("Step recorded."), extra=_about(milestone))
 
 
 @access.requires(Action.PLAN_PATHWAY)
@@ -170,7 +187,7 @@ def milestone_replan(request, pk):
         lambda episode, version, data: services.replan_milestone(actor=request.user, milestone=milestone,
                                                                  expected_version=version, **data),
         _("Move: %(step)s") % {"step": milestone.label}, _("Planned dates moved."),
-        initial={"planned": milestone.planned}, extra={"milestone": milestone})
+        initial={"planned": milestone.planned}, extra=_about(milestone))
 
 
 @access.requires(Action.VIEW_WORKLIST)
