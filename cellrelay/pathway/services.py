@@ -11,7 +11,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, record_for_patient, snapshot
 from cellrelay.validation import refuse_future_date
 
-from . import schedule
+from . import schedule, step_checks
 from .models import Episode, Milestone, ProtocolTemplate, ProtocolTemplateEdit, StateChange
 from .states import FINAL, State, StopReason, TransitionRefused, check_transition
 
@@ -34,7 +34,7 @@ def _locked(episode: Episode, expected_version: int | None) -> Episode:
     return current
 
 
-def _move(episode: Episode, target: State, *, actor, on: date) -> None:
+def _refuse_wrong_move(episode: Episode, target: State) -> None:
     try:
         check_transition(State(episode.state), target)
     except TransitionRefused as refused:
@@ -46,13 +46,20 @@ def _move(episode: Episode, target: State, *, actor, on: date) -> None:
                 "target": Episode.STATE_LABELS[target], "state": episode.get_state_display(),
                 "expected": Episode.STATE_LABELS[refused.expected]}
         raise ValidationError(message) from None
+
+
+def _move(episode: Episode, target: State, *, actor, on: date, confirmed_despite=()) -> None:
+    _refuse_wrong_move(episode, target)
     StateChange.objects.create(episode=episode, from_state=episode.state, to_state=target, on=on, by=actor)
     before = episode.state
     episode.state = target
     episode.version += 1
     episode.save()
+    after = {"state": target, "on": on}
+    if confirmed_despite:
+        after["confirmed_despite"] = list(confirmed_despite)
     _journal(Action.EPISODE_STOPPED if target == State.STOPPED else Action.EPISODE_MOVED, episode, actor=actor,
-             before={"state": before}, after={"state": target, "on": on})
+             before={"state": before}, after=after)
 
 
 # Opening -------------------------------------------------------------------------------------------
@@ -176,7 +183,7 @@ def replan_milestone(*, actor, milestone: Milestone, planned: date, expected_ver
     return milestone
 
 
-def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor) -> None:
+def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor, confirmed_despite=()) -> None:
     """The step was done on ``on``. When that differs from the plan, the dates that hang on it follow
     (schedule.moves_when_done): from the infusion on, every date stays counted from the actual D0."""
     refuse_future_date("on", on)
@@ -184,21 +191,36 @@ def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor) -> No
     milestone.actual, milestone.status = on, Milestone.Status.DONE
     milestone.save(update_fields=["actual", "status"])
     _check_order(episode)
+    confirmation = {"confirmed_despite": list(confirmed_despite)} if confirmed_despite else {}
     _journal(Action.MILESTONE_RECORDED, episode, actor=actor, obj=milestone,
              before={"planned": milestone.planned, **{code: old for code, (old, _n) in moved.items()}},
-             after={"actual": on, **{code: new for code, (_o, new) in moved.items()}})
+             after={"actual": on, **{code: new for code, (_o, new) in moved.items()}, **confirmation})
+
+
+def _confirmed_reasons(episode: Episode, step: str | None, confirmed: bool) -> list[str]:
+    """What the rooms above ask to confirm before this step (step_checks); refused unless ``confirmed``."""
+    reasons = step_checks.reasons_to_confirm(episode, step) if step else []
+    if reasons and not confirmed:
+        raise ValidationError({"confirmed": _("Not recorded: confirm that you record this step despite the "
+                                              "following: %(reasons)s.") % {"reasons": "; ".join(reasons)}})
+    return reasons
 
 
 @transaction.atomic
-def record_step(*, actor, milestone: Milestone, on: date, expected_version: int | None) -> Milestone:
-    """Record that a step without a state change (an LD day, an assessment, a visit) was done."""
+def record_step(*, actor, milestone: Milestone, on: date, expected_version: int | None,
+                confirmed: bool = False) -> Milestone:
+    """Record that a step without a state change (an LD day, an assessment, a visit) was done.
+
+    ``confirmed``: the user saw what the rooms above ask to confirm for this step, and goes ahead.
+    """
     episode = _locked(milestone.episode, expected_version)
     milestone = episode.milestones.get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PLANNED:
         raise ValidationError({"on": _("This step is already done or cancelled.")})
     if milestone.moves_episode:
         raise ValidationError({"on": _("This step moves the episode on: record it with its own action.")})
-    _mark_done(episode, milestone, on, actor=actor)
+    reasons = _confirmed_reasons(episode, milestone.kind, confirmed)
+    _mark_done(episode, milestone, on, actor=actor, confirmed_despite=reasons)
     episode.version += 1
     episode.save(update_fields=["version"])
     return milestone
@@ -225,15 +247,11 @@ def step_of(target: State) -> str | None:
 def _preconditions(episode: Episode, target: State) -> None:
     if target in (State.APHERESIS_SCHEDULED, State.LYMPHODEPLETION) and not episode.milestones.exists():
         raise ValidationError(_("Plan the schedule first."))
+    step = step_of(target)
+    refusals = step_checks.reasons_refusing(episode, step) if step else []
+    if refusals:
+        raise ValidationError(refusals)
     if target == State.INFUSED:
-        from cellrelay.monitoring.services import infusion_blockers
-
-        blockers = infusion_blockers(episode)
-        if blockers:
-            labels = {"consultation_on": _("neurology consultation"), "mri_on": _("brain MRI"), "eeg_on": _("EEG")}
-            raise ValidationError(_("The pre-infusion neurology checklist is incomplete (%(items)s): record it, or "
-                                    "a physician records a waiver.") % {
-                                        "items": ", ".join(str(labels[b]) for b in blockers)})
         missing = episode.milestones.filter(kind=Kind.LYMPHODEPLETION).exclude(status=Milestone.Status.DONE)
         if missing.exists():
             raise ValidationError(_("Record every lymphodepletion day first (%(codes)s).") % {
@@ -241,21 +259,28 @@ def _preconditions(episode: Episode, target: State) -> None:
 
 
 @transaction.atomic
-def advance(*, actor, episode: Episode, target: State, on: date, expected_version: int | None) -> Episode:
-    """Move the episode to its next state on the given day, completing the matching step."""
+def advance(*, actor, episode: Episode, target: State, on: date, expected_version: int | None,
+            confirmed: bool = False) -> Episode:
+    """Move the episode to its next state on the given day, completing the matching step.
+
+    ``confirmed``: the user saw what the rooms above ask to confirm for this step (e.g. a CRS not resolved
+    at discharge), and goes ahead; without it such a step is refused and nothing changes.
+    """
     episode = _locked(episode, expected_version)
     refuse_future_date("on", on)
     if target == State.STOPPED:
         raise ValidationError(_("Use stop_episode to stop an episode."))
     _preconditions(episode, target)
-    _move(episode, target, actor=actor, on=on)
+    _refuse_wrong_move(episode, target)
     step = step_of(target)
+    reasons = _confirmed_reasons(episode, step, confirmed)
     if target == State.LYMPHODEPLETION:
         milestone = episode.milestones.filter(code=FIRST_LD, status=Milestone.Status.PLANNED).first()
     else:
         milestone = episode.milestones.filter(kind=step, status=Milestone.Status.PLANNED).first() if step else None
+    _move(episode, target, actor=actor, on=on, confirmed_despite=() if milestone else reasons)
     if milestone is not None:
-        _mark_done(episode, milestone, on, actor=actor)
+        _mark_done(episode, milestone, on, actor=actor, confirmed_despite=reasons)
     return episode
 
 
