@@ -3,7 +3,8 @@
 From a target infusion date (D0), or from an apheresis date plus the manufacturing lead time,
 every milestone gets a planned date: apheresis, product receipt, admission, each lymphodepletion
 day with its doses, rest days, infusion, D7/D14/D28 assessments, discharge, end of the stay near
-the center, and the follow-up timepoints to year 15.
+the center, and the follow-up timepoints to year 15. When a step is then done or moved to another
+day, ``moves_when_done`` and ``moves_when_replanned`` say which planned dates follow it.
 """
 
 import calendar
