@@ -6,3 +6,12 @@ class MonitoringConfig(AppConfig):
     name = "cellrelay.monitoring"
     label = "monitoring"
     verbose_name = _("Toxicity monitoring")
+
+    def ready(self):
+        # The pathway (a room below) asks these before recording an infusion or a discharge.
+        from cellrelay.pathway import step_checks as pathway_checks
+
+        from . import step_checks
+
+        pathway_checks.register_refusing(step_checks.infusion_refusals)
+        pathway_checks.register_to_confirm(step_checks.discharge_reasons)

@@ -28,7 +28,16 @@ class PlanForm(VersionedForm):
 
 
 class DayForm(VersionedForm):
+    """The day a step was done; with a confirmation box when the rooms above ask to confirm something."""
+
     on = forms.DateField(label=_("Done on"), widget=DATE, initial=timezone.localdate)
+    confirmed = forms.BooleanField(label=_("I have read the points above and record this step anyway"),
+                                   required=False)
+
+    def __init__(self, *args, asks_confirmation: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not asks_confirmation:
+            del self.fields["confirmed"]
 
 
 class ReplanForm(VersionedForm):

@@ -3,11 +3,12 @@
 From a target infusion date (D0), or from an apheresis date plus the manufacturing lead time,
 every milestone gets a planned date: apheresis, product receipt, admission, each lymphodepletion
 day with its doses, rest days, infusion, D7/D14/D28 assessments, discharge, end of the stay near
-the center, and the follow-up timepoints to year 15.
+the center, and the follow-up timepoints to year 15. When a step is then done or moved to another
+day, ``moves_when_done`` and ``moves_when_replanned`` say which planned dates follow it.
 """
 
 import calendar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -156,10 +157,65 @@ def plan(protocol: Protocol, *, infusion_date: date | None = None, apheresis_dat
     return sorted(milestones, key=lambda m: (m.date, Kind.ALL.index(m.kind)))
 
 
-def shift_from(milestones: list[Planned], index: int, new_date: date) -> list[Planned]:
-    """Milestone ``index`` now falls on ``new_date``; every later one moves by the same number of days.
+# What each step hangs on (pathway.md, products.md; followup.md: timepoints "anchored on the day of
+# infusion (D0)"). Before the infusion, each step follows the one before it, from the apheresis
+# through the manufacturing lead time to lymphodepletion and D0 itself while it is not done yet.
+# From the infusion on, every date is counted from D0 and from nothing else: a discharge or a
+# visit done early or late moves no other date.
+BEFORE_D0 = (Kind.APHERESIS, Kind.PRODUCT_RECEIPT, Kind.ADMISSION, Kind.LYMPHODEPLETION, Kind.REST)
+FROM_D0 = (Kind.ASSESSMENT, Kind.DISCHARGE, Kind.PROXIMITY_END, Kind.FOLLOW_UP)
+OPEN = "planned"  # a step neither done nor cancelled (Milestone.Status.PLANNED)
 
-    Earlier milestones do not move: a slip never rewrites what came before.
+
+def timepoint(d0: date, kind: str, code: str, day: int) -> date:
+    """Where a step from D0 on falls: D0 + its day (D7, discharge, stay near the center); D100, Mn, Yn as planned."""
+    return follow_up_date(d0, code) if kind == Kind.FOLLOW_UP else d0 + timedelta(days=day)
+
+
+def moves_when_done(steps, code: str, on: date) -> dict[str, date]:
+    """The new planned dates of the other steps when step ``code`` is done on ``on``.
+
+    ``steps``: the episode's steps in plan order, each with ``kind``, ``code``, ``day``, ``planned``
+    and ``status``. Only steps still open move; the step itself keeps its planned date.
     """
-    delta = new_date - milestones[index].date
-    return milestones[:index] + [replace(m, date=m.date + delta) for m in milestones[index:]]
+    steps = list(steps)
+    index = next(n for n, step in enumerate(steps) if step.code == code)
+    done = steps[index]
+    if done.kind in FROM_D0:
+        return {}
+    if done.kind == Kind.INFUSION:
+        return _counted_from(on, steps)
+    return _slip_until_d0(steps, index, on - done.planned)
+
+
+def moves_when_replanned(steps, code: str, new_date: date) -> dict[str, date]:
+    """The new planned dates when step ``code`` is planned on ``new_date``: itself and the steps that hang on it."""
+    return {code: new_date} | moves_when_done(steps, code, new_date)
+
+
+def _counted_from(d0: date, steps) -> dict[str, date]:
+    """Every open step from D0 on, counted again from this D0 (only those whose date changes)."""
+    moved = {}
+    for step in steps:
+        if step.kind in FROM_D0 and step.status == OPEN:
+            when = timepoint(d0, step.kind, step.code, step.day)
+            if when != step.planned:
+                moved[step.code] = when
+    return moved
+
+
+def _slip_until_d0(steps, index: int, delta: timedelta) -> dict[str, date]:
+    """A step before the infusion slipped by ``delta``: the later open steps before D0, and D0 while not done, slip
+    with it; the steps from D0 on then follow D0. Once D0 is done, nothing counted from it moves."""
+    moved = {}
+    if not delta:
+        return moved
+    for step in steps[index + 1:]:
+        if step.status != OPEN:
+            continue
+        if step.kind in BEFORE_D0:
+            moved[step.code] = step.planned + delta
+        elif step.kind == Kind.INFUSION:
+            moved[step.code] = step.planned + delta
+            moved |= _counted_from(moved[step.code], steps)
+    return moved

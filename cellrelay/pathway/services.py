@@ -11,7 +11,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, record_for_patient, snapshot
 from cellrelay.validation import refuse_future_date
 
-from . import schedule
+from . import schedule, step_checks
 from .models import Episode, Milestone, ProtocolTemplate, ProtocolTemplateEdit, StateChange
 from .states import FINAL, State, StopReason, TransitionRefused, check_transition
 
@@ -34,7 +34,7 @@ def _locked(episode: Episode, expected_version: int | None) -> Episode:
     return current
 
 
-def _move(episode: Episode, target: State, *, actor, on: date) -> None:
+def _refuse_wrong_move(episode: Episode, target: State) -> None:
     try:
         check_transition(State(episode.state), target)
     except TransitionRefused as refused:
@@ -46,13 +46,20 @@ def _move(episode: Episode, target: State, *, actor, on: date) -> None:
                 "target": Episode.STATE_LABELS[target], "state": episode.get_state_display(),
                 "expected": Episode.STATE_LABELS[refused.expected]}
         raise ValidationError(message) from None
+
+
+def _move(episode: Episode, target: State, *, actor, on: date, confirmed_despite=()) -> None:
+    _refuse_wrong_move(episode, target)
     StateChange.objects.create(episode=episode, from_state=episode.state, to_state=target, on=on, by=actor)
     before = episode.state
     episode.state = target
     episode.version += 1
     episode.save()
+    after = {"state": target, "on": on}
+    if confirmed_despite:
+        after["confirmed_despite"] = list(confirmed_despite)
     _journal(Action.EPISODE_STOPPED if target == State.STOPPED else Action.EPISODE_MOVED, episode, actor=actor,
-             before={"state": before}, after={"state": target, "on": on})
+             before={"state": before}, after=after)
 
 
 # Opening -------------------------------------------------------------------------------------------
@@ -128,18 +135,14 @@ def plan_schedule(*, actor, episode: Episode, expected_version: int | None, infu
     return episode
 
 
-def _later_open_milestones(milestone: Milestone):
-    return milestone.episode.milestones.filter(sequence__gt=milestone.sequence, status=Milestone.Status.PLANNED)
-
-
-def _shift_later(milestone: Milestone, delta) -> dict:
-    """Move every later, not yet done milestone by ``delta``; returns {code: (old, new)} for the journal."""
+def _apply_moves(episode: Episode, moves: dict[str, date]) -> dict:
+    """Give these milestones their new planned dates (schedule.py decides which move); {code: (old, new)}."""
+    rows = list(episode.milestones.filter(code__in=moves))
     moved = {}
-    later = list(_later_open_milestones(milestone))
-    for other in later:
-        moved[other.code] = (other.planned, other.planned + delta)
-        other.planned += delta
-    Milestone.objects.bulk_update(later, ["planned"])
+    for row in rows:
+        moved[row.code] = (row.planned, moves[row.code])
+        row.planned = moves[row.code]
+    Milestone.objects.bulk_update(rows, ["planned"])
     return moved
 
 
@@ -163,16 +166,14 @@ def _check_order(episode: Episode) -> None:
 
 @transaction.atomic
 def replan_milestone(*, actor, milestone: Milestone, planned: date, expected_version: int | None) -> Milestone:
-    """Move a planned date; the later planned dates move with it, earlier ones never do."""
+    """Move a planned date, and the dates that hang on it (schedule.moves_when_replanned): before the infusion the
+    later steps up to D0, from D0 on nothing but the date moved; earlier dates never move."""
     episode = _locked(milestone.episode, expected_version)
     milestone = episode.milestones.get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PLANNED:
         raise ValidationError({"planned": _("This step is already done or cancelled.")})
-    delta = planned - milestone.planned
-    moved = {milestone.code: (milestone.planned, planned)}
-    milestone.planned = planned
-    milestone.save(update_fields=["planned"])
-    moved |= _shift_later(milestone, delta)
+    moved = _apply_moves(episode, schedule.moves_when_replanned(episode.milestones.all(), milestone.code, planned))
+    milestone.refresh_from_db(fields=["planned"])
     _check_order(episode)
     episode.version += 1
     episode.save(update_fields=["version"])
@@ -182,29 +183,44 @@ def replan_milestone(*, actor, milestone: Milestone, planned: date, expected_ver
     return milestone
 
 
-def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor) -> None:
-    """The step was done on ``on``: when that differs from the plan, later planned dates slip with it."""
+def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor, confirmed_despite=()) -> None:
+    """The step was done on ``on``. When that differs from the plan, the dates that hang on it follow
+    (schedule.moves_when_done): from the infusion on, every date stays counted from the actual D0."""
     refuse_future_date("on", on)
-    delta = on - milestone.planned
-    moved = _shift_later(milestone, delta) if delta.days else {}
+    moved = _apply_moves(episode, schedule.moves_when_done(episode.milestones.all(), milestone.code, on))
     milestone.actual, milestone.status = on, Milestone.Status.DONE
     milestone.save(update_fields=["actual", "status"])
     _check_order(episode)
+    confirmation = {"confirmed_despite": list(confirmed_despite)} if confirmed_despite else {}
     _journal(Action.MILESTONE_RECORDED, episode, actor=actor, obj=milestone,
              before={"planned": milestone.planned, **{code: old for code, (old, _n) in moved.items()}},
-             after={"actual": on, **{code: new for code, (_o, new) in moved.items()}})
+             after={"actual": on, **{code: new for code, (_o, new) in moved.items()}, **confirmation})
+
+
+def _confirmed_reasons(episode: Episode, step: str | None, confirmed: bool) -> list[str]:
+    """What the rooms above ask to confirm before this step (step_checks); refused unless ``confirmed``."""
+    reasons = step_checks.reasons_to_confirm(episode, step) if step else []
+    if reasons and not confirmed:
+        raise ValidationError({"confirmed": _("Not recorded: confirm that you record this step despite the "
+                                              "following: %(reasons)s.") % {"reasons": "; ".join(reasons)}})
+    return reasons
 
 
 @transaction.atomic
-def record_step(*, actor, milestone: Milestone, on: date, expected_version: int | None) -> Milestone:
-    """Record that a step without a state change (an LD day, an assessment, a visit) was done."""
+def record_step(*, actor, milestone: Milestone, on: date, expected_version: int | None,
+                confirmed: bool = False) -> Milestone:
+    """Record that a step without a state change (an LD day, an assessment, a visit) was done.
+
+    ``confirmed``: the user saw what the rooms above ask to confirm for this step, and goes ahead.
+    """
     episode = _locked(milestone.episode, expected_version)
     milestone = episode.milestones.get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PLANNED:
         raise ValidationError({"on": _("This step is already done or cancelled.")})
     if milestone.moves_episode:
         raise ValidationError({"on": _("This step moves the episode on: record it with its own action.")})
-    _mark_done(episode, milestone, on, actor=actor)
+    reasons = _confirmed_reasons(episode, milestone.kind, confirmed)
+    _mark_done(episode, milestone, on, actor=actor, confirmed_despite=reasons)
     episode.version += 1
     episode.save(update_fields=["version"])
     return milestone
@@ -223,18 +239,19 @@ STEP_OF_STATE = {
 FIRST_LD = Milestone.FIRST_LD
 
 
+def step_of(target: State) -> str | None:
+    """The kind of milestone that reaching ``target`` completes (None when the state completes none)."""
+    return Kind.LYMPHODEPLETION if target == State.LYMPHODEPLETION else STEP_OF_STATE.get(target)
+
+
 def _preconditions(episode: Episode, target: State) -> None:
     if target in (State.APHERESIS_SCHEDULED, State.LYMPHODEPLETION) and not episode.milestones.exists():
         raise ValidationError(_("Plan the schedule first."))
+    step = step_of(target)
+    refusals = step_checks.reasons_refusing(episode, step) if step else []
+    if refusals:
+        raise ValidationError(refusals)
     if target == State.INFUSED:
-        from cellrelay.monitoring.services import infusion_blockers
-
-        blockers = infusion_blockers(episode)
-        if blockers:
-            labels = {"consultation_on": _("neurology consultation"), "mri_on": _("brain MRI"), "eeg_on": _("EEG")}
-            raise ValidationError(_("The pre-infusion neurology checklist is incomplete (%(items)s): record it, or "
-                                    "a physician records a waiver.") % {
-                                        "items": ", ".join(str(labels[b]) for b in blockers)})
         missing = episode.milestones.filter(kind=Kind.LYMPHODEPLETION).exclude(status=Milestone.Status.DONE)
         if missing.exists():
             raise ValidationError(_("Record every lymphodepletion day first (%(codes)s).") % {
@@ -242,21 +259,28 @@ def _preconditions(episode: Episode, target: State) -> None:
 
 
 @transaction.atomic
-def advance(*, actor, episode: Episode, target: State, on: date, expected_version: int | None) -> Episode:
-    """Move the episode to its next state on the given day, completing the matching step."""
+def advance(*, actor, episode: Episode, target: State, on: date, expected_version: int | None,
+            confirmed: bool = False) -> Episode:
+    """Move the episode to its next state on the given day, completing the matching step.
+
+    ``confirmed``: the user saw what the rooms above ask to confirm for this step (e.g. a CRS not resolved
+    at discharge), and goes ahead; without it such a step is refused and nothing changes.
+    """
     episode = _locked(episode, expected_version)
     refuse_future_date("on", on)
     if target == State.STOPPED:
         raise ValidationError(_("Use stop_episode to stop an episode."))
     _preconditions(episode, target)
-    _move(episode, target, actor=actor, on=on)
-    step = STEP_OF_STATE.get(target)
+    _refuse_wrong_move(episode, target)
+    step = step_of(target)
+    reasons = _confirmed_reasons(episode, step, confirmed)
     if target == State.LYMPHODEPLETION:
         milestone = episode.milestones.filter(code=FIRST_LD, status=Milestone.Status.PLANNED).first()
     else:
         milestone = episode.milestones.filter(kind=step, status=Milestone.Status.PLANNED).first() if step else None
+    _move(episode, target, actor=actor, on=on, confirmed_despite=() if milestone else reasons)
     if milestone is not None:
-        _mark_done(episode, milestone, on, actor=actor)
+        _mark_done(episode, milestone, on, actor=actor, confirmed_despite=reasons)
     return episode
 
 

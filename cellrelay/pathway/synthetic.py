@@ -383,10 +383,10 @@ def _live(rng: random.Random, lived: Episode, entered: date, today: date, stop) 
             _move(lived, target, on)
             entered, follows = on, None
             continue
-        delta = on - step.planned
-        if delta:  # later planned dates slip with it
-            for later in steps[index + 1:]:
-                later.planned += delta
+        if on != step.planned:  # the dates that hang on it follow, as when recorded in the app
+            moves = schedule.moves_when_done(steps, step.code, on)
+            for other in steps:
+                other.planned = moves.get(other.code, other.planned)
         step.actual, step.status = on, "done"
         target = STATE_OF_CODE.get(step.code)
         if step.kind == Kind.FOLLOW_UP and first_follow_up:

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +14,7 @@ from cellrelay.patients.services import record_read
 from cellrelay.products import worklist as product_worklist
 from cellrelay.web import run_service
 
-from . import delays, schedule, services, worklist
+from . import delays, schedule, services, step_checks, worklist
 from .codes import day_label, localize_code
 from .forms import DayForm, PlanForm, ReplanForm, StopForm, TemplateForm
 from .models import Episode, Milestone, ProtocolTemplate
@@ -122,6 +124,28 @@ def episode_plan_preview(request, pk):
     return render(request, "pathway/_plan_preview.html", {"rows": rows, "error": error})
 
 
+def what_moves(milestone: Milestone) -> str:
+    """What else changes when this step is done or moved on another day (schedule.moves_when_done)."""
+    if milestone.kind in schedule.FROM_D0:
+        return _("No other date changes: the dates after the infusion stay counted from D0.")
+    if milestone.kind == schedule.Kind.INFUSION:
+        return _("The dates after the infusion (assessments, discharge, stay near the center, follow-up) are "
+                 "counted from this D0.")
+    return _("The later steps up to the infusion (D0) move by the same number of days, and the dates counted from "
+             "D0 with it.")
+
+
+def _about(milestone: Milestone | None) -> dict:
+    return {"milestone": milestone, "what_moves": what_moves(milestone) if milestone else ""}
+
+
+def _day_form(episode: Episode, step: str | None, milestone: Milestone | None) -> tuple:
+    """The day form for a step, with a confirmation box when the rooms above ask to confirm something
+    (step_checks: e.g. a CRS not resolved at discharge); the service refuses the step unless it is ticked."""
+    reasons = step_checks.reasons_to_confirm(episode, step) if step else []
+    return partial(DayForm, asks_confirmation=bool(reasons)), {**_about(milestone), "reasons": reasons}
+
+
 @access.requires(Action.RECORD_STEP)
 def episode_advance(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_STEP)
@@ -130,11 +154,14 @@ def episode_advance(request, pk):
     if target in REACHED_THROUGH_THE_PRODUCT:
         # Nothing to submit here: the step is the product's custody record, on the product page.
         return render(request, "pathway/through_the_product.html", {"episode": episode, "title": title})
+    step = services.step_of(target) if target else None
+    milestone = episode.milestones.filter(kind=step, status=Milestone.Status.PLANNED).first() if step else None
+    form_class, extra = _day_form(episode, step, milestone)
     return _episode_form(
-        request, pk, Action.RECORD_STEP, DayForm,
+        request, pk, Action.RECORD_STEP, form_class,
         lambda episode, version, data: services.advance(actor=request.user, episode=episode, target=target,
                                                         expected_version=version, **data),
-        title, _("Step recorded."))
+        title, _("Step recorded."), extra=extra)
 
 
 @access.requires(Action.PLAN_PATHWAY)
@@ -155,11 +182,12 @@ def _milestone_for(user, pk, action) -> Milestone:
 @access.requires(Action.RECORD_STEP)
 def milestone_record(request, pk):
     milestone = _milestone_for(request.user, pk, Action.RECORD_STEP)
+    form_class, extra = _day_form(milestone.episode, milestone.kind, milestone)
     return _episode_form(
-        request, milestone.episode_id, Action.RECORD_STEP, DayForm,
+        request, milestone.episode_id, Action.RECORD_STEP, form_class,
         lambda episode, version, data: services.record_step(actor=request.user, milestone=milestone,
                                                             expected_version=version, **data),
-        _("Record: %(step)s") % {"step": milestone.label}, _("Step recorded."), extra={"milestone": milestone})
+        _("Record: %(step)s") % {"step": milestone.label}, _("Step recorded."), extra=extra)
 
 
 @access.requires(Action.PLAN_PATHWAY)
@@ -170,7 +198,7 @@ def milestone_replan(request, pk):
         lambda episode, version, data: services.replan_milestone(actor=request.user, milestone=milestone,
                                                                  expected_version=version, **data),
         _("Move: %(step)s") % {"step": milestone.label}, _("Planned dates moved."),
-        initial={"planned": milestone.planned}, extra={"milestone": milestone})
+        initial={"planned": milestone.planned}, extra=_about(milestone))
 
 
 @access.requires(Action.VIEW_WORKLIST)

@@ -1,13 +1,15 @@
 """Referrals, RCP meetings and their decisions. An approved decision opens the treatment episode."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, snapshot
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.models import ProtocolTemplate
+from cellrelay.validation import refuse_future_date
 
 from .models import MdtDecision, MdtMeeting, Referral
 
@@ -73,6 +75,13 @@ def add_to_agenda(*, actor, meeting: MdtMeeting, referral: Referral) -> None:
            center_id=meeting.center_id, after={"added": str(referral)})
 
 
+def refuse_a_meeting_not_held_yet(meeting: MdtMeeting) -> None:
+    """A meeting may be planned ahead; its decisions are recorded once it has been held (from its day on)."""
+    refuse_future_date(NON_FIELD_ERRORS, meeting.held_on, message=_(
+        "This RCP meeting is planned for %(day)s: its decisions can be recorded from that day on.") % {
+            "day": formats.date_format(meeting.held_on, "SHORT_DATE_FORMAT")})
+
+
 def _check_decision(decision: MdtDecision) -> None:
     outcome = decision.outcome
     if outcome == MdtDecision.Outcome.APPROVED:
@@ -104,6 +113,7 @@ def record_decision(*, actor, meeting: MdtMeeting, referral: Referral, outcome: 
         raise ValidationError({"outcome": _("This referral has already been decided.")})
     if referral.decisions.filter(meeting=meeting).exists():
         raise ValidationError({"outcome": _("This meeting has already deferred this referral: decide at a later RCP.")})
+    refuse_a_meeting_not_held_yet(meeting)
     approved = outcome == MdtDecision.Outcome.APPROVED
     # Only what belongs to the outcome is kept (no product on a decline, no reason on an approval).
     product, indication, trial = (product, indication, trial) if approved else ("", "", "")

@@ -180,7 +180,8 @@ def meeting_detail(request, pk):
         "meeting": meeting,
         "attendees": meeting.attendees.order_by("last_name", "first_name"),
         "items": _agenda(meeting),
-        "can_decide": can_decide,
+        "can_decide": can_decide and meeting.held_on <= timezone.localdate(),
+        "not_held_yet": meeting.held_on > timezone.localdate(),
         "agenda_form": AgendaForm(referrals=_agenda_candidates(meeting)) if can_decide else None,
     })
 

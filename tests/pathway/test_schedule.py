@@ -1,5 +1,6 @@
 """Schedule rules, as pure functions: every product, every date."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -65,14 +66,105 @@ def test_an_apheresis_date_on_a_weekend_or_holiday_is_refused(protocol, apheresi
     assert refused.value.field == "apheresis_date"
 
 
-@given(protocols, days, st.data())
-def test_slipping_a_milestone_moves_only_later_ones(protocol, d0, data):
+@dataclass
+class Step:
+    """A milestone as the replanning rule reads it (Milestone's fields)."""
+
+    kind: str
+    code: str
+    day: int
+    planned: date
+    status: str = schedule.OPEN
+
+
+def steps_of(plan, *, done=()) -> list[Step]:
+    return [Step(p.kind, p.code, p.day, p.date, "done" if p.code in done else schedule.OPEN) for p in plan]
+
+
+def applied(steps, moves) -> dict[str, date]:
+    return {s.code: moves.get(s.code, s.planned) for s in steps}
+
+
+def offsets_from_d0(plan, d0: date) -> dict[str, date]:
+    """Where each step from D0 on belongs for this D0, straight from a fresh plan."""
+    return {p.code: schedule.timepoint(d0, p.kind, p.code, p.day) for p in plan if p.kind in schedule.FROM_D0}
+
+
+slips = st.integers(-40, 40)
+
+
+@given(protocols, days, st.data(), slips)
+def test_recording_a_step_after_d0_on_any_day_moves_no_other_date(protocol, d0, data, slip):
     plan = schedule.plan(protocol, infusion_date=d0)
-    index = data.draw(st.integers(0, len(plan) - 1))
-    slip = data.draw(st.integers(-10, 30))
-    moved = schedule.shift_from(plan, index, plan[index].date + timedelta(days=slip))
-    assert moved[:index] == plan[:index]
-    assert all((after.date - before.date).days == slip for before, after in zip(plan[index:], moved[index:]))
+    after_d0 = [p for p in plan if p.kind in schedule.FROM_D0]
+    step = data.draw(st.sampled_from(after_d0))
+    infused = data.draw(st.booleans())
+    steps = steps_of(plan, done={"D0"} if infused else ())
+    assert schedule.moves_when_done(steps, step.code, step.date + timedelta(days=slip)) == {}
+
+
+@given(protocols, days, st.data(), slips)
+def test_once_infused_recording_any_other_step_on_any_day_never_moves_a_date_from_d0(protocol, d0, data, slip):
+    plan = schedule.plan(protocol, infusion_date=d0)
+    step = data.draw(st.sampled_from([p for p in plan if p.code != "D0"]))
+    steps = steps_of(plan, done={"D0"})
+    moves = schedule.moves_when_done(steps, step.code, step.date + timedelta(days=slip))
+    assert not {code for code in moves if code in offsets_from_d0(plan, d0)}
+
+
+@given(protocols, days, st.data(), slips)
+def test_before_the_infusion_every_date_from_d0_stays_d0_plus_its_offset(protocol, d0, data, slip):
+    """A late apheresis or lymphodepletion day moves the planned D0 with it; what comes after follows D0 only."""
+    plan = schedule.plan(protocol, infusion_date=d0)
+    step = data.draw(st.sampled_from([p for p in plan if p.code != "D0"]))
+    steps = steps_of(plan)
+    dates = applied(steps, schedule.moves_when_done(steps, step.code, step.date + timedelta(days=slip)))
+    new_d0 = dates["D0"]
+    assert new_d0 == d0 + timedelta(days=slip if step.kind in schedule.BEFORE_D0 else 0)
+    assert {code: dates[code] for code in offsets_from_d0(plan, d0)} == offsets_from_d0(plan, new_d0)
+
+
+@given(protocols, days, st.data(), slips)
+def test_a_step_before_d0_slips_the_later_ones_up_to_d0_and_never_the_earlier_ones(protocol, d0, data, slip):
+    plan = schedule.plan(protocol, infusion_date=d0)
+    before = [n for n, p in enumerate(plan) if p.kind in schedule.BEFORE_D0]
+    index = data.draw(st.sampled_from(before))
+    steps = steps_of(plan)
+    dates = applied(steps, schedule.moves_when_done(steps, plan[index].code, plan[index].date + timedelta(days=slip)))
+    for n, p in enumerate(plan):
+        if n <= index:
+            assert dates[p.code] == p.date
+        elif p.kind in schedule.BEFORE_D0 or p.kind == Kind.INFUSION:
+            assert dates[p.code] == p.date + timedelta(days=slip)
+
+
+@given(protocols, days, st.integers(-20, 20))
+def test_recording_d0_on_day_x_puts_every_timepoint_at_x_plus_its_offset(protocol, d0, slip):
+    plan = schedule.plan(protocol, infusion_date=d0)
+    actual = d0 + timedelta(days=slip)
+    steps = steps_of(plan, done={p.code for p in plan if p.kind in schedule.BEFORE_D0})
+    dates = applied(steps, schedule.moves_when_done(steps, "D0", actual))
+    fresh = {p.code: p.date for p in schedule.plan(protocol, infusion_date=actual)}
+    assert {code: dates[code] for code in offsets_from_d0(plan, d0)} == {
+        code: fresh[code] for code in offsets_from_d0(plan, d0)}
+    assert all(dates[p.code] == p.date for p in plan if p.kind in schedule.BEFORE_D0)
+
+
+@given(protocols, days, st.data(), slips)
+def test_moving_a_planned_step_after_d0_moves_that_step_alone(protocol, d0, data, slip):
+    plan = schedule.plan(protocol, infusion_date=d0)
+    step = data.draw(st.sampled_from([p for p in plan if p.kind in schedule.FROM_D0]))
+    new_date = step.date + timedelta(days=slip)
+    assert schedule.moves_when_replanned(steps_of(plan), step.code, new_date) == {step.code: new_date}
+
+
+def test_a_discharge_eleven_days_early_at_d_plus_3_leaves_the_follow_up_on_d0():
+    """The walk-through's case: D0 on Wednesday 2 December 2026, discharge recorded on D+3."""
+    yescarta = next(p for p in DEFAULTS if p.product == "yescarta")
+    d0 = date(2026, 12, 2)
+    plan = schedule.plan(yescarta, infusion_date=d0)
+    steps = steps_of(plan, done={p.code for p in plan if p.kind in schedule.BEFORE_D0} | {"D0"})
+    assert schedule.moves_when_done(steps, "DIS", d0 + timedelta(days=3)) == {}
 
 
 def test_follow_up_reaches_year_15_on_calendar_dates():

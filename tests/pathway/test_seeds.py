@@ -16,7 +16,7 @@ import pytest
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway import protocols, synthetic
 from cellrelay.pathway.models import Episode, Milestone, StateChange
-from cellrelay.pathway.schedule import Kind, is_working_day
+from cellrelay.pathway.schedule import Kind, is_working_day, timepoint
 from cellrelay.pathway.states import FINAL, ORDER, State, StopReason
 from cellrelay.patients.models import Patient
 from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
@@ -32,12 +32,15 @@ def today():
 
 
 def assert_milestones_consistent(episode: Episode, milestones: list, on: dt.date) -> None:
-    """LD days before D0, apheresis on a working day, done steps dated and not in the future,
-    done exactly up to the episode's state, nothing left planned once stopped."""
+    """LD days before D0, apheresis on a working day, the assessments, the end of the stay near the center and the
+    follow-up counted from D0, done steps dated and not in the future, done exactly up to the episode's state,
+    nothing left planned once stopped."""
     by_code = {m.code: m for m in milestones}
     d0 = by_code["D0"].actual or by_code["D0"].planned
     for m in milestones:
         when = m.actual or m.planned
+        if m.kind in (Kind.ASSESSMENT, Kind.PROXIMITY_END, Kind.FOLLOW_UP):
+            assert m.planned == timepoint(d0, m.kind, m.code, m.day), (episode, m.code, m.planned, d0)
         if m.kind == Kind.LYMPHODEPLETION:
             assert when < d0, (episode, m.code)
         if m.kind == Kind.APHERESIS:

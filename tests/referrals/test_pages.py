@@ -1,5 +1,7 @@
 """The referral and RCP pages as staff and referring physicians use them."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
@@ -180,3 +182,18 @@ def test_the_patient_page_section_lists_referrals_and_offers_to_refer(patient, r
     assert f"/patients/{patient.pk}/referrals/new/" in section
     assert "/referrals/new/" not in render_to_string("referrals/_patient_section.html",
                                                      {"patient": patient, "allowed": set()})
+
+
+def test_a_meeting_six_days_ahead_offers_no_decision_and_refuses_one_with_the_reason(client_as, org, users, referral):
+    ahead = services.create_meeting(actor=users["haematologist"], center=org["treating"],
+                                    held_on=timezone.localdate() + dt.timedelta(days=6), title="RCP à venir")
+    services.add_to_agenda(actor=users["coordinator"], meeting=ahead, referral=referral)
+    client = client_as("haematologist")
+    page = client.get(f"/rcp/{ahead.pk}/").content.decode()
+    assert "has not been held yet" in page and f"/decide/{referral.pk}/" not in page
+
+    response = client.post(f"/rcp/{ahead.pk}/decide/{referral.pk}/",
+                           {"outcome": "approved", "product": "yescarta", "indication": "lbcl"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "its decisions can be recorded from that day on" in html
+    assert not MdtDecision.objects.exists() and not Episode.objects.exists()

@@ -150,3 +150,14 @@ def test_a_second_episode_for_the_same_product_is_refused_while_the_first_is_ope
     assert "already has an open episode" in " ".join(refused.value.messages)
     assert counts() == before
     assert not services.is_decided(second)
+
+
+@pytest.mark.parametrize("days_ahead", [1, 6])
+def test_a_decision_for_a_meeting_not_held_yet_is_refused(org, users, referral, days_ahead):
+    planned = plan_meeting(users["haematologist"], org["treating"], timezone.localdate() + dt.timedelta(days=days_ahead))
+    services.add_to_agenda(actor=users["coordinator"], meeting=planned, referral=referral)  # planning ahead is fine
+    before = counts()
+    with pytest.raises(ValidationError) as refused:
+        decide(users, planned, referral, **APPROVE)
+    assert "its decisions can be recorded from that day on" in " ".join(refused.value.messages)
+    assert counts() == before and not services.is_decided(referral)
