@@ -20,8 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record_for_patient
+from cellrelay.journal.services import record_document_read
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
@@ -127,8 +126,8 @@ def collection_labels(request, pk):
     collection = _collection_for(request.user, pk, Action.RECORD_COLLECTION)
     patient = collection.episode.patient
     content = labels.build(labels.label_data(collection))
-    record_for_patient(JournalEntry.Action.DOCUMENT_READ, patient, actor=request.user, obj=collection,
-                       after={"document": "collection_labels", "din": collection.din})
+    record_document_read("collection_labels", patient, actor=request.user, obj=collection,
+                         details={"din": collection.din})
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="labels-{collection.din}.pdf"'
     add_never_cache_headers(response)

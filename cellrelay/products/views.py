@@ -18,8 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record_for_patient
+from cellrelay.journal.services import record_document_read
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
@@ -133,8 +132,7 @@ def chain_page(request, pk):
 def custody_pdf_view(request, pk):
     """The chain as a PDF for an inspection; a read of the record, journaled like any other."""
     episode = _episode_for(request.user, pk)
-    record_for_patient(JournalEntry.Action.DOCUMENT_READ, episode.patient, actor=request.user, obj=episode,
-                       after={"document": "custody_pdf"})
+    record_document_read("custody_pdf", episode.patient, actor=request.user, obj=episode)
     content = custody_pdf.build(chains.chain_of(episode), printed_by=request.user)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="custody-episode-{episode.pk}.pdf"'
