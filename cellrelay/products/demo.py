@@ -75,7 +75,7 @@ def receive(episode: Episode, users, day: dt.date, *, broken_seal: bool = False)
              for identifier in product.identifiers.all()]
     received_at = at(day, 9)
     services.receive_product(
-        actor=users["pharmacist"], actor_password=DEMO_PASSWORD, second_person=users["coordinator"],
+        actor=users["pharmacist"], actor_password=DEMO_PASSWORD, second_person=users["pharmacist2"],
         second_password=DEMO_PASSWORD, product=product, scanned=codes, seal_intact=not broken_seal,
         shipper_temperature_c=Decimal("-182"), documents_ok=True,
         bag_count=BAGS.get(episode.template.product, 1), bag_expiry=received_at + dt.timedelta(days=270),

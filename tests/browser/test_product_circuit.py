@@ -60,7 +60,8 @@ def test_the_pharmacist_receives_the_product_with_a_second_person(page, product,
     page.get_by_label("Your password").fill(PASSWORD)
     second = page.get_by_label(SECOND_PERSON)
     expect(second.locator("option", has_text="Sophie Dubois")).to_have_count(0)  # never the receiver
-    second.select_option(label="Claire Martin")
+    expect(second.locator("option", has_text="Claire Martin")).to_have_count(0)  # the coordinator: not the pharmacy
+    second.select_option(label="Julien Girard")
     page.get_by_label("Second person's password").fill(PASSWORD)
     page.get_by_role("button", name="Receive and sign").click()
 
@@ -68,7 +69,7 @@ def test_the_pharmacist_receives_the_product_with_a_second_person(page, product,
     product.refresh_from_db()
     assert product.status == Product.Status.ACCEPTED and product.bags.count() == 2
     event = CustodyEvent.objects.get(action="received")
-    assert (event.actor, event.second_person) == (users["pharmacist"], users["coordinator"])
+    assert (event.actor, event.second_person) == (users["pharmacist"], users["pharmacist2"])
     assert event.scanned == [scanned_din(DIN_A), "KITE-123"]
     assert errors == []
 

@@ -24,7 +24,7 @@ def test_the_page_shows_every_handover_with_its_signatures(client_as, episode, u
     html = chain_html(client_as("haematologist"), episode)
     assert "GARNIER" in html and DIN_A in html and "KITE-123" in html
     assert "Cells collected" in html and "Received" in html
-    assert "Sophie Dubois" in html and "(received)" in html and "Claire Martin" in html and "(verified)" in html
+    assert "Sophie Dubois" in html and "(received)" in html and "Julien Girard" in html and "(verified)" in html
     assert html.count(f'href="/bags/{bags[0].pk}/"') == 1 and f'href="/bags/{bags[1].pk}/"' in html
     assert JournalEntry.objects.filter(action="patient.read", patient_id=episode.patient_id,
                                        actor=users["haematologist"]).exists()
