@@ -24,13 +24,13 @@ from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State
 from cellrelay.patients.services import record_read
-from cellrelay.web import run_service
+from cellrelay.web import posted, run_service
 
 from . import chain as chains
 from . import worklist as product_worklist
-from . import custody_pdf, services
-from .models import Bag, Product
-from .pages import product_for
+from . import custody_pdf, dispensing, services, shipping
+from .models import Bag, Deviation, Product
+from .pages import product_for, read_patient
 
 Status = Product.Status
 
@@ -98,8 +98,13 @@ def next_steps(chain: chains.Chain, user) -> list[Step]:
                               reverse("products:shipment_back_new", args=[live.pk])))
         if live.status in services.RECEIVABLE and may(Action.RECEIVE_PRODUCT):
             steps.append(Step(_("Receive the product (two people)"), reverse("products:receive", args=[live.pk])))
-        if live.status == Status.QUARANTINED and may(Action.RECEIVE_PRODUCT):
+        if live.status == Status.QUARANTINED and may(Action.RELEASE_PRODUCT):
             steps.append(Step(_("Decide on the quarantine"), reverse("products:quarantine_release", args=[live.pk])))
+        if may(Action.RELEASE_PRODUCT):
+            steps.extend(Step(_("Decide on the temperature excursion of the shipment (%(excursion)s)") % {
+                "excursion": dispensing.excursion_text(deviation)},
+                reverse("products:excursion_release", args=[deviation.pk]))
+                for deviation in shipping.unreleased_excursions(live))
         link = next(link for link in chain.products if link.product.pk == live.pk)
         for bag in link.bags:
             steps.extend(_bag_steps(bag, live, episode, may))
@@ -122,9 +127,13 @@ def chain_page(request, pk):
     record_read(actor=request.user, patient=episode.patient)
     chain = chains.chain_of(episode)
     attach_charts(chain)
+    center = episode.patient.treating_center_id
     return render(request, "products/chain.html", {
         "episode": episode, "patient": episode.patient, "chain": chain, "steps": next_steps(chain, request.user),
         "after_failure": services.AFTER_FAILURE,
+        # Links shown only to whom may follow them (the permission table at the patient's center).
+        "may_print_labels": access.can(request.user, Action.PRINT_LABELS, center),
+        "may_release": access.can(request.user, Action.RELEASE_PRODUCT, center),
     })
 
 
@@ -140,17 +149,19 @@ def custody_pdf_view(request, pk):
     return response
 
 
-class QuarantineReleaseForm(forms.Form):
+class ReleaseForm(forms.Form):
+    """The pharmacist's signed decision that a product may be used despite its deviations."""
+
     reason = forms.CharField(label=gettext_lazy("What was checked, and why the product may be used"),
                              widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
     actor_password = forms.CharField(label=gettext_lazy("Your password (signature)"), widget=forms.PasswordInput,
                                      strip=False)
 
 
-@access.requires(Action.RECEIVE_PRODUCT)
+@access.requires(Action.RELEASE_PRODUCT)
 def quarantine_release(request, pk):
-    product = product_for(request.user, pk, Action.RECEIVE_PRODUCT)
-    form = QuarantineReleaseForm(request.POST or None)
+    product = product_for(request.user, pk, Action.RELEASE_PRODUCT)
+    form = ReleaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = run_service(form, lambda: services.release_from_quarantine(
             actor=request.user, actor_password=form.cleaned_data["actor_password"], product=product,
@@ -167,8 +178,30 @@ def quarantine_release(request, pk):
     })
 
 
+@access.requires(Action.RELEASE_PRODUCT)
+def excursion_release(request, pk):
+    """The signed release of a temperature excursion found in a shipment's log: until then, no bag is dispensed."""
+    deviation = get_object_or_404(Deviation.objects.select_related(
+        "episode__patient__treating_center", "episode__template", "shipment", "product", "actor", "released_by"),
+        pk=pk)
+    read_patient(request.user, deviation.episode.patient_id, Action.RELEASE_PRODUCT)
+    form = ReleaseForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        done = run_service(form, lambda: shipping.release_excursion(
+            actor=request.user, actor_password=form.cleaned_data["actor_password"], deviation=deviation,
+            reason=form.cleaned_data["reason"]))
+        if done is not None:
+            messages.success(request, _("The temperature excursion is released: the product may be dispensed."))
+            return redirect("products:chain", deviation.episode_id)
+    return render(request, "products/excursion_release.html", {
+        "form": form, "deviation": deviation, "excursion": dispensing.excursion_text(deviation),
+        "episode": deviation.episode, "patient": deviation.episode.patient,
+        "refusal": shipping.excursion_release_refusal(deviation)})
+
+
 urlpatterns = [
     path("episodes/<int:pk>/products/", chain_page, name="chain"),
     path("episodes/<int:pk>/products/custody.pdf", custody_pdf_view, name="custody_pdf"),
     path("products/<int:pk>/quarantine/", quarantine_release, name="quarantine_release"),
+    path("deviations/<int:pk>/release/", excursion_release, name="excursion_release"),
 ]
