@@ -120,6 +120,7 @@ def manufacturing_update(request, pk):
         "identifiers": product.identifiers.all(),
         "after_failure": services.AFTER_FAILURE if product.status == Product.Status.FAILED else None,
         "may_stop": access.can(request.user, Action.PLAN_PATHWAY, episode.patient.treating_center_id),
+        "may_collect": access.can(request.user, Action.RECORD_COLLECTION, episode.patient.treating_center_id),
     })
 
 
