@@ -1,13 +1,16 @@
 """The product page: the whole chain from vein to vein on one screen, its PDF, the quarantine decision, and the
 product circuit on the worklist."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
 from cellrelay.products.models import Product
 from tests.conftest import PASSWORD
-from tests.pharmacy.helpers import received_bags
+from tests.pharmacy.helpers import plan_infusion_on, received_bags
 from tests.products.test_custody import COI_A, DIN_A, collected, receive, released, scanned_din
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +92,14 @@ def test_the_worklist_shows_what_the_product_circuit_waits_for(client_as, episod
     bags = received_bags(episode, users, count=1)
     html = client_as("pharmacist").get("/worklist/").content.decode()
     assert "Product circuit" in html and f"/pharmacy/bags/{bags[0].pk}/place/" in html
+
+
+def test_the_pharmacy_worklist_asks_to_dispense_on_the_infusion_day_not_before(client_as, episode, users):
+    bag = received_bags(episode, users, count=1, state=State.LYMPHODEPLETION)[0]  # the infusion planned today
+    dispense = f"/bags/{bag.pk}/dispense/"
+    assert dispense in client_as("pharmacist").get("/worklist/").content.decode()
+    plan_infusion_on(episode, timezone.localdate() + dt.timedelta(days=4))  # LD day 2 of a D0 in four days
+    assert dispense not in client_as("pharmacist").get("/worklist/").content.decode()
 
 
 def test_the_episode_page_sends_the_product_steps_to_the_product_page(client_as, episode, users):
