@@ -18,7 +18,7 @@ and its status read inside the lock, so exactly one succeeds; the other is told 
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -130,10 +130,21 @@ def _in_lymphodepletion(episode) -> Check:
                      "state": episode.get_state_display()})
 
 
+def planned_infusion(episode) -> date | None:
+    """The day the infusion (D0) is planned, or None without a schedule."""
+    return (Milestone.objects.filter(episode=episode, kind=schedule.Kind.INFUSION)
+            .order_by("planned").values_list("planned", flat=True).first())
+
+
+def infusion_day_reached(episode, day: date) -> bool:
+    """Whether a bag of the episode may be dispensed on ``day`` (dispensing_day.py)."""
+    planned = planned_infusion(episode)
+    return planned is not None and not dispensing_day.too_early(day, planned)
+
+
 def _infusion_day(episode, at: datetime) -> Check:
     what = _("Infusion day")
-    planned = (Milestone.objects.filter(episode=episode, kind=schedule.Kind.INFUSION)
-               .order_by("planned").values_list("planned", flat=True).first())
+    planned = planned_infusion(episode)
     if planned is None:
         return Check("at", what, False, _("no infusion planned"),
                      _("No infusion day is planned for this episode: plan it before dispensing."))

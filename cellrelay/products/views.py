@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -58,7 +59,7 @@ def _bag_steps(bag: Bag, product: Product, episode: Episode, may) -> list[Step]:
             steps.append(Step(_("Place bag %(number)s in a tank") % {"number": bag.number},
                               reverse("pharmacy:bag_place", args=[bag.pk])))
         if (product.status == Status.ACCEPTED and episode.state == State.LYMPHODEPLETION
-                and may(Action.DISPENSE_PRODUCT)):
+                and may(Action.DISPENSE_PRODUCT) and dispensing.infusion_day_reached(episode, timezone.localdate())):
             steps.append(Step(_("Dispense bag %(number)s") % {"number": bag.number},
                               reverse("products:dispense", args=[bag.pk])))
     elif not (bag.disposal or bag.infusion_ended_at) and may(Action.ADMINISTER_PRODUCT):

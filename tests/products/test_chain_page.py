@@ -94,12 +94,14 @@ def test_the_worklist_shows_what_the_product_circuit_waits_for(client_as, episod
     assert "Product circuit" in html and f"/pharmacy/bags/{bags[0].pk}/place/" in html
 
 
-def test_the_pharmacy_worklist_asks_to_dispense_on_the_infusion_day_not_before(client_as, episode, users):
+def test_the_worklist_and_the_product_page_ask_to_dispense_on_the_infusion_day_not_before(client_as, episode, users):
     bag = received_bags(episode, users, count=1, state=State.LYMPHODEPLETION)[0]  # the infusion planned today
     dispense = f"/bags/{bag.pk}/dispense/"
     assert dispense in client_as("pharmacist").get("/worklist/").content.decode()
+    assert dispense in chain_html(client_as("pharmacist"), episode)
     plan_infusion_on(episode, timezone.localdate() + dt.timedelta(days=4))  # LD day 2 of a D0 in four days
     assert dispense not in client_as("pharmacist").get("/worklist/").content.decode()
+    assert dispense not in chain_html(client_as("pharmacist"), episode)  # nor among the product page's next steps
 
 
 def test_the_episode_page_sends_the_product_steps_to_the_product_page(client_as, episode, users):
