@@ -155,3 +155,16 @@ def test_the_pharmacist_releases_on_the_page(bags, client_as, users):
     assert "The temperature excursion is released: the product may be dispensed." in page
     assert "Released by Sophie Dubois" in page and REASON in page
     assert excursion().released_by == users["pharmacist"]
+
+
+def test_the_inspection_pdf_says_what_was_decided_on_the_excursion(bags, users):
+    from cellrelay.products import chain, custody_pdf
+
+    def decision_of_the_excursion():
+        rows = custody_pdf.deviation_rows(chain.chain_of(excursion().episode))
+        return [row[-1] for row in rows if row[1] == "Temperature excursion"]
+
+    assert decision_of_the_excursion() == ["Not released: no bag is dispensed"]
+    release(users)
+    [released] = decision_of_the_excursion()
+    assert released.startswith("Released by Sophie Dubois on ") and released.endswith(f": {REASON}")
