@@ -28,6 +28,8 @@ STAFF = [
     ("coordinator", "Claire", "Martin", Role.COORDINATOR, Unit.Kind.HAEMATOLOGY),
     ("haematologist", "Paul", "Bernard", Role.HAEMATOLOGIST, Unit.Kind.HAEMATOLOGY),
     ("pharmacist", "Sophie", "Dubois", Role.PHARMACIST, Unit.Kind.PHARMACY),
+    # A second pharmacist: the receipt of a product is verified by two people of the pharmacy.
+    ("pharmacist2", "Julien", "Girard", Role.PHARMACIST, Unit.Kind.PHARMACY),
     ("apheresis", "Luc", "Thomas", Role.APHERESIS_NURSE, Unit.Kind.APHERESIS),
     ("wardnurse", "Emma", "Robert", Role.WARD_NURSE, Unit.Kind.TRANSPLANT),
     ("icu", "Hugo", "Richard", Role.ICU_PHYSICIAN, Unit.Kind.ICU),

@@ -55,6 +55,7 @@ class JournalEntry(models.Model):
         STORAGE_ALARM_ACKNOWLEDGED = "pharmacy.storage_alarm_acknowledged", _("Storage alarm acknowledged")
         DOCUMENT_READ = "products.document_read", _("Product document opened")
         QUARANTINE_RELEASED = "products.quarantine_released", _("Product released from quarantine")
+        EXCURSION_RELEASED = "products.excursion_released", _("Shipment temperature excursion released")
         BAG_DISPENSED = "products.bag_dispensed", _("Bag dispensed")
         THAW_STARTED = "products.thaw_started", _("Bag thaw started")
         BEDSIDE_CHECKED = "products.bedside_checked", _("Bedside identity check passed")

@@ -86,6 +86,16 @@ def record_for_patient(action: str, patient, *, actor, obj: models.Model | None 
                   before=before, after=after)
 
 
+@transaction.atomic
+def record_document_read(document: str, patient, *, actor, obj: models.Model | None = None,
+                         details: dict | None = None) -> JournalEntry:
+    """A document about a patient was opened (PDF, labels, certificate…): a read of the record, journaled under the
+    patient. A read has no service around it, so this is its own transaction: journaling needs one, and a view
+    on a real server runs outside any (no ATOMIC_REQUESTS; only tests wrap every request in one)."""
+    return record_for_patient(JournalEntry.Action.DOCUMENT_READ, patient, actor=actor, obj=obj,
+                              after={"document": document, **(details or {})})
+
+
 def verify() -> chain.Break | None:
     """Recompute the whole chain from the stored rows; the first break, or None if intact."""
     head = JournalHead.objects.filter(pk=1).first()

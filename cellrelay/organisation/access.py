@@ -43,6 +43,20 @@ def allowed_actions(user) -> set[str]:
     return {action.value for action in Action if can(user, action)}
 
 
+def roles_allowed(action: Action) -> list[Role]:
+    """The roles the permission table allows the action, in the table's order."""
+    return [role for role in Role if role_allows(role, action)]
+
+
+def users_allowed(action: Action, center_id: int) -> QuerySet:
+    """Active users whose role at this center allows the action: e.g. who may sign a two-person verification of
+    a patient of that center. The same rule as ``can(user, action, center_id)``, as a query."""
+    from .models import User
+
+    return User.objects.filter(is_active=True, memberships__center_id=center_id,
+                               memberships__role__in=[role.value for role in roles_allowed(action)]).distinct()
+
+
 def centers_for(user, action: Action) -> list[int]:
     return [m.center_id for m in memberships_allowing(user, action)]
 

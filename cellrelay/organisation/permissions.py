@@ -51,8 +51,13 @@ class Action(StrEnum):
     RESERVE_DRUGS = "pharmacy.reserve"
     RECORD_SHIPMENT = "products.shipment"  # shipments of the cells and their temperature logs
     UPDATE_MANUFACTURING = "products.manufacturing"  # released, shipped, failed: what the manufacturer reports
-    RECORD_COLLECTION = "products.collect"  # the apheresis: collection record and its labels
+    RECORD_COLLECTION = "products.collect"  # the apheresis: collection record
+    # The collected bag's labels (PDF): the apheresis unit prints them, the pharmacy checks them at the receipt.
+    PRINT_LABELS = "products.labels"
     RECEIVE_PRODUCT = "products.receive"  # receipt at the pharmacy (with a second person)
+    # The pharmacist's signed decision that a product with a deviation may be used: release from quarantine, release
+    # of a shipment's temperature excursion.
+    RELEASE_PRODUCT = "products.release"
     DISPENSE_PRODUCT = "products.dispense"  # a bag leaves the pharmacy for the infusion
     ADMINISTER_PRODUCT = "products.administer"  # thaw, bedside check, infusion, return or destruction
     MANAGE_STORAGE = "pharmacy.storage"  # place, move, remove bags; typed tank readings; alarms
@@ -76,12 +81,12 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # The pharmacy is responsible for the product: receipt, storage, dispensing; it may thaw and destroy.
     Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP, Action.RESERVE_DRUGS,
                                                  Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING,
-                                                 Action.RECEIVE_PRODUCT, Action.DISPENSE_PRODUCT,
-                                                 Action.ADMINISTER_PRODUCT, Action.MANAGE_STORAGE,
-                                                 Action.RECORD_TANK_READING}),
+                                                 Action.PRINT_LABELS, Action.RECEIVE_PRODUCT, Action.RELEASE_PRODUCT,
+                                                 Action.DISPENSE_PRODUCT, Action.ADMINISTER_PRODUCT,
+                                                 Action.MANAGE_STORAGE, Action.RECORD_TANK_READING}),
     # The apheresis unit collects the cells, labels them and sends them to the manufacturer.
     Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP, Action.RECORD_SHIPMENT,
-                                                      Action.RECORD_COLLECTION}),
+                                                      Action.RECORD_COLLECTION, Action.PRINT_LABELS}),
     # The ward weighs and measures the patient (body surface area drives chemotherapy doses) and gives the bag.
     Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP, Action.RECORD_MONITORING,
                                                  Action.GIVE_TREATMENT, Action.ADMINISTER_PRODUCT}),

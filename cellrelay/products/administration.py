@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cellrelay.journal.models import JournalEntry
+from cellrelay.organisation.permissions import Action as PermissionAction
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.states import State
 from cellrelay.patients import identity
@@ -144,21 +145,23 @@ def bedside_check(*, actor, actor_password: str, second_person, second_password:
                   scanned_wristband: str, scanned_bag_code: str, at: datetime | None = None) -> Bag:
     """Two people at the bedside scan the patient's wristband and the bag, and both sign.
 
-    Refused, nothing written: the same person twice, a wrong password, an empty or unreadable scan, a bag not
-    dispensed or already infused, returned or destroyed. Hard stop (deviation kept, one per mismatch): a
+    Refused, nothing written: the same person twice, a second person whose role at the patient's treating center
+    does not give the product (``ADMINISTER_PRODUCT`` in the permission table: never an administrator), a wrong
+    password, an empty or unreadable scan, a bag not dispensed or already infused, returned or destroyed. Hard stop (deviation kept, one per mismatch): a
     wristband that is not this patient's IPP or INS, a bag code that is not an identifier of the bag.
     ``at`` (default: the signatures' time, never in the future) is for recording an episode already under way.
     """
     if at is not None:
         _not_future(at)
+    bag = Bag.objects.select_related("product__episode__patient", "product__episode__template").get(pk=bag.pk)
     check, verification = sign_with_second_person(
         actor=actor, actor_password=actor_password, meaning=CHECKED_AT_BEDSIDE, second_person=second_person,
         second_password=second_password,
-        same_person=_("A second person verifies at the bedside: it cannot be the person giving the bag."))
+        same_person=_("A second person verifies at the bedside: it cannot be the person giving the bag."),
+        verifies=PermissionAction.ADMINISTER_PRODUCT, center_id=bag.product.episode.patient.treating_center_id)
     wristband = (scanned_wristband or "").strip()
     if not wristband:
         raise ValidationError({"scanned_wristband": _("Scan the patient's wristband.")})
-    bag = Bag.objects.select_related("product__episode__patient", "product__episode__template").get(pk=bag.pk)
     _usable(bag)
     patient = bag.product.episode.patient
     errors = {}

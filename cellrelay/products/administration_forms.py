@@ -12,15 +12,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay.organisation import access
 from cellrelay.organisation.models import User
-from cellrelay.organisation.permissions import Role
+from cellrelay.organisation.permissions import Action
 
 from .models import Bag
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-# Machine accounts (API tokens only) never sign: they are not offered as a second person.
-MACHINE_ROLES = (Role.MANUFACTURER, Role.TANK_PROBE)
 
 
 # The times of the administration to the second: the thaw limit counts minutes, and a thaw recorded in the
@@ -54,11 +53,12 @@ def yes_no_field(label) -> forms.TypedChoiceField:
                                   widget=forms.RadioSelect)
 
 
-def second_people(patient, actor):
-    """Who may verify: the other active staff members of the patient's treating center (never the actor)."""
-    return (User.objects.filter(is_active=True, memberships__center_id=patient.treating_center_id)
-            .exclude(memberships__role__in=MACHINE_ROLES).exclude(pk=actor.pk)
-            .distinct().order_by("last_name", "first_name", "username"))
+def second_people(patient, actor, verifies: Action):
+    """Who may verify: the other active staff of the patient's treating center whose role the permission table
+    allows the step (``verifies``), never the actor; the service refuses anyone else
+    (``services.sign_with_second_person``)."""
+    return (access.users_allowed(verifies, patient.treating_center_id).exclude(pk=actor.pk)
+            .order_by("last_name", "first_name", "username"))
 
 
 class SecondPersonField(forms.ModelChoiceField):
@@ -67,13 +67,16 @@ class SecondPersonField(forms.ModelChoiceField):
 
 
 class SecondPersonMixin:
-    """The second person of a two-person verification, chosen among ``second_people``."""
+    """The second person of a two-person verification, chosen among ``second_people`` of the form's step."""
+
+    verifies: Action
 
     def set_second_people(self, patient, actor):
-        self.fields["second_person"].queryset = second_people(patient, actor)
+        self.fields["second_person"].queryset = second_people(patient, actor, self.verifies)
 
 
 class ReceiveForm(SecondPersonMixin, forms.Form):
+    verifies = Action.RECEIVE_PRODUCT  # the pharmacy
     scanned = forms.CharField(
         label=_("Scanned codes"), widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false",
                                                                "autocapitalize": "off"}),
@@ -125,6 +128,7 @@ class WhenForm(forms.Form):
 
 
 class BedsideForm(SecondPersonMixin, forms.Form):
+    verifies = Action.ADMINISTER_PRODUCT  # those who may give the product
     scanned_wristband = scan_field(_("Patient's wristband"), _("Scan the wristband the patient is wearing."))
     scanned_bag_code = scan_field(_("Bag's code"), _("Scan the label of the bag you are about to give."))
     actor_password = password_field(_("Your password"))

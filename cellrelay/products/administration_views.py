@@ -20,13 +20,11 @@ from django.utils.translation import gettext_lazy
 
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
-from cellrelay.pathway.states import State
 from cellrelay.patients.services import record_read
-from cellrelay.pharmacy.models import DrugReserve, Position
-from cellrelay.pharmacy.services import TOCILIZUMAB
+from cellrelay.pharmacy.models import Position
 from cellrelay.web import posted, run_service
 
-from . import administration, dispensing, services, thaw
+from . import administration, dispensing, services, shipping, thaw
 from .administration_forms import BedsideForm, DispenseForm, DisposeForm, ReceiveForm, WhenForm
 from .models import Bag, CustodyEvent, Deviation, Product
 
@@ -237,22 +235,6 @@ def bag_detail(request, pk):
 
 # Dispensing ---------------------------------------------------------------------------------------------
 
-def dispensing_conditions(bag: Bag) -> list[tuple[str, bool, str]]:
-    """(what, met, detail) for each precondition of dispensing.py, as the pharmacist checks them."""
-    episode, product = bag.product.episode, bag.product
-    reserve = DrugReserve.objects.filter(episode=episode, drug=TOCILIZUMAB).first()
-    available, needed = (reserve.remaining if reserve else 0), episode.template.tocilizumab_doses
-    return [
-        (_("Episode in lymphodepletion"), episode.state == State.LYMPHODEPLETION, episode.get_state_display()),
-        (_("Tocilizumab reserved"), available >= needed,
-         _("%(available)s dose(s) available, %(needed)s needed") % {"available": available, "needed": needed}),
-        (_("Bag not expired"), bag.expiry > timezone.now(), _("expiry %(when)s") % {"when": _when(bag.expiry)}),
-        (_("Product accepted"), product.status == Product.Status.ACCEPTED, product.get_status_display()),
-        (_("Bag not dispensed yet"), bag.status == Bag.Status.AVAILABLE,
-         dispensing.already_dispensed(bag) if bag.status == Bag.Status.DISPENSED else bag.get_status_display()),
-    ]
-
-
 @access.requires(Action.DISPENSE_PRODUCT)
 def dispense(request, pk):
     bag = _bag_for(request.user, pk, Action.DISPENSE_PRODUCT)
@@ -266,10 +248,12 @@ def dispense(request, pk):
             messages.success(request, _("Bag %(number)s dispensed.") % {"number": bag.number})
             return redirect("products:bag", bag.pk)
         hard_stops = form.errors.get("scanned_bag_code", []) if recorded else []
-    conditions = dispensing_conditions(bag)
+    conditions = dispensing.checks(bag, timezone.now())
     return _form_page(request, "products/administration_dispense.html", {
         **_bag_context(bag), "form": form, "hard_stops": hard_stops, "title": _("Dispense the bag"),
-        "conditions": conditions, "blocked": not all(met for _what, met, _detail in conditions),
+        "conditions": conditions, "blocked": not all(check.met for check in conditions),
+        "may_release": access.can(request.user, Action.RELEASE_PRODUCT, episode.patient.treating_center_id),
+        "excursion_pending": shipping.unreleased_excursions(bag.product).exists(),
         "position": Position.objects.filter(bag=bag).select_related("box__rack__tank").first(),
         "submit": _("Dispense")})
 

@@ -63,7 +63,7 @@ def chain_of(episode: Episode) -> Chain:
                         .select_related("actor", "second_person", "bag", "collection", "product")
                         .order_by("at", "pk"))
     # ``other_product`` (another patient's product, for the investigation) is never shown: not selected here.
-    chain.deviations = list(episode.deviations.select_related("actor", "product").order_by("at", "pk"))
+    chain.deviations = list(episode.deviations.select_related("actor", "product", "released_by").order_by("at", "pk"))
     return chain
 
 

@@ -20,8 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record_for_patient
+from cellrelay.journal.services import record_document_read
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
@@ -106,29 +105,31 @@ def collection_new(request, pk):
           "instead.") % {"facility": center.facility_id} if suggestion
         else _("Scan the DIN on the bag's ISBT 128 label."))
     refusal = collection_refusal(episode)
+    may_print_labels = access.can(request.user, Action.PRINT_LABELS, center.pk)
     if request.method == "POST" and form.is_valid():
         collection = run_service(form, lambda: services.record_collection(
             actor=request.user, episode=episode, **form.cleaned_data))
         if collection is not None:
+            recorded = _("Collection recorded: DIN %(din)s.") % {"din": collection.din}
             messages.success(request, format_html(
-                '{} <a href="{}">{}</a>', _("Collection recorded: DIN %(din)s.") % {"din": collection.din},
-                reverse("products:collection_labels", args=[collection.pk]), _("Print the labels (PDF)")))
+                '{} <a href="{}">{}</a>', recorded, reverse("products:collection_labels", args=[collection.pk]),
+                _("Print the labels (PDF)")) if may_print_labels else recorded)
             return redirect("products:chain", episode.pk)
     return render(request, "products/collection_form.html", {
         "episode": episode, "patient": episode.patient, "form": form, "refusal": refusal,
         "title": _("Record the collection"),
-        "collections": list(episode.collections.all()),
+        "collections": list(episode.collections.all()), "may_print_labels": may_print_labels,
     })
 
 
-@access.requires(Action.RECORD_COLLECTION)
+@access.requires(Action.PRINT_LABELS)
 def collection_labels(request, pk):
     """The labels of the collected bag and its paperwork; each download is journaled."""
-    collection = _collection_for(request.user, pk, Action.RECORD_COLLECTION)
+    collection = _collection_for(request.user, pk, Action.PRINT_LABELS)
     patient = collection.episode.patient
     content = labels.build(labels.label_data(collection))
-    record_for_patient(JournalEntry.Action.DOCUMENT_READ, patient, actor=request.user, obj=collection,
-                       after={"document": "collection_labels", "din": collection.din})
+    record_document_read("collection_labels", patient, actor=request.user, obj=collection,
+                         details={"din": collection.din})
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="labels-{collection.din}.pdf"'
     add_never_cache_headers(response)

@@ -84,14 +84,30 @@ def _events(chain: Chain, styles) -> list:
     return [_table(rows, [w * cm for w in widths] + [WIDTH - sum(widths) * cm], styles)]
 
 
+def decision(deviation: Deviation) -> str:
+    """What was decided on a shipment's temperature excursion: its signed release, or that it blocks the
+    dispensing; nothing for the other deviations (the receipt's are decided by the release from quarantine)."""
+    if not deviation.is_shipment_excursion:
+        return ""
+    if deviation.released_at is None:
+        return _("Not released: no bag is dispensed")
+    released = _("Released by %(who)s on %(when)s") % {"who": _person(deviation.released_by),
+                                                       "when": _when(deviation.released_at)}
+    return f"{released}: {deviation.release_reason}"
+
+
+def deviation_rows(chain: Chain) -> list[tuple]:
+    """The deviations table as printed, its header first."""
+    rows = [(_("When"), _("Deviation"), _("Expected"), _("Scanned or measured"), _("Recorded by"), _("Decision"))]
+    return rows + [(_when(d.at), Deviation.Kind(d.kind).label, d.expected, d.scanned, _person(d.actor), decision(d))
+                   for d in chain.deviations]
+
+
 def _deviations(chain: Chain, styles) -> list:
     if not chain.deviations:
         return [Paragraph(escape(_("No deviation recorded.")), styles["text"])]
-    rows = [(_("When"), _("Deviation"), _("Expected"), _("Scanned or measured"), _("Recorded by"))]
-    rows += [(_when(d.at), Deviation.Kind(d.kind).label, d.expected, d.scanned, _person(d.actor))
-             for d in chain.deviations]
-    widths = [2.8, 4.5, 7.5, 6.5]
-    return [_table(rows, [w * cm for w in widths] + [WIDTH - sum(widths) * cm], styles)]
+    widths = [2.8, 4.0, 4.0, 4.0, 4.0]
+    return [_table(deviation_rows(chain), [w * cm for w in widths] + [WIDTH - sum(widths) * cm], styles)]
 
 
 def build(chain: Chain, *, printed_by) -> bytes:

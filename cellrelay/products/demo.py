@@ -75,7 +75,7 @@ def receive(episode: Episode, users, day: dt.date, *, broken_seal: bool = False)
              for identifier in product.identifiers.all()]
     received_at = at(day, 9)
     services.receive_product(
-        actor=users["pharmacist"], actor_password=DEMO_PASSWORD, second_person=users["coordinator"],
+        actor=users["pharmacist"], actor_password=DEMO_PASSWORD, second_person=users["pharmacist2"],
         second_password=DEMO_PASSWORD, product=product, scanned=codes, seal_intact=not broken_seal,
         shipper_temperature_c=Decimal("-182"), documents_ok=True,
         bag_count=BAGS.get(episode.template.product, 1), bag_expiry=received_at + dt.timedelta(days=270),
@@ -101,21 +101,46 @@ def dispense(episode: Episode, users, moment: dt.datetime) -> list[Bag]:
                                     scanned_bag_code=_scan(bag), at=moment) for bag in bags]
 
 
+# The infusion morning, in minutes after the dispensing: each bag thawed in turn, checked at the bedside, infused
+# well within the product's limit (the shortest, 30 min, from the start of the thaw to the end of the infusion).
+THAW_AFTER, NEXT_BAG_AFTER, CHECK_AFTER_THAW, START_AFTER_THAW, END_AFTER_THAW = 90, 40, 12, 15, 27
+
+
+def infusion_morning(day: dt.date, bags: int) -> tuple[dt.datetime, float]:
+    """When the pharmacy dispenses on the infusion day, and how much the morning's steps are shortened.
+
+    08:30, or early enough today for the whole morning to be over before now. The dispensing belongs to the
+    infusion day (dispensing_day.py): when the seed runs just after midnight on it, the steps are squeezed between
+    midnight and now (factor below 1) rather than moved to the day before.
+    """
+    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    needed = dt.timedelta(minutes=THAW_AFTER + NEXT_BAG_AFTER * (bags - 1) + END_AFTER_THAW)
+    latest_end = timezone.now() - dt.timedelta(minutes=1)
+    start = min(midnight + dt.timedelta(hours=8, minutes=30), latest_end - needed)
+    if start >= midnight:
+        return start, 1.0
+    return midnight, max((latest_end - midnight) / needed, 0.0)
+
+
 def infuse(episode: Episode, users, day: dt.date) -> Episode:
     """D0: the bags dispensed in the morning, each thawed, checked at the bedside by two people's signatures and
     infused well within the product's limit. Ending the first infusion moves the episode to “Infused”."""
     wristband = episode.patient.local_ids.get(center_id=episode.patient.treating_center_id).ipp
-    # 08:30 that day; today, early enough for the whole morning to be over before now.
-    morning = min(at(day, 8, 30), timezone.now() - dt.timedelta(hours=3))
+    count = Bag.objects.filter(product__episode=episode, status=Bag.Status.AVAILABLE).count()
+    morning, factor = infusion_morning(day, count)
+
+    def after(minutes: float) -> dt.datetime:
+        return morning + dt.timedelta(minutes=minutes * factor)
+
     for n, bag in enumerate(dispense(episode, users, morning)):
-        thawed = morning + dt.timedelta(minutes=90 + 40 * n)  # one bag after the other
-        administration.start_thaw(actor=users["wardnurse"], bag=bag, at=thawed)
+        thawed = THAW_AFTER + NEXT_BAG_AFTER * n  # one bag after the other
+        administration.start_thaw(actor=users["wardnurse"], bag=bag, at=after(thawed))
         administration.bedside_check(actor=users["wardnurse"], actor_password=DEMO_PASSWORD,
                                      second_person=users["haematologist"], second_password=DEMO_PASSWORD, bag=bag,
                                      scanned_wristband=wristband, scanned_bag_code=_scan(bag),
-                                     at=thawed + dt.timedelta(minutes=12))
-        administration.start_infusion(actor=users["wardnurse"], bag=bag, at=thawed + dt.timedelta(minutes=15))
-        administration.end_infusion(actor=users["wardnurse"], bag=bag, at=thawed + dt.timedelta(minutes=27))
+                                     at=after(thawed + CHECK_AFTER_THAW))
+        administration.start_infusion(actor=users["wardnurse"], bag=bag, at=after(thawed + START_AFTER_THAW))
+        administration.end_infusion(actor=users["wardnurse"], bag=bag, at=after(thawed + END_AFTER_THAW))
     return Episode.objects.get(pk=episode.pk)
 
 

@@ -5,9 +5,11 @@ days (products.md), the bag is then thawed for the infusion day, and an episode 
 the bag has been given. An admitted patient not yet lymphodepleted does not get a bag: if the lymphodepletion
 is postponed, a bag already out of the tank would be lost. Recording the thaw is a later step.
 
-Preconditions, each refused with its reason: the episode is in lymphodepletion, the template's tocilizumab
-doses are reserved and not used up, the bag is not expired, its product is accepted (not quarantined) and the
-bag is not dispensed yet. The scanned code must be an identifier of the bag's product: otherwise a hard stop
+Preconditions (``checks``, shown as such on the dispense page), each refused with its reason: the bag is not
+dispensed yet, the episode is in lymphodepletion, it is the planned infusion day or later (``dispensing_day``),
+the template's tocilizumab doses are reserved and not used up, the bag is not expired, its product is accepted
+(not quarantined) and no temperature excursion of its shipments waits for the pharmacist's signed release
+(``shipping.release_excursion``). The scanned code must be an identifier of the bag's product: otherwise a hard stop
 whose deviation is committed on its own transaction before the refusal (as at the receipt). So call the
 services here outside any enclosing transaction (no ATOMIC_REQUESTS).
 
@@ -15,7 +17,8 @@ Two pharmacists dispensing the same bag at the same moment: the bag row is locke
 and its status read inside the lock, so exactly one succeeds; the other is told who dispensed it and when.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,11 +27,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cellrelay.journal.models import JournalEntry
+from cellrelay.pathway import schedule
+from cellrelay.pathway.models import Milestone
 from cellrelay.pathway.states import State
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.pharmacy.services import TOCILIZUMAB
 from cellrelay.validation import refuse_future_time
 
+from . import dispensing_day, shipping
 from .models import Bag, CustodyEvent, Identifier, Product
 from .services import Scan, _expected, _journal, _journal_signature, _read_scan, _record_identity_deviations, sign
 
@@ -91,32 +97,115 @@ def dispense_bag(*, actor, actor_password: str, bag: Bag, scanned_bag_code: str,
     return _dispense(actor=actor, signature=signature, bag=bag, scan=scan, at=at or signature.at)
 
 
+@dataclass(frozen=True)
+class Check:
+    """One precondition of the dispensing: what the pharmacist checks, whether it holds, what the page shows
+    beside it, and the refusal (under ``field``) when it does not hold."""
+
+    field: str
+    what: str
+    met: bool
+    detail: str
+    refusal: str = ""
+
+
+def checks(bag: Bag, at: datetime) -> list[Check]:
+    """Every precondition of dispensing ``bag`` at ``at``, in the order the service refuses them: the dispense
+    page shows this same list, so that a check the service would refuse is never shown as met."""
+    product, episode = bag.product, bag.product.episode
+    return [_not_dispensed(bag), _in_lymphodepletion(episode), _infusion_day(episode, at), _tocilizumab(episode),
+            _not_expired(bag, at), _accepted(product), _no_unreleased_excursion(product)]
+
+
+def _not_dispensed(bag: Bag) -> Check:
+    dispensed = bag.status == Bag.Status.DISPENSED
+    message = already_dispensed(bag) if dispensed else ""
+    return Check("bag", _("Bag not dispensed yet"), not dispensed, message or bag.get_status_display(), message)
+
+
+def _in_lymphodepletion(episode) -> Check:
+    return Check("episode", _("Episode in lymphodepletion"), episode.state == State.LYMPHODEPLETION,
+                 episode.get_state_display(),
+                 _("A bag is dispensed during the lymphodepletion, for the infusion; this episode is %(state)s.") % {
+                     "state": episode.get_state_display()})
+
+
+def planned_infusion(episode) -> date | None:
+    """The day the infusion (D0) is planned, or None without a schedule."""
+    return (Milestone.objects.filter(episode=episode, kind=schedule.Kind.INFUSION)
+            .order_by("planned").values_list("planned", flat=True).first())
+
+
+def infusion_day_reached(episode, day: date) -> bool:
+    """Whether a bag of the episode may be dispensed on ``day`` (dispensing_day.py)."""
+    planned = planned_infusion(episode)
+    return planned is not None and not dispensing_day.too_early(day, planned)
+
+
+def _infusion_day(episode, at: datetime) -> Check:
+    what = _("Infusion day")
+    planned = planned_infusion(episode)
+    if planned is None:
+        return Check("at", what, False, _("no infusion planned"),
+                     _("No infusion day is planned for this episode: plan it before dispensing."))
+    shown = formats.date_format(planned, "DATE_FORMAT")
+    return Check("at", what, not dispensing_day.too_early(timezone.localdate(at), planned),
+                 _("planned infusion on %(date)s") % {"date": shown},
+                 _("The planned infusion is on %(date)s: dispense on the infusion day.") % {"date": shown})
+
+
+def _tocilizumab(episode) -> Check:
+    needed = episode.template.tocilizumab_doses
+    reserve = DrugReserve.objects.filter(episode=episode, drug=TOCILIZUMAB).first()
+    available = reserve.remaining if reserve else 0
+    return Check("tocilizumab", _("Tocilizumab reserved"), available >= needed,
+                 _("%(available)s dose(s) available, %(needed)s needed") % {"available": available, "needed": needed},
+                 _("Reserve %(needed)s dose(s) of tocilizumab for this patient before dispensing; %(available)s "
+                   "available.") % {"needed": needed, "available": available})
+
+
+def _not_expired(bag: Bag, at: datetime) -> Check:
+    expiry = formats.date_format(timezone.localtime(bag.expiry), "DATETIME_FORMAT")
+    return Check("bag", _("Bag not expired"), bag.expiry > at, _("expiry %(when)s") % {"when": expiry},
+                 _("This bag expired on %(expiry)s: it is not dispensed.") % {"expiry": expiry})
+
+
+def _accepted(product: Product) -> Check:
+    return Check("product", _("Product accepted"), product.status == Product.Status.ACCEPTED,
+                 product.get_status_display(),
+                 _("The product is “%(status)s”: only an accepted product is dispensed (a quarantined product waits "
+                   "for its deviations to be closed).") % {"status": product.get_status_display()})
+
+
+def excursion_text(deviation) -> str:
+    """“Shipment DS-123: -95.2 °C, limit ≤ -150 °C”: an excursion as the pharmacist reads it."""
+    return _("dry shipper %(shipper)s: %(found)s, limit %(limit)s") % {
+        "shipper": deviation.shipment.shipper_id, "found": deviation.scanned, "limit": deviation.expected}
+
+
+def _no_unreleased_excursion(product: Product) -> Check:
+    pending = list(shipping.unreleased_excursions(product))
+    what = _("No unreleased temperature excursion in shipment")
+    if not pending:
+        return Check("product", what, True, _("none"))
+    found = "; ".join(excursion_text(deviation) for deviation in pending)
+    return Check("product", what, False,
+                 _("Temperature excursion, not released: %(excursions)s") % {"excursions": found},
+                 _("A temperature excursion of the product's shipment is not released (%(excursions)s): the pharmacist "
+                   "decides on it, with a signature, on the product page before the bag is dispensed.") % {
+                     "excursions": found})
+
+
 @transaction.atomic
 def _dispense(*, actor, signature, bag: Bag, scan: Scan, at: datetime) -> Bag:
     from cellrelay.pharmacy import storage  # storage imports verify_bag_scan from here
 
     bag = _bag_for_update(bag)  # every check below reads the bag inside this lock
-    if bag.status == Bag.Status.DISPENSED:
-        raise ValidationError({"bag": already_dispensed(bag)})
+    for check in checks(bag, at):
+        if not check.met:
+            raise ValidationError({check.field: check.refusal})
     product = bag.product
     episode = product.episode
-    if episode.state != State.LYMPHODEPLETION:
-        raise ValidationError({"episode": _("A bag is dispensed during the lymphodepletion, for the infusion; this "
-                                            "episode is %(state)s.") % {"state": episode.get_state_display()}})
-    needed = episode.template.tocilizumab_doses
-    reserve = DrugReserve.objects.filter(episode=episode, drug=TOCILIZUMAB).first()
-    available = reserve.remaining if reserve else 0
-    if available < needed:
-        raise ValidationError({"tocilizumab": _("Reserve %(needed)s dose(s) of tocilizumab for this patient before "
-                                                "dispensing; %(available)s available.") % {
-                                                    "needed": needed, "available": available}})
-    if bag.expiry <= at:
-        raise ValidationError({"bag": _("This bag expired on %(expiry)s: it is not dispensed.") % {
-            "expiry": formats.date_format(timezone.localtime(bag.expiry), "DATETIME_FORMAT")}})
-    if product.status != Product.Status.ACCEPTED:
-        raise ValidationError({"product": _("The product is “%(status)s”: only an accepted product is dispensed "
-                                            "(a quarantined product waits for its deviations to be closed).") % {
-                                                "status": product.get_status_display()}})
     place = storage.take_out_for_dispensing(bag)
     before = {"status": bag.status}
     bag.status = Bag.Status.DISPENSED

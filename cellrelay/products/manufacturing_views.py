@@ -9,14 +9,12 @@ import os
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record_for_patient
+from cellrelay.journal.services import record_document_read
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
@@ -122,17 +120,11 @@ def manufacturing_update(request, pk):
         "identifiers": product.identifiers.all(),
         "after_failure": services.AFTER_FAILURE if product.status == Product.Status.FAILED else None,
         "may_stop": access.can(request.user, Action.PLAN_PATHWAY, episode.patient.treating_center_id),
+        "may_collect": access.can(request.user, Action.RECORD_COLLECTION, episode.patient.treating_center_id),
     })
 
 
 # The certificate of analysis ----------------------------------------------------------------------------
-
-@transaction.atomic
-def _record_document_read(user, product: Product, document: str) -> None:
-    """Opening a document about a patient is a read of the record: journaled under the patient."""
-    record_for_patient(JournalEntry.Action.DOCUMENT_READ, product.episode.patient, actor=user, obj=product,
-                       after={"document": document, "file": product.certificate.name})
-
 
 @access.requires(Action.VIEW_PATIENT)
 def certificate(request, pk):
@@ -140,7 +132,8 @@ def certificate(request, pk):
     product = product_for(request.user, pk, Action.VIEW_PATIENT)
     if not product.certificate:
         raise Http404("no certificate")
-    _record_document_read(request.user, product, "certificate")
+    record_document_read("certificate", product.episode.patient, actor=request.user, obj=product,
+                         details={"file": product.certificate.name})
     response = FileResponse(product.certificate.open("rb"), content_type="application/pdf", as_attachment=False,
                             filename=os.path.basename(product.certificate.name))
     response["Cache-Control"] = "private, no-store"  # a patient's document: not kept by shared caches

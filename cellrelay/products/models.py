@@ -220,10 +220,21 @@ class Deviation(models.Model):
                               verbose_name=_("recorded by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     description = models.TextField(_("description"), blank=True)
+    # A temperature excursion of a shipment blocks the dispensing until the pharmacist releases it with a signed
+    # decision (shipping.release_excursion): who, when and why.
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True, verbose_name=_("released by"))
+    release_reason = models.CharField(_("reason for the release"), max_length=1000, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("deviation")
+
+    @property
+    def is_shipment_excursion(self) -> bool:
+        """A temperature excursion found in a shipment's logger file: it waits for a signed release."""
+        return self.kind == self.Kind.TEMPERATURE_EXCURSION and self.shipment_id is not None
 
 
 class ShipmentTemperature(models.Model):

@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient
+from cellrelay.organisation import access
+from cellrelay.organisation.models import Membership
+from cellrelay.organisation.permissions import Action as PermissionAction
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State
@@ -253,13 +256,22 @@ def sign(*, user, password: str, meaning: str) -> Signature:
 
 
 def sign_with_second_person(*, actor, actor_password: str, meaning: str, second_person, second_password: str,
-                            same_person: str) -> tuple[Signature, Signature]:
+                            same_person: str, verifies: PermissionAction, center_id: int) -> tuple[Signature, Signature]:
     """Two-person verification: two different people, each re-entering a password (regulation.md, Annex 11).
 
-    Refusals name the field at fault; ``same_person`` says why one person cannot sign twice here.
+    The second person is a member of the patient's treating center (``center_id``) whose role the permission table
+    allows the step (``verifies``): the pharmacy at the receipt, those who give the product at the bedside; never
+    a role without it (an administrator, a manager…) nor staff of another center. Refusals name the field at
+    fault; ``same_person`` says why one person cannot sign twice here.
     """
     if second_person is None or second_person.pk == actor.pk:
         raise ValidationError({"second_person": same_person})
+    if not access.can(second_person, verifies, center_id):
+        roles = ", ".join(str(Membership.ROLE_LABELS[role]) for role in access.roles_allowed(verifies))
+        raise ValidationError({"second_person": _(
+            "%(who)s may not verify this step: the second person is a member of the patient's treating center "
+            "whose role does this step (%(roles)s).") % {
+                "who": second_person.get_full_name() or second_person.get_username(), "roles": roles}})
     signatures = []
     for field, user, password, user_meaning in (("actor_password", actor, actor_password, meaning),
                                                 ("second_password", second_person, second_password, VERIFIED)):
@@ -365,8 +377,9 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
                     received_at: datetime | None = None) -> Product:
     """Two-person verification of the product arriving at the center.
 
-    Refused, nothing written: the same person twice, a wrong password, an unreadable scan, a product not
-    released. Hard stop: a scan that is not an identifier of this product; its deviation is committed
+    Refused, nothing written: the same person twice, a second person who is not of the pharmacy of the
+    patient's treating center (``RECEIVE_PRODUCT`` in the permission table), a wrong password, an unreadable scan,
+    a product not released. Hard stop: a scan that is not an identifier of this product; its deviation is committed
     first (on its own transaction), then the receipt is refused. So call this outside any enclosing
     transaction that a ValidationError rolls back (no ATOMIC_REQUESTS), or the deviation is lost with it.
     Otherwise the product is accepted, or quarantined with a deviation for a temperature above the
@@ -377,17 +390,18 @@ def receive_product(*, actor, actor_password: str, second_person, second_passwor
     """
     received_at = received_at or timezone.now()
     refuse_future_time("received_at", received_at)
+    product = Product.objects.select_related("episode__patient", "episode__template").get(pk=product.pk)
     reception, verification = sign_with_second_person(
         actor=actor, actor_password=actor_password, meaning=RECEIVED, second_person=second_person,
         second_password=second_password,
-        same_person=_("A second person verifies the receipt: it cannot be the person receiving the product."))
+        same_person=_("A second person verifies the receipt: it cannot be the person receiving the product."),
+        verifies=PermissionAction.RECEIVE_PRODUCT, center_id=product.episode.patient.treating_center_id)
     if not scanned:
         raise ValidationError({"scanned": _("Scan the identifiers on the product's labels.")})
     if shipper_temperature_c is None:
         raise ValidationError({"shipper_temperature_c": _("Give the dry shipper's temperature.")})
     _check_bags(bag_count, bag_expiry, received_at)
     scans = [_read_scan(raw) for raw in scanned]
-    product = Product.objects.select_related("episode__patient", "episode__template").get(pk=product.pk)
     own = set(product.identifiers.values_list("scheme", "value"))
     mismatches = []
     for scan in scans:

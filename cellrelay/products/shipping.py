@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -171,3 +171,55 @@ def attach_temperature_log(*, actor, shipment: Shipment, csv_file) -> LogResult:
         "minimum_c": min(r.temperature_c for r in readings), "maximum_c": max(r.temperature_c for r in readings),
         "storage_max_c": limit, "excursions": len(result.excursions)})
     return result
+
+
+# Release of an excursion -----------------------------------------------------------------------------------
+
+EXCURSION_RELEASED = gettext_noop("temperature excursion released")
+
+
+def unreleased_excursions(product: Product):
+    """The temperature excursions of the product's shipments that no signed decision released: they block the
+    dispensing (dispensing.py)."""
+    return (Deviation.objects.filter(product=product, kind=Deviation.Kind.TEMPERATURE_EXCURSION,
+                                     shipment__isnull=False, released_at__isnull=True)
+            .select_related("shipment").order_by("at", "pk"))
+
+
+@transaction.atomic
+def release_excursion(*, actor, actor_password: str, deviation: Deviation, reason: str) -> Deviation:
+    """The pharmacist responsible decides, after investigating a shipment's temperature excursion (with the
+    manufacturer when needed), that the product may still be used: signed with the reason, like the release
+    from quarantine. The other outcome (not usable) leaves the excursion unreleased: the bag is not dispensed.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say what was checked and why the product may still be used.")})
+    try:
+        signature = services.sign(user=actor, password=actor_password, meaning=EXCURSION_RELEASED)
+    except ValidationError as error:
+        raise ValidationError({"actor_password": error.message_dict["password"]}) from None
+    deviation = (Deviation.objects.select_for_update(of=("self",))
+                 .select_related("episode__patient", "released_by").get(pk=deviation.pk))
+    refusal = excursion_release_refusal(deviation)
+    if refusal:
+        raise ValidationError({"deviation": refusal})
+    deviation.released_at, deviation.released_by, deviation.release_reason = signature.at, actor, reason.strip()
+    deviation.save(update_fields=["released_at", "released_by", "release_reason"])
+    episode = deviation.episode
+    services._journal_signature(signature, episode, deviation)
+    services._journal(Action.EXCURSION_RELEASED, episode, deviation, actor=actor, before={"released_at": None},
+                      after={"released_at": deviation.released_at, "reason": deviation.release_reason,
+                             "shipment": deviation.shipment_id, "scanned": deviation.scanned,
+                             "expected": deviation.expected})
+    return deviation
+
+
+def excursion_release_refusal(deviation: Deviation) -> str:
+    """Why this deviation cannot be released here, or "" when it can."""
+    if not deviation.is_shipment_excursion:
+        return _("Only a temperature excursion found in a shipment's log is released here.")
+    if deviation.released_at:
+        who = deviation.released_by.get_full_name() or deviation.released_by.get_username()
+        return _("This excursion was already released by %(who)s on %(when)s.") % {
+            "who": who, "when": formats.date_format(timezone.localtime(deviation.released_at), "DATETIME_FORMAT")}
+    return ""

@@ -113,7 +113,7 @@ class Staff:
 
     apheresis: list
     pharmacists: list
-    receipt_witnesses: list  # the second person at the receipt: another pharmacist, or a coordinator
+    receipt_witnesses: list  # the second person at the receipt: another pharmacist (the pharmacy verifies)
     nurses: list  # thaw, bedside check and infusion
     bedside_witnesses: list  # the second person at the bedside: a haematologist or another nurse
 

@@ -3,13 +3,17 @@ and infuse, and the tanks' open alarms. Read-only queries; the worklist page sho
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cellrelay.pathway import schedule
 from cellrelay.pathway.states import FINAL, State
 from cellrelay.pharmacy.models import StorageAlarm
 
+from . import dispensing_day
 from .models import Bag, Collection, Product, Shipment
 
 Status = Product.Status
@@ -53,7 +57,11 @@ def _pharmacy(patients) -> list[Item]:
                            product__episode__state__in=BEFORE_INFUSION):
         items.append(Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
                           reverse("pharmacy:bag_place", args=[bag.pk]), bag.product.episode))
-    for bag in bags.filter(product__status=Status.ACCEPTED, product__episode__state=State.LYMPHODEPLETION):
+    # From the planned infusion day only: dispensing is refused before it (dispensing_day.py).
+    last_planned_d0 = timezone.localdate() + timedelta(days=dispensing_day.DAYS_BEFORE_INFUSION)
+    for bag in bags.filter(product__status=Status.ACCEPTED, product__episode__state=State.LYMPHODEPLETION,
+                           product__episode__milestones__kind=schedule.Kind.INFUSION,
+                           product__episode__milestones__planned__lte=last_planned_d0).distinct():
         items.append(Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
                           reverse("products:dispense", args=[bag.pk]), bag.product.episode))
     return items

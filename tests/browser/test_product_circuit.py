@@ -60,7 +60,8 @@ def test_the_pharmacist_receives_the_product_with_a_second_person(page, product,
     page.get_by_label("Your password").fill(PASSWORD)
     second = page.get_by_label(SECOND_PERSON)
     expect(second.locator("option", has_text="Sophie Dubois")).to_have_count(0)  # never the receiver
-    second.select_option(label="Claire Martin")
+    expect(second.locator("option", has_text="Claire Martin")).to_have_count(0)  # the coordinator: not the pharmacy
+    second.select_option(label="Julien Girard")
     page.get_by_label("Second person's password").fill(PASSWORD)
     page.get_by_role("button", name="Receive and sign").click()
 
@@ -68,7 +69,7 @@ def test_the_pharmacist_receives_the_product_with_a_second_person(page, product,
     product.refresh_from_db()
     assert product.status == Product.Status.ACCEPTED and product.bags.count() == 2
     event = CustodyEvent.objects.get(action="received")
-    assert (event.actor, event.second_person) == (users["pharmacist"], users["coordinator"])
+    assert (event.actor, event.second_person) == (users["pharmacist"], users["pharmacist2"])
     assert event.scanned == [scanned_din(DIN_A), "KITE-123"]
     assert errors == []
 
@@ -126,4 +127,42 @@ def test_the_thaw_countdown_ticks_on_the_bag_page(page, bag, users):
     assert first != second, (first, second)
     assert second.endswith(" remaining")
     expect(page.locator("section.countdown.overdue")).to_have_count(0)
+    assert errors == []
+
+
+def test_an_excursion_in_the_return_shipment_blocks_the_dispensing_until_the_pharmacist_releases_it(page, episode,
+                                                                                                   users):
+    from tests.products.test_excursion_release import REASON, bags_after_an_excursion
+
+    bag = bags_after_an_excursion(episode, users)[0]  # the patient in lymphodepletion, on the infusion day
+    errors = watch_errors(page)
+    log_in(page, "pharmacist")
+    page.goto(f"/bags/{bag.pk}/dispense/")
+    excursion_check = page.get_by_role("row", name=re.compile("No unreleased temperature excursion in shipment"))
+    expect(excursion_check).to_contain_text("Temperature excursion, not released: dry shipper DS-0042: -120.4 °C")
+    expect(excursion_check.get_by_label("not met")).to_be_visible()
+    expect(page.get_by_text("The bag is dispensed once every condition is met.")).to_be_visible()
+    expect(page.get_by_role("button", name="Dispense")).to_have_count(0)  # no form while a check fails
+
+    page.get_by_role("link", name="Decide on the temperature excursion on the product page").click()
+    deviation = page.get_by_role("row", name=re.compile("Temperature excursion"))
+    deviation.get_by_role("link", name="Release (signed decision)").click()
+    expect(page.get_by_role("heading", name="Decide on the temperature excursion")).to_be_visible()
+    page.get_by_label("What was checked, and why the product may be used").fill(REASON)
+    page.get_by_label("Your password (signature)").fill(PASSWORD)
+    page.get_by_role("button", name="Release the excursion and sign").click()
+    expect(page.get_by_text("The temperature excursion is released: the product may be dispensed.")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Temperature excursion"))).to_contain_text(
+        "Released by Sophie Dubois")
+
+    page.goto(f"/bags/{bag.pk}/dispense/")
+    expect(excursion_check.get_by_label("met", exact=True)).to_be_visible()
+    expect(page.get_by_label("not met")).to_have_count(0)
+    scan(page.get_by_label("Bag's code"), SCAN_A)
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Dispense").click()
+    expect(page.get_by_text("Bag 1 dispensed.")).to_be_visible()
+    bag.refresh_from_db()
+    assert bag.status == Bag.Status.DISPENSED and bag.dispensed_by == users["pharmacist"]
+    assert timezone.localdate(bag.dispensed_at) == episode.milestones.get(kind="infusion").planned
     assert errors == []

@@ -39,7 +39,7 @@ def received_bag(world, users, patient):
     if product.status in services.RECEIVABLE:
         din = product.identifiers.get(scheme="din").value
         product = services.receive_product(
-            actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["coordinator"],
+            actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["pharmacist2"],
             second_password=PASSWORD, product=product, scanned=[scanned_din(din)], seal_intact=True,
             shipper_temperature_c=Decimal("-180"), documents_ok=True, place="PUI", bag_count=2,
             bag_expiry=timezone.now() + dt.timedelta(days=300))

@@ -108,6 +108,29 @@ def test_the_same_person_twice_is_refused(bag, users):
     assert snapshot(bag) == before and not Deviation.objects.exists()
 
 
+def nurse_elsewhere():
+    """A ward nurse of another treating center."""
+    from cellrelay.organisation.models import Center, Membership, User
+
+    center = Center.objects.create(name="CHU d'Ailleurs", short_name="CHU Ailleurs", kind=Center.Kind.TREATING)
+    user = User.objects.create_user("nurse-elsewhere", password=PASSWORD, first_name="Eve", last_name="Ailleurs")
+    Membership.objects.create(user=user, center=center, role="ward_nurse")
+    return user
+
+
+@pytest.mark.parametrize("second", ["admin", "coordinator", "nurse elsewhere"])
+def test_only_who_may_give_the_product_at_the_patients_center_verifies_at_the_bedside(bag, users, second):
+    """The system administrator, a coordinator, or a nurse of another center: refused, nothing written."""
+    second_person = nurse_elsewhere() if second == "nurse elsewhere" else users[second]
+    before = snapshot(bag)
+    message = refused(lambda: check(bag, users, second_person=second_person), "second_person")
+    name = second_person.get_full_name() or second_person.username
+    assert message.startswith(f"{name} may not verify this step: the second person is a member of the patient's "
+                              "treating center whose role does this step (")
+    assert "Haematologist" in message and "Ward nurse" in message and "Administrator" not in message
+    assert snapshot(bag) == before and not Deviation.objects.exists()
+
+
 @pytest.mark.parametrize("field", ["actor_password", "second_password"])
 def test_a_wrong_password_is_refused(bag, users, field):
     before = snapshot(bag)

@@ -5,7 +5,7 @@ import html
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.models import ProtocolTemplate
@@ -14,7 +14,7 @@ from cellrelay.pharmacy import storage
 from cellrelay.products.administration import bedside_check, start_infusion, start_thaw
 from cellrelay.products.models import Bag, CustodyEvent, Deviation
 from tests.conftest import PASSWORD, register
-from tests.pharmacy.helpers import DIN_A, SCAN_A, tank_with_positions
+from tests.pharmacy.helpers import DIN_A, SCAN_A, plan_infusion_on, tank_with_positions
 from tests.products.test_administration import NURSE, SECOND, bag, bags, ready_for_infusion  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_the_bag_page_shows_who_what_where_and_the_next_steps(client_as, bags, u
     assert str(patient) in page and DIN_A in page and "KITE-123" in page and "Bag 1" in page
     assert "Dispensed" in page and "not in storage" in page
     table = page[page.index('class="custody"'):]
-    assert "Received" in table and "Sophie Dubois" in table and "Claire Martin" in table  # receiver and verifier
+    assert "Received" in table and "Sophie Dubois" in table and "Julien Girard" in table  # receiver and verifier
     assert "received" in table and "verified" in table and "dispensed" in table  # meanings of the signatures
     for step in ("thaw", "bedside", "dispose"):
         assert f'href="/bags/{bags[0].pk}/{step}/"' in page
@@ -121,12 +121,26 @@ def test_without_a_known_limit_the_page_says_to_check_the_label(client_as, bag, 
 def test_dispensing_shows_the_preconditions_then_dispenses(client_as, bags, users):
     client = client_as("pharmacist")
     page = text(client.get(f"/bags/{bags[1].pk}/dispense/"))
-    assert page.count('class="met"') == 5 and 'class="unmet"' not in page
+    assert page.count('class="met"') == 7 and 'class="unmet"' not in page
     assert "2 dose(s) available, 2 needed" in page and 'name="scanned_bag_code"' in page
     response = client.post(f"/bags/{bags[1].pk}/dispense/", {"scanned_bag_code": SCAN_A, "actor_password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == f"/bags/{bags[1].pk}/"
     assert Bag.objects.get(pk=bags[1].pk).status == Bag.Status.DISPENSED
     assert "Bag 2 dispensed." in text(client.get(response["Location"]))
+
+
+def test_the_dispense_page_refuses_before_the_infusion_day_and_says_when(client_as, bags, users):
+    infusion = timezone.localdate() + dt.timedelta(days=4)
+    plan_infusion_on(bags[1].product.episode, infusion)
+    client = client_as("pharmacist")
+    page = text(client.get(f"/bags/{bags[1].pk}/dispense/"))
+    day = formats.date_format(infusion, "DATE_FORMAT")
+    assert page.count('class="unmet"') == 2  # the infusion day, and the sentence under the checks
+    assert re.search(r'class="unmet"[^✗]*✗</span></td>\s*<th scope="row">Infusion day</th><td>planned infusion on '
+                     + re.escape(day), page)
+    response = client.post(f"/bags/{bags[1].pk}/dispense/", {"scanned_bag_code": SCAN_A, "actor_password": PASSWORD})
+    assert f"The planned infusion is on {day}: dispense on the infusion day." in text(response)
+    assert Bag.objects.get(pk=bags[1].pk).status == Bag.Status.AVAILABLE
 
 
 def test_a_wrong_bag_code_at_dispensing_is_a_hard_stop(client_as, bags, users):
@@ -180,7 +194,8 @@ def test_the_bedside_check_passes_with_two_people(client_as, bag, users):
     client = client_as(NURSE)
     response = client.get(f"/bags/{bag.pk}/bedside/")
     choices = response.context["form"].fields["second_person"].queryset
-    assert users[SECOND] in choices and users[NURSE] not in choices
+    # Those who may give the product at the patient's center (the permission table), never the nurse herself.
+    assert set(choices) == {users["haematologist"], users["pharmacist"], users["pharmacist2"]}
     response = client.post(f"/bags/{bag.pk}/bedside/", bedside_form(bag, users), follow=True)
     assert "Bedside check passed: patient and bag 1 match." in text(response)
     bag.refresh_from_db()

@@ -1,13 +1,16 @@
 """The product page: the whole chain from vein to vein on one screen, its PDF, the quarantine decision, and the
 product circuit on the worklist."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
 from cellrelay.products.models import Product
 from tests.conftest import PASSWORD
-from tests.pharmacy.helpers import received_bags
+from tests.pharmacy.helpers import plan_infusion_on, received_bags
 from tests.products.test_custody import COI_A, DIN_A, collected, receive, released, scanned_din
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +27,7 @@ def test_the_page_shows_every_handover_with_its_signatures(client_as, episode, u
     html = chain_html(client_as("haematologist"), episode)
     assert "GARNIER" in html and DIN_A in html and "KITE-123" in html
     assert "Cells collected" in html and "Received" in html
-    assert "Sophie Dubois" in html and "(received)" in html and "Claire Martin" in html and "(verified)" in html
+    assert "Sophie Dubois" in html and "(received)" in html and "Julien Girard" in html and "(verified)" in html
     assert html.count(f'href="/bags/{bags[0].pk}/"') == 1 and f'href="/bags/{bags[1].pk}/"' in html
     assert JournalEntry.objects.filter(action="patient.read", patient_id=episode.patient_id,
                                        actor=users["haematologist"]).exists()
@@ -89,6 +92,16 @@ def test_the_worklist_shows_what_the_product_circuit_waits_for(client_as, episod
     bags = received_bags(episode, users, count=1)
     html = client_as("pharmacist").get("/worklist/").content.decode()
     assert "Product circuit" in html and f"/pharmacy/bags/{bags[0].pk}/place/" in html
+
+
+def test_the_worklist_and_the_product_page_ask_to_dispense_on_the_infusion_day_not_before(client_as, episode, users):
+    bag = received_bags(episode, users, count=1, state=State.LYMPHODEPLETION)[0]  # the infusion planned today
+    dispense = f"/bags/{bag.pk}/dispense/"
+    assert dispense in client_as("pharmacist").get("/worklist/").content.decode()
+    assert dispense in chain_html(client_as("pharmacist"), episode)
+    plan_infusion_on(episode, timezone.localdate() + dt.timedelta(days=4))  # LD day 2 of a D0 in four days
+    assert dispense not in client_as("pharmacist").get("/worklist/").content.decode()
+    assert dispense not in chain_html(client_as("pharmacist"), episode)  # nor among the product page's next steps
 
 
 def test_the_episode_page_sends_the_product_steps_to_the_product_page(client_as, episode, users):

@@ -201,11 +201,14 @@ def test_the_labels_pdf(collection, client_as, users):
     assert entry.actor == users["apheresis"] and entry.patient_id == collection.episode.patient_id
 
 
-def test_the_labels_are_refused_to_a_ward_nurse_and_hidden_from_another_center(collection, client_as):
+def test_the_pharmacy_reads_the_labels_and_whoever_prints_none_is_refused(collection, client_as, users):
     url = reverse("products:collection_labels", args=[collection.pk])
-    assert client_as("wardnurse").get(url).status_code == 403
-    assert client_as("pharmacist").get(url).status_code == 403
+    for username in ("wardnurse", "coordinator", "haematologist"):
+        assert client_as(username).get(url).status_code == 403
     assert not JournalEntry.objects.filter(action=JournalEntry.Action.DOCUMENT_READ).exists()
+    response = client_as("pharmacist").get(url)  # the pharmacy checks the labels at the receipt
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert JournalEntry.objects.get(action=JournalEntry.Action.DOCUMENT_READ).actor == users["pharmacist"]
 
 
 # Shipments -------------------------------------------------------------------------------------------------

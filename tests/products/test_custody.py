@@ -55,7 +55,7 @@ def other_product(org, users):
 
 
 def receive(product, users, **overrides):
-    fields = dict(actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["coordinator"],
+    fields = dict(actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["pharmacist2"],
                   second_password=PASSWORD,
                   product=product, scanned=[scanned_din(DIN_A), "KITE-123"], seal_intact=True,
                   shipper_temperature_c=Decimal("-180"), documents_ok=True, place="PUI", bag_count=1,
@@ -164,14 +164,23 @@ def test_receipt_with_two_people_accepts_the_product_and_moves_the_episode(produ
     assert product.episode.state == State.PRODUCT_RECEIVED
     assert product.episode.milestones.get(code="RCPT").status == "done"
     event = CustodyEvent.objects.get(product=product, action="received")
-    assert (event.actor, event.second_person) == (users["pharmacist"], users["coordinator"])
+    assert (event.actor, event.second_person) == (users["pharmacist"], users["pharmacist2"])
     assert (event.meaning, event.second_meaning) == ("received", "verified")
     assert event.temperature_c == Decimal("-180")
     signatures = JournalEntry.objects.filter(action="signature.signed", object_id=str(event.pk))
     assert sorted((s.actor.username, s.after["meaning"]) for s in signatures) == [
-        ("coordinator", "verified"), ("pharmacist", "received")]
+        ("pharmacist", "received"), ("pharmacist2", "verified")]
     assert journaled("products.product_received") == 1
     assert not Deviation.objects.exists()
+
+
+@pytest.mark.parametrize("second", ["coordinator", "admin"])
+def test_the_receipt_is_verified_by_the_pharmacy_only(product, users, second):
+    message = refused(lambda: receive(product, users, second_person=users[second]), "second_person")
+    assert "may not verify this step" in message and "(Pharmacist)" in message
+    product.refresh_from_db()
+    assert product.status == "shipped" and not product.bags.exists()
+    assert not CustodyEvent.objects.filter(action="received").exists() and not journaled("signature.signed")
 
 
 def test_the_same_person_twice_is_refused(product, users):

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
@@ -12,7 +12,7 @@ from cellrelay.pharmacy.services import reserve_drug
 from cellrelay.products.dispensing import dispense_bag
 from cellrelay.products.models import Bag, CustodyEvent, Deviation, Product
 from tests.conftest import PASSWORD
-from tests.pharmacy.helpers import SCAN_A, received_bags, tank_with_positions
+from tests.pharmacy.helpers import SCAN_A, plan_infusion_on, received_bags, tank_with_positions
 from tests.products.test_custody import refused
 
 pytestmark = pytest.mark.django_db
@@ -113,4 +113,22 @@ def test_another_code_is_a_hard_stop_with_a_kept_deviation(bags, users):
     assert "HARD STOP" in message and "KITE-124 is not an identifier of bag 1" in message
     deviation = Deviation.objects.get()
     assert deviation.kind == "identity_mismatch" and deviation.product == bags[0].product
+    nothing_dispensed(bags[0])
+
+
+# The infusion day -------------------------------------------------------------------------------------------
+
+def test_before_the_planned_infusion_day_it_is_refused(bags, users):
+    """Dispensed on LD day 2, four days before D0: refused (the bag would wait out of the tank)."""
+    infusion = timezone.localdate() + dt.timedelta(days=4)
+    plan_infusion_on(bags[0].product.episode, infusion)
+    message = refused(lambda: dispense(bags[0], users), "at")
+    assert message == (f"The planned infusion is on {formats.date_format(infusion, 'DATE_FORMAT')}: dispense on the "
+                       "infusion day.")
+    nothing_dispensed(bags[0])
+
+
+def test_a_dispensing_recorded_the_evening_before_the_infusion_is_refused(bags, users):
+    evening_before = timezone.localtime().replace(hour=20, minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
+    refused(lambda: dispense(bags[0], users, at=evening_before), "at")
     nothing_dispensed(bags[0])

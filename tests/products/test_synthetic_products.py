@@ -229,7 +229,7 @@ def test_the_services_take_over_where_the_synthetic_chain_stops(org):
 
     services.update_manufacturing(actor=users["coordinator"], product=product, status=Product.Status.RELEASED)
     services.receive_product(
-        actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["coordinator"],
+        actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["pharmacist2"],
         second_password=PASSWORD, product=product, scanned=[synthetic.din_scan(din), number], seal_intact=True,
         shipper_temperature_c=Decimal("-180"), documents_ok=True, bag_count=1,
         bag_expiry=timezone.now() + dt.timedelta(days=300))

@@ -71,7 +71,7 @@ EVENT_FIELDS = ("collection", "product", "bag", "action", "actor", "second_perso
                 "temperature_c", "at", "meaning", "second_meaning")
 RESERVE_FIELDS = ("episode", "drug", "reserved_doses", "used_doses", "reserved_by", "reserved_at")
 # Who does what on the product's chain, among the center's staff (products.synthetic.Staff).
-CHAIN_ROLES = (Role.APHERESIS_NURSE, Role.PHARMACIST, Role.COORDINATOR, Role.WARD_NURSE, Role.HAEMATOLOGIST)
+CHAIN_ROLES = (Role.APHERESIS_NURSE, Role.PHARMACIST, Role.WARD_NURSE, Role.HAEMATOLOGIST)
 # States and stop reasons as plain text: the database driver binds a str subclass (an enumeration member)
 # only after failed look-ups for an adapter, each raising and clearing an exception (a dozen a patient).
 PLAIN = {member.value: member.value for member in [*State, *StopReason]} | {"": ""}
@@ -382,7 +382,7 @@ class ProductChain:
         nurses = members(Role.WARD_NURSE, default="wardnurse")
         return products_synthetic.Staff(
             apheresis=members(Role.APHERESIS_NURSE, default="apheresis"), pharmacists=pharmacists,
-            receipt_witnesses=two_or_more(pharmacists + roles.get(Role.COORDINATOR, []), "coordinator"),
+            receipt_witnesses=two_or_more(pharmacists, "pharmacist2"),
             nurses=nurses, bedside_witnesses=two_or_more(roles.get(Role.HAEMATOLOGIST, []) + nurses, "haematologist"))
 
     def database_time(self, moment: dt.datetime | None):
