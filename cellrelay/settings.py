@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # its own copy of Swagger UI for /api/docs: no CDN, which a closed hospital network cannot reach
     "django_tasks",
     "django_tasks_db",
     "cellrelay.organisation",
