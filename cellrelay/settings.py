@@ -178,9 +178,15 @@ CELLRELAY_CAPD_BELOW_AGE = int(os.environ.get("CELLRELAY_CAPD_BELOW_AGE", 12))
 CELLRELAY_HEMATOTOX_TABLE = json.loads(os.environ["CELLRELAY_HEMATOTOX_TABLE"]) if os.environ.get(
     "CELLRELAY_HEMATOTOX_TABLE") else None
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"client_errors_on_one_line": {"()": "cellrelay.logs.ClientErrorsOnOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line",
+                             "filters": ["client_errors_on_one_line"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own console handler (DEBUG only) printed every request error a second time, traceback included.
+    "loggers": {"django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},
 }
