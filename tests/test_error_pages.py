@@ -24,7 +24,7 @@ def test_a_refused_page_is_styled_and_says_why_even_with_debug_on(client_as, set
 def test_a_refused_page_speaks_french_to_a_french_user(client_as):
     response = client_as("referrer", language="fr").get("/journal/")
     assert response.status_code == 403
-    assert "Votre rôle ne vous permet pas d’ouvrir cette page" in response.content.decode()
+    assert "Votre rôle ne vous permet pas d'ouvrir cette page" in response.content.decode()
 
 
 def test_a_missing_page_is_styled_and_leads_home(client_as):
