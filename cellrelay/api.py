@@ -1,6 +1,6 @@
 """The JSON API: /api/v1, OpenAPI at /api/docs. Each room brings its router."""
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from cellrelay.apiutil import AUTH, install_error_handlers
 from cellrelay.monitoring.api import router as monitoring_tools_router
@@ -18,6 +18,8 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
     docs_url="/docs",
+    # Swagger UI would otherwise ask validator.swagger.io to check the spec: no call outside the hospital.
+    docs=Swagger(settings={"validatorUrl": None}),
     description="CAR-T program API. Authenticate with `Authorization: Bearer <token>` "
     "(`manage.py issue_token USERNAME`, or your profile page).",
 )

@@ -1,10 +1,15 @@
 """The tamper-evident audit journal: append-only, hash-chained."""
 
 import datetime
+import re
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+_DJANGO_DEFAULT_REPR = re.compile(r"\w+ object \(\d+\)")  # what str() said of a model without __str__
 
 
 class JournalIsAppendOnly(Exception):
@@ -137,9 +142,26 @@ class JournalEntry(models.Model):
             "request_id": self.request_id,
         }
 
+    def object_label(self) -> str:
+        """The object in words. Entries written before every model named itself read "TankReading object (2)":
+        their stored text cannot change (the hash covers it), so the page names the kind of object instead."""
+        if not _DJANGO_DEFAULT_REPR.fullmatch(self.object_repr):
+            return self.object_repr
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return self.object_repr
+        return f"{capfirst(model._meta.verbose_name)} #{self.object_id}"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_action_display()} — {self.actor_label}"
+
 
 class JournalHead(models.Model):
     """One row naming the last entry: the lock that serialises appends, and the proof of the tail."""
 
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return _("Journal head: last entry #%(id)s") % {"id": self.last_id}

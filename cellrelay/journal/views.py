@@ -10,39 +10,50 @@ from django.utils.translation import gettext_lazy as _
 from cellrelay.organisation import access
 from cellrelay.organisation.models import User
 from cellrelay.organisation.permissions import Action
-from cellrelay.patients.models import Patient
 
+from . import patient_search
 from .models import JournalEntry
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class ActorChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        name = user.get_full_name()
+        return f"{name} ({user.username})" if name else user.username
+
+
 class JournalFilter(forms.Form):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), required=False, label=_("Patient"))
-    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
+    patient = forms.CharField(required=False, max_length=100, label=_("Patient"),
+                              widget=forms.TextInput(attrs={"placeholder": _("Name, INS or IPP")}))
+    user = ActorChoice(queryset=User.objects.none(), required=False, label=_("User"))
     date_from = forms.DateField(required=False, label=_("From"), widget=DATE)
     date_to = forms.DateField(required=False, label=_("To"), widget=DATE)
 
-    def __init__(self, *args, center_ids, **kwargs):
+    def __init__(self, *args, actors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = Patient.objects.filter(treating_center_id__in=center_ids)
-        self.fields["user"].queryset = User.objects.filter(memberships__center_id__in=center_ids).distinct()
+        self.fields["user"].queryset = actors
 
 
 def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _actors(entries):
+    """Everyone who acted in these entries: staff, referring physicians and machine accounts alike."""
+    return User.objects.filter(pk__in=entries.values("actor_id")).order_by("last_name", "first_name", "username")
+
+
 @access.requires(Action.VIEW_JOURNAL)
 def journal_list(request):
     """The audit journal of the administrator's centers (entries tied to no center included)."""
     center_ids = access.centers_for(request.user, Action.VIEW_JOURNAL)
-    form = JournalFilter(request.GET or None, center_ids=center_ids)
     entries = JournalEntry.objects.filter(Q(center_id__in=center_ids) | Q(center_id__isnull=True))
+    form = JournalFilter(request.GET or None, actors=_actors(entries))
     if form.is_valid():
         data = form.cleaned_data
         if data["patient"]:
-            entries = entries.filter(patient_id=data["patient"].pk)
+            entries = entries.filter(patient_id__in=patient_search.patient_ids(data["patient"], center_ids))
         if data["user"]:
             entries = entries.filter(actor=data["user"])
         if data["date_from"]:

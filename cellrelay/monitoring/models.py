@@ -6,8 +6,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import formats
 from cellrelay.pathway.models import Episode
 
 USER = settings.AUTH_USER_MODEL
@@ -61,6 +64,9 @@ class VitalSigns(models.Model):
         ordering = ["taken_at", "pk"]
         verbose_name = _("vital signs")
 
+    def __str__(self) -> str:
+        return f"{capfirst(self._meta.verbose_name)} {formats.moment(self.taken_at)} — {self.episode.patient}"
+
 
 class NeuroAssessment(models.Model):
     """ICE (adults and older children) or CAPD (younger children), with the other ICANS domains."""
@@ -106,6 +112,9 @@ class NeuroAssessment(models.Model):
         ordering = ["assessed_at", "pk"]
         verbose_name = _("neurological assessment")
 
+    def __str__(self) -> str:
+        return f"{capfirst(self._meta.verbose_name)} {formats.moment(self.assessed_at)} — {self.episode.patient}"
+
 
 class LabResult(models.Model):
     """Units as French laboratories report them; the scores convert where their formula needs it."""
@@ -135,6 +144,9 @@ class LabResult(models.Model):
         ordering = ["sampled_at", "pk"]
         verbose_name = _("laboratory results")
 
+    def __str__(self) -> str:
+        return f"{capfirst(self._meta.verbose_name)} {formats.moment(self.sampled_at)} — {self.episode.patient}"
+
 
 class GradeRecord(models.Model):
     """A physician's confirmation (or override, with a reason) of a proposed grade."""
@@ -159,6 +171,11 @@ class GradeRecord(models.Model):
     class Meta:
         ordering = ["observed_at", "pk"]
         verbose_name = _("confirmed grade")
+
+    def __str__(self) -> str:
+        return _("%(scale)s grade %(grade)s confirmed — %(patient)s, %(at)s") % {
+            "scale": self.get_scale_display(), "grade": self.confirmed, "patient": self.episode.patient,
+            "at": formats.moment(self.observed_at)}
 
 
 class Intervention(models.Model):
@@ -188,6 +205,10 @@ class Intervention(models.Model):
         """Tocilizumab, corticosteroids and anakinra: after them, fever is no longer required for CRS."""
         return self.kind != self.Kind.OTHER
 
+    def __str__(self) -> str:
+        drug = f"{self.get_kind_display()} {self.drug}".strip()
+        return f"{drug} {number_format(self.dose_mg)} mg — {self.episode.patient}, {formats.moment(self.given_at)}"
+
 
 class IcuStay(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="icu_stays")
@@ -200,6 +221,9 @@ class IcuStay(models.Model):
     class Meta:
         ordering = ["admitted_at"]
         verbose_name = _("ICU stay")
+
+    def __str__(self) -> str:
+        return f"{capfirst(self._meta.verbose_name)} {formats.moment(self.admitted_at)} — {self.episode.patient}"
 
 
 class Alert(models.Model):
@@ -214,6 +238,11 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return _("Alert: %(scale)s grade %(grade)s — %(patient)s, %(at)s") % {
+            "scale": self.get_scale_display(), "grade": self.grade, "patient": self.episode.patient,
+            "at": formats.moment(self.raised_at)}
 
 
 class AdverseEvent(models.Model):
@@ -238,6 +267,11 @@ class AdverseEvent(models.Model):
         ordering = ["onset", "pk"]
         verbose_name = _("adverse event")
 
+    def __str__(self) -> str:
+        return _("%(term)s (CTCAE grade %(grade)s) — %(patient)s, %(day)s") % {
+            "term": self.term, "grade": self.ctcae_grade, "patient": self.episode.patient,
+            "day": formats.day(self.onset)}
+
 
 class NeuroChecklist(models.Model):
     """Before infusion: neurology consultation, brain MRI, EEG (pathway.md), or a physician's waiver."""
@@ -258,3 +292,6 @@ class NeuroChecklist(models.Model):
     @property
     def complete_or_waived(self) -> bool:
         return not self.missing() or self.waived_by_id is not None
+
+    def __str__(self) -> str:
+        return _("Pre-infusion neurology checklist — %(patient)s") % {"patient": self.episode.patient}

@@ -165,7 +165,7 @@ def chart_texts(d0: date | None, reference: date) -> chart.Texts:
         today=_("Now"),
         kinds={"T": _("T = tocilizumab"), "C": _("C = corticosteroid"), "A": _("A = anakinra"), "O": _("O = other")},
         day_label=(lambda n: day_label(n, get_language())) if d0 is not None
-        else (lambda n: formats.date_format(reference + timedelta(days=n), "d/m")))
+        else (lambda n: formats.date_format(reference + timedelta(days=n), "MONTH_DAY_FORMAT")))
 
 
 KIND_CODES = {Intervention.Kind.TOCILIZUMAB: "T", Intervention.Kind.CORTICOSTEROID: "C",

@@ -151,3 +151,6 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def __str__(self) -> str:
+        return _("API token “%(name)s” of %(user)s") % {"name": self.name, "user": self.user}

@@ -6,17 +6,18 @@ from django.views.decorators.http import require_POST
 
 from cellrelay.web import run_service
 
-from . import access, services
+from . import access, landing, services
 from .forms import StaffMemberForm, TokenForm, TrainingForm
 from .models import ApiToken, Center, Membership, TrainingRecord, User
-from .permissions import Action, Role
+from .permissions import Action
 
 
 @access.requires(Action.USE_API)
 def home(request):
-    """Each user lands where their work is: the coordinator on the worklist."""
-    if any(m.role == Role.COORDINATOR for m in access.memberships(request.user)):
-        return redirect("pathway:worklist")
+    """Each user lands where their work is: the page their role registered, else the first they may open."""
+    registered = landing.landing_for(m.role for m in access.memberships(request.user))
+    if registered:
+        return redirect(registered)
     if access.can(request.user, Action.VIEW_PATIENT):
         return redirect("patients:list")
     if access.can(request.user, Action.VIEW_JOURNAL):

@@ -6,3 +6,8 @@ class PathwayConfig(AppConfig):
     name = "cellrelay.pathway"
     label = "pathway"
     verbose_name = _("Treatment pathway")
+
+    def ready(self):
+        from . import worklist
+
+        worklist.register_landings()

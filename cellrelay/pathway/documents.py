@@ -22,6 +22,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from cellrelay.formats import weekday
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Unit
 from cellrelay.organisation.permissions import Action
@@ -139,7 +140,7 @@ def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
 
 
 def _long_day(value) -> str:
-    return capfirst(formats.date_format(value, "l j F Y"))
+    return capfirst(weekday(value))
 
 
 def plan_rows(milestones: list[Milestone]) -> list[tuple[Milestone, str]]:

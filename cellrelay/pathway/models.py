@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import formats
 from cellrelay.patients.models import Patient
 
 from . import protocols, schedule
@@ -77,6 +78,9 @@ class ProtocolTemplateEdit(models.Model):
 
     class Meta:
         ordering = ["-edited_at"]
+
+    def __str__(self) -> str:
+        return _("Edit of %(template)s, %(at)s") % {"template": self.template, "at": formats.moment(self.edited_at)}
 
 
 class Episode(models.Model):
@@ -201,3 +205,9 @@ class StateChange(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        to_state = Episode.STATE_LABELS.get(self.to_state, self.to_state)
+        if self.from_state:
+            to_state = f"{Episode.STATE_LABELS.get(self.from_state, self.from_state)} → {to_state}"
+        return f"{self.episode}: {to_state}, {formats.day(self.on)}"

@@ -201,19 +201,33 @@ def milestone_replan(request, pk):
         initial={"planned": milestone.planned}, extra=_about(milestone))
 
 
+def _alerts_for(team: str | None, alerts: list) -> list:
+    """The toxicity alerts a team's section shows: the ICU's, neurology's, and the transplant unit's own patients'."""
+    if team is None or not alerts:
+        return alerts
+    if team == "unit":
+        return [("unit", worklist.TEAMS["unit"], alerts[0][2])]
+    return [entry for entry in alerts if entry[0] == team]
+
+
 @access.requires(Action.VIEW_WORKLIST)
 def worklist_view(request):
+    """Every team's work, or one team's (``?team=pharmacy``: where the pharmacist lands); an unknown team: all."""
+    team = request.GET.get("team")
+    team = team if team in worklist.TEAMS else None
+    shown = (lambda code: True) if team is None else (lambda code: code == team)
     today = timezone.localdate()
     patients = access.patients_for(request.user)
-    work = worklist.build(patients, today)
-    buckets = [(code, label, [(team, worklist.TEAMS[team], items) for team, items in teams.items()])
-               for code, label, teams in work.buckets()]
-    alerts = open_alerts(patients)
-    product_work = [(team, worklist.TEAMS[team], items) for team, items in product_worklist.build(
-        patients, access.centers_for(request.user, Action.MANAGE_STORAGE))]
-    return render(request, "pathway/worklist.html", {"buckets": buckets, "today": today, "monitoring_alerts": alerts,
-                                                     "product_work": product_work,
-                                                     "empty": work.is_empty and not alerts and not product_work})
+    buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if shown(t)])
+               for code, label, teams in worklist.build(patients, today).buckets()]
+    alerts = _alerts_for(team, open_alerts(patients))
+    product_work = [(t, worklist.TEAMS[t], items) for t, items in product_worklist.build(
+        patients, access.centers_for(request.user, Action.MANAGE_STORAGE)) if shown(t)]
+    return render(request, "pathway/worklist.html", {
+        "buckets": buckets, "today": today, "monitoring_alerts": alerts, "product_work": product_work,
+        "team": team, "teams": [(code, label, worklist.url_of(code)) for code, label in worklist.TEAMS.items()],
+        "all_teams_url": worklist.url_of(),
+        "empty": not (alerts or product_work or any(teams for _code, _label, teams in buckets))})
 
 
 @access.requires(Action.USE_API)

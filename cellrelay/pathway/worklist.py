@@ -2,8 +2,14 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from cellrelay.organisation import landing
+from cellrelay.organisation.permissions import Role
 
 from .models import Milestone
 from .schedule import Kind
@@ -26,6 +32,27 @@ TEAMS = {
     "neurology": _("Neurology"), "research": _("Clinical research"),
 }
 WEEK = 7
+# The section of the worklist each role lands on; the coordinator's is every team's.
+TEAM_OF_ROLE = {
+    Role.HAEMATOLOGIST: "unit",  # the physicians of the transplant unit: its steps, its bags, its toxicity alerts
+    Role.WARD_NURSE: "unit",
+    Role.PHARMACIST: "pharmacy",
+    Role.APHERESIS_NURSE: "apheresis",
+    Role.ICU_PHYSICIAN: "icu",
+    Role.NEUROLOGIST: "neurology",
+}
+
+
+def url_of(team: str | None = None) -> str:
+    """The worklist, or one team's section of it."""
+    url = reverse("pathway:worklist")
+    return f"{url}?{urlencode({'team': team})}" if team else url
+
+
+def register_landings() -> None:
+    landing.register(Role.COORDINATOR, url_of)
+    for role, team in TEAM_OF_ROLE.items():
+        landing.register(role, partial(url_of, team))
 
 
 @dataclass

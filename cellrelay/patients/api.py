@@ -14,7 +14,8 @@ from cellrelay.organisation.permissions import Action, Role
 
 from . import services
 from .models import Consent, Contact, Patient
-from .views import PAGE_SIZE, search_patients
+from .search import search_patients
+from .views import PAGE_SIZE
 
 router = Router(tags=["patients"])
 

@@ -6,3 +6,10 @@ class PatientsConfig(AppConfig):
     name = "cellrelay.patients"
     label = "patients"
     verbose_name = _("Patients")
+
+    def ready(self):
+        from cellrelay.journal import patient_search
+
+        from .search import treated_patient_ids
+
+        patient_search.register(treated_patient_ids)

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -12,22 +11,9 @@ from cellrelay.pathway.views import episode_summaries
 
 from . import services
 from .forms import ConsentForm, ContactForm, LocalIdForm, PatientEditForm, PatientForm, SearchForm
+from .search import search_patients
 
 PAGE_SIZE = 50
-
-
-def search_patients(queryset, text: str):
-    """Match the start of a family or given name, an INS, or any IPP."""
-    text = text.strip()
-    if not text:
-        return queryset
-    compact = text.replace(" ", "").upper()
-    return queryset.filter(
-        Q(family_name__istartswith=text)
-        | Q(given_names__istartswith=text)
-        | Q(ins__startswith=compact)
-        | Q(local_ids__ipp__iexact=text)
-    ).distinct()
 
 
 @access.requires(Action.VIEW_PATIENT)

@@ -7,8 +7,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import formats
 from cellrelay.pathway.models import Episode
 
 
@@ -28,6 +31,10 @@ class DrugReserve(models.Model):
     @property
     def remaining(self) -> int:
         return max(self.reserved_doses - self.used_doses, 0)
+
+    def __str__(self) -> str:
+        return _("%(drug)s for %(episode)s: %(used)s of %(reserved)s dose(s) used") % {
+            "drug": self.drug, "episode": self.episode, "used": self.used_doses, "reserved": self.reserved_doses}
 
 
 # Cryostorage (*stockage en azote liquide*) ---------------------------------------------------------------
@@ -123,6 +130,11 @@ class TankReading(models.Model):
         indexes = [models.Index(fields=["tank", "at"])]
         verbose_name = _("tank reading")
 
+    def __str__(self) -> str:
+        """Tank reading 04 Dec 2026 14:00, Cuve 1: LN2 62.0 %, -190.0 °C."""
+        return (f"{capfirst(self._meta.verbose_name)} {formats.moment(self.at)}, {self.tank}: "
+                f"LN2 {number_format(self.ln2_level_percent)} %, {number_format(self.temperature_c)} °C")
+
 
 class StorageAlarm(models.Model):
     """A reading beyond a tank's threshold; open until someone acknowledges it."""
@@ -142,3 +154,6 @@ class StorageAlarm(models.Model):
     class Meta:
         ordering = ["raised_at", "pk"]
         verbose_name = _("storage alarm")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.tank}, {formats.moment(self.raised_at)}"

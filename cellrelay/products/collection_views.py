@@ -205,7 +205,8 @@ def shipment_limit(shipment: Shipment) -> tuple[int | None, str]:
 
 
 def _tick(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "d/m H:i")
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {formats.time_format(local, 'TIME_FORMAT')}"
 
 
 def chart_texts(shipment: Shipment, limit_c: int | None) -> shipment_chart.ChartTexts:

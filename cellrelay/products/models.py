@@ -8,8 +8,11 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import formats
 from cellrelay.pathway.models import Episode
 
 
@@ -153,6 +156,11 @@ class Shipment(models.Model):
         ordering = ["departed_at", "pk"]
         verbose_name = _("shipment")
 
+    def __str__(self) -> str:
+        carrier = " ".join(filter(None, (self.courier, self.shipper_id)))
+        return (f"{capfirst(self._meta.verbose_name)} {self.get_direction_display().lower()}: "
+                f"{self.collection or self.product}" + (f" ({carrier})" if carrier else ""))
+
 
 class CustodyEvent(models.Model):
     """One handover of the cells: who, with whom verifying, where, what was scanned, and what each signed."""
@@ -195,6 +203,10 @@ class CustodyEvent(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("custody event")
 
+    def __str__(self) -> str:
+        what = self.bag or self.product or self.collection
+        return f"{self.get_action_display()} — {what}, {formats.moment(self.at)}"
+
 
 class Deviation(models.Model):
     """Something that did not go as expected at a handover; kept even when the handover was refused."""
@@ -236,6 +248,10 @@ class Deviation(models.Model):
         """A temperature excursion found in a shipment's logger file: it waits for a signed release."""
         return self.kind == self.Kind.TEMPERATURE_EXCURSION and self.shipment_id is not None
 
+    def __str__(self) -> str:
+        return (f"{capfirst(self._meta.verbose_name)}: {self.get_kind_display()} — {self.episode.patient}, "
+                f"{formats.moment(self.at)}")
+
 
 class ShipmentTemperature(models.Model):
     """One reading of the dry shipper's temperature logger during a shipment (from its CSV log)."""
@@ -248,3 +264,6 @@ class ShipmentTemperature(models.Model):
         ordering = ["shipment", "at"]
         constraints = [models.UniqueConstraint(fields=["shipment", "at"], name="shipment_temperature_unique_time")]
         verbose_name = _("shipment temperature reading")
+
+    def __str__(self) -> str:
+        return f"{number_format(self.temperature_c)} °C, {formats.moment(self.at)} — {self.shipment}"

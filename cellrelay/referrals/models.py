@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import formats
+
 from cellrelay.organisation.models import Center
 from cellrelay.pathway import protocols
 from cellrelay.patients.models import Patient, validate_not_future
@@ -91,7 +93,7 @@ class MdtMeeting(models.Model):
         verbose_name = _("RCP meeting")
 
     def __str__(self) -> str:
-        return f"RCP {self.held_on:%d/%m/%Y}" + (f" — {self.title}" if self.title else "")
+        return f"RCP {formats.day(self.held_on)}" + (f" — {self.title}" if self.title else "")
 
 
 class MdtDecision(models.Model):

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from cellrelay.formats import day
 from cellrelay.pathway.models import Milestone
 from cellrelay.referrals import services as referral_services
 from tests.conftest import PASSWORD
@@ -61,7 +62,7 @@ def test_record_a_decision_plan_d0_see_ld_days_and_the_worklist(page, meeting_wi
         expect(timeline.get_by_text(code, exact=True)).to_be_visible()
     schedule = page.locator("table.schedule")
     ld1 = d0 - dt.timedelta(days=5)
-    expect(schedule.get_by_role("row").filter(has_text="LD1")).to_contain_text(ld1.strftime("%d/%m/%Y"))
+    expect(schedule.get_by_role("row").filter(has_text="LD1")).to_contain_text(day(ld1))
     expect(schedule.get_by_role("row").filter(has_text="LD1")).to_contain_text("970.0 mg")
 
     page.get_by_role("navigation").get_by_role("link", name="Worklist").click()

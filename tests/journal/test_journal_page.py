@@ -5,9 +5,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Center, Membership, User
 from cellrelay.organisation.permissions import Role
+from cellrelay.pharmacy import storage
 from tests.conftest import PASSWORD, register
+from tests.pharmacy.helpers import tank_with_positions
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +24,7 @@ def shown(client, **filters):
 def test_filter_by_patient_and_user(client_as, org, patient, referred_patient, users):
     client = client_as("admin")
     client_as("pharmacist").get(f"/patients/{patient.pk}/")
-    by_patient = shown(client, patient=referred_patient.pk)
+    by_patient = shown(client, patient="Faure")
     assert by_patient and all(e.patient_id == referred_patient.pk for e in by_patient)
     by_user = shown(client, user=users["pharmacist"].pk)
     assert [(e.action, e.patient_id) for e in by_user] == [("patient.read", patient.pk)]
@@ -44,3 +47,41 @@ def test_an_administrator_elsewhere_sees_nothing_of_this_center(org, patient, cl
 
 def test_the_journal_page_is_for_administrators(client_as, org):
     assert client_as("coordinator").get("/journal/").status_code == 403
+
+
+def test_the_patient_filter_is_a_search_by_name_ins_or_ipp(client_as, org, patient, referred_patient):
+    client = client_as("admin")
+    page = client.get("/journal/").content.decode()
+    assert '<input type="text" name="patient"' in page and '<select name="patient"' not in page
+    for text in ("garn", patient.ins[:7], "IPP00001"):
+        found = shown(client, patient=text)
+        assert found and {e.patient_id for e in found} == {patient.pk}, text
+    assert shown(client, patient="Nobody") == []
+
+
+def test_the_user_filter_offers_the_referring_physicians(client_as, org, referred_patient, users):
+    page = client_as("admin").get("/journal/").content.decode()
+    assert f'<option value="{users["referrer"].pk}">' in page
+    assert [e.actor_id for e in shown(client_as("admin"), user=users["referrer"].pk)]
+
+
+def test_every_model_names_its_objects_in_words():
+    from django.apps import apps
+    from django.db import models
+
+    unnamed = [m._meta.label for m in apps.get_models()
+               if m.__module__.startswith("cellrelay.") and m.__str__ is models.Model.__str__]
+    assert unnamed == []
+
+
+def test_the_journal_names_a_tank_reading_in_words(client_as, org, users):
+    tank, _positions = tank_with_positions(org)
+    storage.record_reading(actor_or_none=users["pharmacist"], tank=tank, ln2_level_percent=62, temperature_c=-190)
+    page = client_as("admin").get("/journal/", {"user": users["pharmacist"].pk}).content.decode()
+    assert "object (" not in page
+    assert "Tank reading" in page and "Cuve 1: LN2 62.0 %, -190.0 °C" in page
+
+
+def test_an_entry_written_before_models_named_themselves_still_reads_in_words():
+    old = JournalEntry(object_type="pharmacy.tankreading", object_id="2", object_repr="TankReading object (2)")
+    assert old.object_label() == "Tank reading #2"

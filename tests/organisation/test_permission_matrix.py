@@ -22,7 +22,7 @@ from cellrelay.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PAGES = {"login", "logout", "set_language", "api:openapi-json", "api:openapi-view"}
+PUBLIC_PAGES = {"login", "logout", "set_language", "favicon", "api:openapi-json", "api:openapi-view"}
 PERSONAS = ["coordinator", "haematologist", "pharmacist", "apheresis", "wardnurse", "icu", "neurologist",
             "research", "manager", "admin", "referrer", "referrer2", "outsider", "kite-system", "tank-probe"]
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cellrelay.formats import day
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
 from cellrelay.products import isbt128, services
@@ -297,7 +298,7 @@ def test_a_log_with_an_excursion(shipped_back, client_as):
     assert ShipmentTemperature.objects.filter(shipment=shipped_back).count() == 4
     deviation = Deviation.objects.get(kind="temperature_excursion")
     assert deviation.scanned in page and "1 temperature excursion" in page
-    assert f"{start:%d/%m/%Y} 01:10 → 01:20" in page  # when, in local time
+    assert f"{day(start)} 01:10 → 01:20" in page  # when, in local time
     assert '<svg' in page and 'role="img"' in page
     assert page.count('class="excursion"') == 1 and 'class="limit"' in page
     assert "Storage limit: ≤ -150 °C" in page

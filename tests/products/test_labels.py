@@ -19,7 +19,7 @@ def data(episode, users):
 def test_what_a_label_says(data, patient):
     assert data.din == DIN_A
     assert data.family_name == "GARNIER" and data.given_names == "Michel"
-    assert data.birth_date == "14/05/1962"
+    assert data.birth_date == "14 May 1962"
     assert data.ipp == "IPP00001"  # the IPP at the treating center
     assert data.ins == patient.ins_display and data.ins
     assert data.volume == "250.0 mL"

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from cellrelay.formats import day
 from cellrelay.journal.models import JournalEntry
 from cellrelay.products.models import Bag, CustodyEvent, Deviation, Product
 from tests.conftest import PASSWORD
@@ -47,7 +48,7 @@ def test_the_page_shows_what_is_expected_and_who_may_verify(client_as, product, 
     assert response.status_code == 200
     page = text(response)
     patient = product.episode.patient
-    assert str(patient) in page and patient.birth_date.strftime("%d/%m/%Y") in page
+    assert str(patient) in page and day(patient.birth_date) in page
     assert DIN_A in page and COI_A[2:] in page and "KITE-123" in page
     assert "at or below -150 °C" in page  # Yescarta's storage limit
     choices = response.context["form"].fields["second_person"].queryset

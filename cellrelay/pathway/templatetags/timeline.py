@@ -26,8 +26,8 @@ def texts() -> timeline.Texts:
         decision=capfirst(MdtDecision._meta.verbose_name),
         follow_up=_("Long-term follow-up"),
         format_date=lambda day: formats.date_format(day, "DATE_FORMAT"),
-        format_tick=lambda day: formats.date_format(day, "j M"),
-        format_month=lambda day: formats.date_format(day, "M Y"),
+        format_tick=lambda day: formats.date_format(day, "MONTH_DAY_FORMAT"),
+        format_month=lambda day: formats.date_format(day, "YEAR_MONTH_FORMAT"),
     )
 
 

@@ -108,7 +108,7 @@ CASES = [
          "investigational", "trial", state=State.ADMITTED, apheresis=-29, last_on=0,
          current_status="active_autoimmune"),
     Case(15, "lbcl", "LDGCB, sans autre précision", "Ann Arbor IV", 1, "none", "8 weeks", "approved", "yescarta", "lbcl",
-         bridging="Radiothérapie des sites atteints", state=State.LYMPHODEPLETION, apheresis=-31, last_on=-1),
+         bridging="Radiothérapie des sites atteints", state=State.LYMPHODEPLETION, apheresis=-35),
     Case(6, "lbcl", "Lymphome B de haut grade avec réarrangements MYC et BCL2", "Ann Arbor IV", 3, "autologous",
          "8 weeks", "approved", "kymriah", "lbcl", bridging="R-GemOx", state=State.INFUSED, apheresis=-35, last_on=0),
     Case(5, "mm", "Myélome IgA lambda", "R-ISS III", 4, "autologous", "8 weeks", "approved", "carvykti", "mm",
