@@ -1,6 +1,6 @@
 """seed_synthetic's chain of custody: each episode has the product records of the states it reached, the DINs are
 valid and unique, custody events follow each other in time, the product pages show them, and the services take
-over where the synthetic chain stops. Then the pure generator (cellrelay/products/synthetic.py), without a database."""
+over where the synthetic chain stops. Then the pure generator (cellrelay/demo/synthetic/products.py), without a database."""
 
 from collections import Counter
 import datetime as dt
@@ -13,16 +13,16 @@ from django.utils import timezone
 from hypothesis import given, strategies as st
 import pytest
 
+from cellrelay.demo.synthetic import pathway as pathway_synthetic
+from cellrelay.demo.synthetic import products as synthetic
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Membership
 from cellrelay.organisation.permissions import Role
 from cellrelay.pathway import protocols
-from cellrelay.pathway import synthetic as pathway_synthetic
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State, StopReason
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.products import administration, dispensing, isbt128, services
-from cellrelay.products import synthetic
 from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
 from tests.conftest import PASSWORD
 

@@ -15,21 +15,21 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from cellrelay import demo
+from cellrelay.demo import hospital
+from cellrelay.demo import monitoring as monitoring_demo
+from cellrelay.demo import products as products_demo
+from cellrelay.demo.synthetic.pathway import MEETING_WEEKDAY, TRIAL, next_working_day
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
 from cellrelay.organisation.services import record_training
-from cellrelay.monitoring import demo as monitoring_demo
 from cellrelay.monitoring import services as monitoring_services
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.models import Episode, Milestone
 from cellrelay.pathway.schedule import Kind, previous_working_day
 from cellrelay.pathway.states import State, StopReason, next_state
-from cellrelay.pathway.synthetic import MEETING_WEEKDAY, TRIAL, next_working_day
 from cellrelay.patients import services as patient_services
 from cellrelay.patients.identity import make_ins
 from cellrelay.patients.models import Patient
-from cellrelay.products import demo as products_demo
 from cellrelay.referrals import services as referral_services
 
 # Fictional patients: family, given, sex, age, weight kg, height cm, city, postcode
@@ -192,7 +192,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         summary = ""
         with transaction.atomic():
-            org = demo.build_organisation()
+            org = hospital.build_organisation()
             created = 0
             if not Patient.objects.exists():
                 patients = self.create_patients(org)
@@ -203,8 +203,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo hospital ready: {org['treating']} ({created} new patients)."))
         if summary:
             self.stdout.write(summary)
-        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
-        machines = {username for username, *_rest in demo.MACHINES}
+        self.stdout.write(f"Demo logins (password for all: {hospital.DEMO_PASSWORD}):")
+        machines = {username for username, *_rest in hospital.MACHINES}
         for username, user in org["users"].items():
             roles = ", ".join(user.membership_roles())
             how = f"  (no password: API token from `manage.py issue_token {username}`)" if username in machines else ""
