@@ -1,2 +1,3 @@
-"""The demo room, above every other: the fictional demo hospital (`hospital`), its cases seeded through the
-services (`seed`), and the synthetic generators for bulk data (`synthetic`). No domain room imports it."""
+"""The demo room, above every other: the fictional demo hospital (`hospital`), its cases (`cases`) recorded through
+the services (`seed`), and synthetic data in bulk (`bulk`, drawn by the pure generators of `synthetic`). No domain
+room imports it."""

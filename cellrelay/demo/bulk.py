@@ -1,0 +1,548 @@
+"""Realistic synthetic patients in bulk, for load and demos (`manage.py seed_synthetic --patients N`).
+
+Each patient comes with a referral and what became of it: the weekly RCP's decision (past three
+years) and, when approved, the treatment episode with its milestones and state changes as of today
+(`cellrelay.demo.synthetic.pathway`), and the product's chain of custody as far as the episode went:
+collection, shipments, product and identifiers, bags, custody events (`cellrelay.demo.synthetic.products`).
+The per-patient services (one journal entry each) would be far too slow for thousands of rows: the
+rows are bulk-inserted and the run is journaled once, as a whole.
+"""
+
+from collections import Counter
+from contextlib import contextmanager
+import datetime as dt
+import gc
+import random
+from types import SimpleNamespace
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cellrelay.journal.models import JournalEntry
+from cellrelay.journal.services import record
+from cellrelay.organisation.models import Center, Membership
+from cellrelay.organisation.permissions import Role
+from cellrelay.pathway.models import Episode, Milestone, ProtocolTemplate, StateChange
+from cellrelay.pathway.states import State, StopReason
+from cellrelay.patients.models import Consent, Contact, LocalId, Patient
+from cellrelay.pharmacy.models import DrugReserve
+from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
+from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
+
+from . import hospital
+from .synthetic import pathway as pathway_synthetic
+from .synthetic import patients as patients_synthetic
+from .synthetic import products as products_synthetic
+
+MEETING_TITLE = "RCP CAR-T"
+# Who sits at the weekly RCP, among the center's staff.
+MEETING_ROLES = (Role.HAEMATOLOGIST, Role.COORDINATOR, Role.PHARMACIST, Role.APHERESIS_NURSE, Role.NEUROLOGIST,
+                 Role.ICU_PHYSICIAN)
+
+IPP_PREFIX = "SY"
+IPP_DIGITS = 8  # fixed width, so that the highest IPP is also the last in text order
+
+
+# Columns of the pathway rows, as `insert_rows` takes them (any other column gets its default).
+REFERRAL_FIELDS = ("patient", "to_center", "from_center", "from_physician", "from_physician_name", "received_on",
+                   "diagnosis", "diagnosis_detail", "disease_stage", "prior_lines", "prior_transplant",
+                   "current_status", "created_by", "created_at")
+DECISION_FIELDS = ("meeting", "referral", "outcome", "product", "indication", "trial", "bridging_planned",
+                   "bridging_detail", "reason", "deferred_until", "decided_by", "recorded_at")
+EPISODE_FIELDS = ("patient", "decision", "template", "state", "stop_reason", "stop_note", "stopped_on",
+                  "stopped_from", "opened_at", "version")
+MILESTONE_FIELDS = ("episode", "kind", "code", "sequence", "day", "planned", "actual", "status", "drugs")
+STATE_CHANGE_FIELDS = ("episode", "from_state", "to_state", "on", "by", "at")
+# Columns of the product rows.
+COLLECTION_FIELDS = ("episode", "collected_at", "volume_ml", "cd3_count", "operator", "din", "recorded_at")
+PRODUCT_FIELDS = ("episode", "manufacturer", "status", "failure_reason", "registered_at")
+IDENTIFIER_FIELDS = ("product", "scheme", "value")
+SHIPMENT_FIELDS = ("collection", "product", "direction", "courier", "shipper_id", "seal_numbers", "departed_at",
+                   "arrived_at")
+BAG_FIELDS = ("product", "number", "expiry", "status", "dispensed_at", "dispensed_by", "thaw_started_at",
+              "bedside_checked_at", "bedside_checked_by", "bedside_second_person", "infusion_started_at",
+              "infusion_ended_at")
+EVENT_FIELDS = ("collection", "product", "bag", "action", "actor", "second_person", "place", "scanned",
+                "temperature_c", "at", "meaning", "second_meaning")
+RESERVE_FIELDS = ("episode", "drug", "reserved_doses", "used_doses", "reserved_by", "reserved_at")
+# Who does what on the product's chain, among the center's staff (synthetic.products.Staff).
+CHAIN_ROLES = (Role.APHERESIS_NURSE, Role.PHARMACIST, Role.WARD_NURSE, Role.HAEMATOLOGIST)
+# States and stop reasons as plain text: the database driver binds a str subclass (an enumeration member)
+# only after failed look-ups for an adapter, each raising and clearing an exception (a dozen a patient).
+PLAIN = {member.value: member.value for member in [*State, *StopReason]} | {"": ""}
+
+
+class Stored(dict):
+    """Values in their database form, each converted once (`adapt` on the first look-up): thousands of rows
+    share the same few hundred dates, and the driver's own conversion of a date costs more than the look-up."""
+
+    def __init__(self, adapt):
+        super().__init__()
+        self.adapt = adapt
+
+    def __missing__(self, value):
+        stored = self[value] = self.adapt(value)
+        return stored
+
+
+def bulk_cursor():
+    """A cursor that keeps the bulk statements out of `connection.queries`, even with DEBUG on: logging a
+    statement quotes every one of its thousands of parameters (on SQLite, with a query of its own), about a
+    few percent of the run. Errors are still wrapped in Django's exceptions."""
+    connection.ensure_connection()
+    return connection.make_cursor(connection.create_cursor())
+
+
+def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bool = False) -> list[int]:
+    """INSERT plain tuples of `fields` (foreign keys as ids); every other column gets its field's
+    default. With `returning`, the new primary keys, in the order of the rows.
+
+    Strings (plain `str`: see `PLAIN`), numbers, decimals and dates go as they are (both drivers
+    adapt them; dates, many times over, better once in their database form: `Stored`); datetimes
+    and JSON must come in their database form (`connection.ops.adapt_datetimefield_value`,
+    `adapt_json_value`). About 50 rows a patient: Model instances and bulk_create's preparation
+    of every value would cost more than all the rest of the run (benchmarks/run.py).
+    """
+    if not rows:
+        return []
+    meta, quote = model._meta, connection.ops.quote_name
+    given = [meta.get_field(name) for name in fields]
+    others = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+    if defaults:
+        rows = [row + defaults for row in rows]
+    columns = ", ".join(quote(f.column) for f in given + others)
+    values = f"({', '.join(['%s'] * (len(given) + len(others)))})"
+    table = quote(meta.db_table)
+    with bulk_cursor() as cursor:
+        if not returning:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {values}", rows)
+            return []
+        # Several rows a statement, within the backend's limit on parameters; RETURNING gives
+        # the keys in the order of the rows (as bulk_create relies on, SQLite ≥ 3.35 and PostgreSQL).
+        per_statement = max(1, (connection.features.max_query_params or 30_000) // len(rows[0]))
+        ids = []
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))} "
+                           f"RETURNING {quote(meta.pk.column)}", [value for row in chunk for value in row])
+            ids.extend(pk for (pk,) in cursor.fetchall())
+        return ids
+
+
+def last_ipp_number(center_id: int) -> int:
+    """The highest synthetic IPP number already given at the center, 0 if none."""
+    last = (
+        LocalId.objects.filter(center_id=center_id, ipp__regex=rf"^{IPP_PREFIX}[0-9]{{{IPP_DIGITS}}}$")
+        .order_by("-ipp")
+        .values_list("ipp", flat=True)
+        .first()
+    )
+    return int(last[len(IPP_PREFIX):]) if last else 0
+
+
+class Destination:
+    """What the new rows refer to: centers, referring physicians, the coordinator recording
+    consents, and the identifiers already in use (INS across the database, IPP per center).
+    `users`: the demo organisation's staff by username (`hospital.build_organisation`)."""
+
+    def __init__(self, users: dict):
+        coordinator = users["coordinator"]
+        self.treating_ids = list(
+            Center.objects.filter(kind=Center.Kind.TREATING).order_by("pk").values_list("pk", flat=True)
+        )
+        self.referrals = list(
+            Membership.objects.filter(role=Role.REFERRING_PHYSICIAN, center__kind=Center.Kind.REFERRING)
+            .order_by("pk")
+            .values_list("center_id", "user_id")
+        )
+        self.coordinator_id = coordinator.pk
+        self.today = timezone.localdate()
+        self.taken_ins = set(Patient.objects.exclude(ins=None).values_list("ins", flat=True).iterator())
+        self.next_ipp = {center_id: last_ipp_number(center_id) + 1 for center_id in self.treating_ids}
+        self.pathway = Pathway(self.treating_ids, users, self.today)
+
+    def new_patient(self, rng: random.Random, fields: dict, referred: bool) -> SimpleNamespace:
+        """A Patient row's values by attribute name (`pk` once inserted): a plain namespace, as a Model
+        instance costs more to make than the row to insert."""
+        center_id, physician_id = rng.choice(self.referrals) if referred and self.referrals else (None, None)
+        return SimpleNamespace(
+            pk=None,
+            treating_center_id=rng.choice(self.treating_ids),
+            referring_center_id=center_id,
+            referring_physician_id=physician_id,
+            **fields,
+        )
+
+    def new_local_id(self, patient: SimpleNamespace) -> tuple:
+        """(patient, center, ipp), the patient's IPP at the treating center, for `insert_rows`."""
+        center_id = patient.treating_center_id
+        number, self.next_ipp[center_id] = self.next_ipp[center_id], self.next_ipp[center_id] + 1
+        return (patient.pk, center_id, f"{IPP_PREFIX}{number:0{IPP_DIGITS}d}")
+
+
+class Pathway:
+    """What the pathway rows refer to: the weekly RCP meetings of each treating center (created
+    when missing), the protocol templates, and who refers from inside the center and decides."""
+
+    def __init__(self, treating_ids: list[int], users: dict, today: dt.date):
+        self.today = today
+        self.coordinator_id = users["coordinator"].pk
+        self.now = timezone.now()
+        self.tz = timezone.get_current_timezone()
+        templates = list(ProtocolTemplate.objects.all())
+        self.protocols = {(t.product, t.indication): t.as_protocol() for t in templates}
+        self.template_ids = {(t.product, t.indication): t.pk for t in templates}
+        staff = (Membership.objects.filter(center_id__in=treating_ids, role__in=MEETING_ROLES)
+                 .order_by("pk").values_list("center_id", "user_id", "role"))
+        self.attendees = {center_id: [] for center_id in treating_ids}
+        self.haematologist = {}
+        for center_id, user_id, role in staff:
+            self.attendees[center_id].append(user_id)
+            if role == Role.HAEMATOLOGIST:
+                self.haematologist.setdefault(center_id, user_id)
+        self.meeting_days = pathway_synthetic.meeting_days(today)
+        self.meeting_ids = self.weekly_meetings(treating_ids)
+        self._moments = {}
+        self.dates = Stored(connection.ops.adapt_datefield_value)
+        self.no_drugs = connection.ops.adapt_json_value([], None)
+        self.counts = Counter()
+        self.chain = ProductChain(treating_ids, users, self.now, self.tz)
+
+    def weekly_meetings(self, treating_ids: list[int]) -> dict[int, list[int]]:
+        """{center: [meeting id for each of `meeting_days`]}; a meeting already held that day is reused."""
+        existing = {}
+        for pk, center_id, held_on in (MdtMeeting.objects.filter(center_id__in=treating_ids,
+                                                                 held_on__in=self.meeting_days)
+                                       .order_by("pk").values_list("pk", "center_id", "held_on")):
+            existing.setdefault((center_id, held_on), pk)
+        missing = [MdtMeeting(center_id=center_id, held_on=day, title=MEETING_TITLE, created_by_id=self.coordinator_id)
+                   for center_id in treating_ids for day in self.meeting_days if (center_id, day) not in existing]
+        created = MdtMeeting.objects.bulk_create(missing)
+        MdtMeeting.attendees.through.objects.bulk_create(
+            MdtMeeting.attendees.through(mdtmeeting_id=meeting.pk, user_id=user_id)
+            for meeting in created for user_id in self.attendees[meeting.center_id])
+        existing.update({(meeting.center_id, meeting.held_on): meeting.pk for meeting in created})
+        return {center_id: [existing[center_id, day] for day in self.meeting_days] for center_id in treating_ids}
+
+    def moment(self, day: dt.date):
+        """When a row of that day was recorded (midday local time; now, for today), as stored."""
+        value = self._moments.get(day)
+        if value is None:
+            moment = self.now if day >= self.today else dt.datetime.combine(day, dt.time(12), tzinfo=self.tz)
+            value = self._moments[day] = connection.ops.adapt_datetimefield_value(moment)
+        return value
+
+    def insert(self, rng: random.Random, patients: list[SimpleNamespace], ipps: list[str]) -> None:
+        """Each patient's referral and what became of it; `ipps`: their IPP at the treating center."""
+        cases = [
+            pathway_synthetic.case(rng, today=self.today, birth_date=patient.birth_date, sex=patient.sex,
+                                   meetings=self.meeting_days, protocols=self.protocols,
+                                   weight_kg=patient.weight_kg, height_cm=patient.height_cm)
+            for patient in patients
+        ]
+        referral_ids = insert_rows(Referral, REFERRAL_FIELDS, [
+            self.referral_row(rng, patient, case.referral) for patient, case in zip(patients, cases)], returning=True)
+        decided = [(patient, case, referral_id) for patient, case, referral_id in zip(patients, cases, referral_ids)
+                   if case.outcome]
+        meetings = [self.meeting_ids[patient.treating_center_id][case.meeting] for patient, case, _r in decided]
+        decision_ids = insert_rows(MdtDecision, DECISION_FIELDS, [
+            self.decision_row(patient, case, referral_id, meeting_id)
+            for (patient, case, referral_id), meeting_id in zip(decided, meetings)], returning=True)
+        insert_rows(MdtMeeting.agenda.through, ("mdtmeeting", "referral"),
+                    [(meeting_id, referral_id) for (_p, _c, referral_id), meeting_id in zip(decided, meetings)])
+        ipp_of = dict(zip((patient.pk for patient in patients), ipps))
+        opened = [(patient, case, decision_id) for (patient, case, _r), decision_id in zip(decided, decision_ids)
+                  if case.episode is not None]
+        episode_ids = insert_rows(Episode, EPISODE_FIELDS, [
+            self.episode_row(patient, case, decision_id) for patient, case, decision_id in opened], returning=True)
+        no_drugs, as_json, dates = self.no_drugs, connection.ops.adapt_json_value, self.dates
+        insert_rows(Milestone, MILESTONE_FIELDS, [
+            (episode_id, step.kind, step.code, step.sequence, step.day, dates[step.planned], dates[step.actual],
+             step.status, as_json(step.drugs, None) if step.drugs else no_drugs)
+            for episode_id, (_patient, case, _d) in zip(episode_ids, opened) for step in case.episode.steps])
+        moment, by = self.moment, self.coordinator_id
+        insert_rows(StateChange, STATE_CHANGE_FIELDS, [
+            (episode_id, PLAIN[before], PLAIN[after], dates[on], by, moment(on))
+            for episode_id, (_patient, case, _d) in zip(episode_ids, opened)
+            for before, after, on in case.episode.changes])
+        self.chain.insert(rng, [(episode_id, patient, case, ipp_of[patient.pk])
+                                for episode_id, (patient, case, _d) in zip(episode_ids, opened)], self.protocols)
+        self.counts["referrals"] += len(cases)
+        self.counts.update(f"decision {case.outcome}" for _patient, case, _r in decided)
+        self.counts.update(f"episode {case.episode.state}" for _patient, case, _d in opened)
+
+    def referral_row(self, rng: random.Random, patient: SimpleNamespace, referral: dict) -> tuple:
+        """From the referring physician when there is one, otherwise from the center's own haematologist."""
+        center_id = patient.treating_center_id
+        if patient.referring_center_id:
+            from_center, physician, name = patient.referring_center_id, patient.referring_physician_id, ""
+        else:
+            physician = self.haematologist.get(center_id)
+            name = "" if physician else f"Dr {rng.choice(patients_synthetic.FAMILY_NAMES)}"
+            from_center = center_id
+        return (patient.pk, center_id, from_center, physician, name, self.dates[referral["received_on"]],
+                referral["diagnosis"], referral["diagnosis_detail"], referral["disease_stage"], referral["prior_lines"],
+                referral["prior_transplant"], referral["current_status"], self.coordinator_id,
+                self.moment(referral["received_on"]))
+
+    def decision_row(self, patient: SimpleNamespace, case, referral_id: int, meeting_id: int) -> tuple:
+        decision = case.decision
+        return (meeting_id, referral_id, case.outcome, decision.get("product", ""), decision.get("indication", ""),
+                decision.get("trial", ""), decision.get("bridging_planned", False),
+                decision.get("bridging_detail", ""), decision.get("reason", ""),
+                self.dates[decision.get("deferred_until")],
+                self.haematologist.get(patient.treating_center_id, self.coordinator_id),
+                self.moment(self.meeting_days[case.meeting]))
+
+    def episode_row(self, patient: SimpleNamespace, case, decision_id: int) -> tuple:
+        lived, decision = case.episode, case.decision
+        return (patient.pk, decision_id, self.template_ids[decision["product"], decision["indication"]],
+                PLAIN[lived.state], PLAIN[lived.stop_reason], lived.stop_note, self.dates[lived.stopped_on],
+                PLAIN[lived.stopped_from],
+                self.moment(self.meeting_days[case.meeting]), lived.version)
+
+    def summary(self) -> str:
+        counts = self.counts
+        outcomes = ", ".join(f"{counts[f'decision {o}']:,} {o}" for o in MdtDecision.Outcome.values)
+        states = ", ".join(f"{counts[key]:,} {key.split(' ', 1)[1]}" for key in sorted(counts)
+                           if key.startswith("episode "))
+        return (f"{counts['referrals']:,} referrals; decisions: {outcomes}; episodes: {states}. "
+                f"{self.chain.summary()}")
+
+
+def highest_din_sequence(facility: str, year: int) -> int | None:
+    """The highest DIN sequence the facility used in the year, on a collection or on a product's labels
+    (as the collection page's suggestion reads it)."""
+    prefix = f"{facility}{year % 100:02d}"
+    # Same length, digits only after the prefix: the greatest text is the greatest sequence.
+    found = [Collection.objects.filter(din__startswith=prefix).aggregate(top=Max("din"))["top"],
+             Identifier.objects.filter(scheme=Identifier.Scheme.DIN, value__startswith=prefix)
+             .aggregate(top=Max("value"))["top"]]
+    return max((int(din[7:13]) for din in found if din and din[7:13].isdigit()), default=None)
+
+
+def highest_manufacturer_number() -> int:
+    """The highest sequence of a synthetic manufacturer's number already given, 0 if none."""
+    digits = products_synthetic.NUMBER_DIGITS
+    values = (Identifier.objects.filter(scheme=Identifier.Scheme.MANUFACTURER,
+                                        value__regex=products_synthetic.NUMBER_PATTERN)
+              .values_list("value", flat=True))
+    return max((int(value[-digits:]) for value in values.iterator()), default=0)
+
+
+class ProductChain:
+    """The product's chain of custody of each synthetic episode (`cellrelay.demo.synthetic.products`): who does
+    each step at the center, the DIN's facility, and the DINs and manufacturers' numbers already used."""
+
+    def __init__(self, treating_ids: list[int], users: dict, now: dt.datetime, tz):
+        self.tz = tz
+        self.now = timezone.localtime(now, tz).replace(tzinfo=None)  # the pure module's wall clock
+        self.facility = {pk: products_synthetic.facility_for(facility_id) for pk, facility_id in
+                         Center.objects.filter(pk__in=treating_ids).values_list("pk", "facility_id")}
+        members = {center_id: {} for center_id in treating_ids}
+        for center_id, user_id, role in (Membership.objects.filter(center_id__in=treating_ids, role__in=CHAIN_ROLES)
+                                         .order_by("pk").values_list("center_id", "user_id", "role")):
+            members[center_id].setdefault(role, []).append(user_id)
+        self.staff = {center_id: self.staff_of(roles, users) for center_id, roles in members.items()}
+        self.numbering = products_synthetic.Numbering(highest_din_sequence, highest_manufacturer_number())
+        self.adapt_datetime, self.as_json = connection.ops.adapt_datetimefield_value, connection.ops.adapt_json_value
+        self.empty_list = self.as_json([], None)
+        self._offsets = {}
+        self.times = Stored(self.database_time)  # emptied for each batch
+        # A UTC time as the backend stores it; directly as naive text when that is its form (SQLite), at a
+        # third of the cost of adapt_datetimefield_value.
+        probe = dt.datetime(2001, 2, 3, 4, 5, 6, 7)
+        self.naive_text = self.adapt_datetime(probe.replace(tzinfo=dt.timezone.utc)) == str(probe)
+        self.counts = Counter()
+
+    @staticmethod
+    def staff_of(roles: dict, users: dict) -> products_synthetic.Staff:
+        """The center's own staff for each step; the demo hospital's when the center has nobody in that role.
+        A second person is always someone else: the witness lists hold two people at least."""
+        def members(*wanted, default):
+            found = [user_id for role in wanted for user_id in roles.get(role, [])]
+            return found or [users[default].pk]
+
+        def two_or_more(found, default):
+            return found if len(set(found)) > 1 else found + [users[default].pk]
+
+        pharmacists = members(Role.PHARMACIST, default="pharmacist")
+        nurses = members(Role.WARD_NURSE, default="wardnurse")
+        return products_synthetic.Staff(
+            apheresis=members(Role.APHERESIS_NURSE, default="apheresis"), pharmacists=pharmacists,
+            receipt_witnesses=two_or_more(pharmacists, "pharmacist2"),
+            nurses=nurses, bedside_witnesses=two_or_more(roles.get(Role.HAEMATOLOGIST, []) + nurses, "haematologist"))
+
+    def database_time(self, moment: dt.datetime | None):
+        """A wall-clock time of the pure module, as stored. About 20 a chain, most of them twice (the record's
+        field and its custody event): through `self.times`, each is converted once a batch, and the time zone's
+        offset is looked up once per day and hour (an hour, not a day: summer time starts and ends at night)."""
+        if moment is None:
+            return None
+        key = (moment.date(), moment.hour)
+        offset = self._offsets.get(key)
+        if offset is None:
+            offset = self._offsets[key] = moment.replace(minute=0, second=0, microsecond=0, tzinfo=self.tz).utcoffset()
+        utc = moment - offset
+        return str(utc) if self.naive_text else self.adapt_datetime(utc.replace(tzinfo=dt.timezone.utc))
+
+    def insert(self, rng: random.Random, episodes: list[tuple], protocols: dict) -> None:
+        """`episodes`: (episode id, patient, case, IPP) of the episodes just inserted."""
+        chains = []
+        for episode_id, patient, case, ipp in episodes:
+            protocol = protocols[case.decision["product"], case.decision["indication"]]
+            chain = products_synthetic.custody(
+                rng, case.episode, product=case.decision["product"], thaw_limit_minutes=protocol.thaw_limit_minutes,
+                tocilizumab_doses=protocol.tocilizumab_doses, facility=self.facility[patient.treating_center_id],
+                ipp=ipp, staff=self.staff[patient.treating_center_id], numbering=self.numbering, now=self.now)
+            if chain is not None:
+                chains.append((episode_id, chain))
+        if not chains:
+            return
+        self.times.clear()
+        collection_ids = insert_rows(Collection, COLLECTION_FIELDS, [
+            (episode_id, self.times[c.collected_at], c.volume_ml, c.cd3_count, c.operator, c.din,
+             self.times[c.collected_at])
+            for episode_id, c in chains], returning=True)
+        product_ids = self.insert_products(chains)
+        self.insert_shipments(chains, collection_ids, product_ids)
+        bag_ids = self.insert_bags(chains, product_ids)
+        self.insert_events(chains, collection_ids, product_ids, bag_ids)
+        self.counts["collections"] += len(chains)
+        self.counts.update(f"product {c.product.status}" for _e, c in chains if c.product)
+
+    def insert_products(self, chains: list[tuple]) -> dict[int, int]:
+        """The products with their identifiers, and the drugs reserved: {chain index: product id}."""
+        made = [(n, episode_id, c) for n, (episode_id, c) in enumerate(chains) if c.product is not None]
+        ids = insert_rows(Product, PRODUCT_FIELDS, [
+            (episode_id, c.product.manufacturer, c.product.status, c.product.failure_reason,
+             self.times[c.product.registered_at])
+            for _n, episode_id, c in made], returning=True)
+        insert_rows(Identifier, IDENTIFIER_FIELDS, [
+            row for (_n, _e, c), product_id in zip(made, ids)
+            for row in ((product_id, Identifier.Scheme.DIN.value, c.din),
+                        (product_id, Identifier.Scheme.MANUFACTURER.value, c.product.number))])
+        insert_rows(DrugReserve, RESERVE_FIELDS, [
+            (episode_id, c.reserve.drug, c.reserve.doses, 0, c.reserve.reserved_by, self.times[c.reserve.reserved_at])
+            for _n, episode_id, c in made if c.reserve is not None])
+        return {n: product_id for (n, _e, _c), product_id in zip(made, ids)}
+
+    def insert_shipments(self, chains: list[tuple], collection_ids: list[int], product_ids: dict[int, int]) -> None:
+        shipments = [(collection_id, None, Shipment.Direction.OUT.value, c.shipment_out)
+                     for (_e, c), collection_id in zip(chains, collection_ids)]
+        shipments += [(None, product_ids[n], Shipment.Direction.BACK.value, c.product.shipment_back)
+                      for n, (_e, c) in enumerate(chains) if c.product and c.product.shipment_back]
+        times, as_json = self.times, self.as_json
+        insert_rows(Shipment, SHIPMENT_FIELDS, [
+            (collection_id, product_id, direction, s.courier, s.shipper_id, as_json(s.seal_numbers, None),
+             times[s.departed_at], times[s.arrived_at])
+            for collection_id, product_id, direction, s in shipments])
+
+    def insert_bags(self, chains: list[tuple], product_ids: dict[int, int]) -> dict[tuple[int, int], int]:
+        """{(product id, bag number): bag id}."""
+        bags = [(product_ids[n], bag) for n, (_e, c) in enumerate(chains) if c.product for bag in c.product.bags]
+        times, available, dispensed = self.times, Bag.Status.AVAILABLE.value, Bag.Status.DISPENSED.value
+        ids = insert_rows(Bag, BAG_FIELDS, [
+            (product_id, b.number, times[b.expiry], available if b.dispensed_at is None else dispensed,
+             times[b.dispensed_at], b.dispensed_by, times[b.thaw_started_at], times[b.bedside_checked_at],
+             b.bedside_checked_by, b.bedside_second_person, times[b.infusion_started_at], times[b.infusion_ended_at])
+            for product_id, b in bags], returning=True)
+        self.counts["bags infused"] += sum(1 for _p, b in bags if b.infusion_ended_at is not None)
+        return {(product_id, b.number): bag_id for (product_id, b), bag_id in zip(bags, ids)}
+
+    def insert_events(self, chains: list[tuple], collection_ids: list[int], product_ids: dict[int, int],
+                      bag_ids: dict[tuple[int, int], int]) -> None:
+        """Every custody event, in each chain's time order."""
+        times, as_json, empty = self.times, self.as_json, self.empty_list
+        rows = []
+        for n, ((_e, c), collection_id) in enumerate(zip(chains, collection_ids)):
+            product_id = product_ids.get(n)
+            for e in c.events:
+                if e.on == products_synthetic.ON_COLLECTION:
+                    subject = (collection_id, None, None)
+                elif e.on == products_synthetic.ON_PRODUCT:
+                    subject = (None, product_id, None)
+                else:
+                    subject = (None, product_id, bag_ids[product_id, e.on])
+                rows.append((*subject, e.action, e.actor, e.second_person, e.place,
+                             as_json(e.scanned, None) if e.scanned else empty, e.temperature_c, times[e.at],
+                             e.meaning, e.second_meaning))
+        insert_rows(CustodyEvent, EVENT_FIELDS, rows)
+
+    def summary(self) -> str:
+        counts = self.counts
+        products = ", ".join(f"{counts[key]:,} {key.split(' ', 1)[1]}" for key in sorted(counts)
+                             if key.startswith("product "))
+        return (f"Chain of custody: {counts['collections']:,} collections; products: {products or 'none'}; "
+                f"{counts['bags infused']:,} bags infused.")
+
+
+def insert_batch(rng: random.Random, destination: Destination, size: int) -> None:
+    rows = [patients_synthetic.patient(rng, destination.today, destination.taken_ins) for _ in range(size)]
+    patients = [destination.new_patient(rng, row["fields"], row["referred"]) for row in rows]
+    # The primary keys (RETURNING, on PostgreSQL and SQLite ≥ 3.35) that the identifiers,
+    # contacts, consents and referrals below point to.
+    fields = ("treating_center", "referring_center", "referring_physician", *rows[0]["fields"])
+    attnames = [Patient._meta.get_field(name).attname for name in fields]
+    ids = insert_rows(Patient, fields, [tuple(getattr(patient, name) for name in attnames) for patient in patients],
+                      returning=True)
+    for patient, pk in zip(patients, ids):
+        patient.pk = pk
+    local_ids = [destination.new_local_id(patient) for patient in patients]
+    insert_rows(LocalId, ("patient", "center", "ipp"), local_ids)
+    insert_rows(Contact, ("patient", "kind", "name", "relationship", "phone"), [
+        (patient.pk, Contact.Kind.CAREGIVER.value, row["caregiver"]["name"], row["caregiver"]["relationship"],
+         row["caregiver"]["phone"])
+        for patient, row in zip(patients, rows)])
+    insert_rows(Consent, ("patient", "kind", "status", "decided_on", "recorded_by"), [
+        (patient.pk, Consent.Kind.REGISTRY.value, Consent.Status.GIVEN.value, row["consent_on"],
+         destination.coordinator_id)
+        for patient, row in zip(patients, rows)
+        if row["consent_on"]])
+    destination.pathway.insert(rng, patients, [ipp for _patient, _center, ipp in local_ids])
+
+
+@contextmanager
+def bulk_loading(sqlite_cache_kib: int = 65_536):
+    """Millions of short-lived objects and no reference cycles to speak of: the cyclic garbage
+    collector would rescan the growing heap again and again (about half the run), so it pauses.
+    On SQLite, a larger page cache keeps the indexes being filled in memory. Both are restored."""
+    collecting = gc.isenabled()
+    gc.disable()
+    previous_cache = None
+    try:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                previous_cache = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = -{int(sqlite_cache_kib)}")
+        yield
+    finally:
+        if previous_cache is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(previous_cache)}")
+        if collecting:
+            gc.enable()
+
+
+def batch_sizes(total: int, batch_size: int) -> list[int]:
+    return [min(batch_size, total - start) for start in range(0, total, batch_size)]
+
+
+def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda size: None) -> str:
+    """Add `patients` synthetic patients drawn from `seed`, `batch_size` at a time (`on_batch(size)` after each
+    batch), with the demo organisation they need; a summary of what was made."""
+    rng = random.Random(seed)
+    # One transaction: a failed run leaves nothing behind, and the journal entry is written
+    # together with the rows it accounts for.
+    with transaction.atomic(), bulk_loading():
+        org = hospital.build_organisation()
+        destination = Destination(org["users"])
+        for size in batch_sizes(patients, batch_size):
+            insert_batch(rng, destination, size)
+            on_batch(size)
+        record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
+               after={"patients": patients, "seed": seed})
+    return destination.pathway.summary()
