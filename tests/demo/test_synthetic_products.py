@@ -207,7 +207,9 @@ def test_seeding_the_chain_writes_one_journal_entry_only(org):
 @pytest.mark.django_db
 def test_the_product_page_shows_a_synthetic_patients_chain(org, client_as):
     seed_synthetic(patients=100)
-    episode = Episode.objects.filter(state_changes__to_state=State.INFUSED, products__isnull=False).first()
+    # The patients are spread over every treating center, the outsider's too (client_as creates it).
+    episode = Episode.objects.filter(patient__treating_center=org["treating"], state_changes__to_state=State.INFUSED,
+                                     products__isnull=False).first()
     din = episode.collections.get().din
 
     response = client_as("coordinator").get(f"/episodes/{episode.pk}/products/")
