@@ -38,11 +38,11 @@ def fresh_database(directory: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from cellrelay import demo
+    from cellrelay.demo import hospital
 
     call_command("migrate", verbosity=0)
     # Staff first, so that the timings measure patients, not the demo users' password hashing.
-    demo.build_organisation()
+    hospital.build_organisation()
 
 
 def seeding_seconds(patients: int, seed: int) -> float:
@@ -66,7 +66,7 @@ def seeding_peak_mb(patients: int, seed: int) -> float:
 def search_ms(searches: int) -> tuple[float, float]:
     """Median and 95th centile time of a family-name prefix search, evaluated as the patient list
     does (first page). The centile is shown, not judged: a prefix late in the alphabet costs most."""
-    from cellrelay.patients import synthetic
+    from cellrelay.demo.synthetic import patients as synthetic
     from cellrelay.patients.models import Patient
     from cellrelay.patients.views import PAGE_SIZE, search_patients
 

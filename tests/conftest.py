@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
-from cellrelay import demo
+from cellrelay.demo import hospital
 from cellrelay.organisation.models import Center, Membership, User
 from cellrelay.organisation.permissions import Role
 from cellrelay.organisation.services import create_token
@@ -49,7 +49,7 @@ def org(db):
     for protocol in DEFAULTS:
         ProtocolTemplate.objects.get_or_create(product=protocol.product, indication=protocol.indication,
                                                defaults=template_fields(protocol))
-    return demo.build_organisation(password=PASSWORD)
+    return hospital.build_organisation(password=PASSWORD)
 
 
 @pytest.fixture

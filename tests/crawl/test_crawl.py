@@ -15,12 +15,13 @@ from babel.messages.pofile import read_po
 from django.core.management import call_command
 import pytest
 
-from cellrelay import demo
+from cellrelay.demo import hospital
 
 from .crawler import DOCUMENT_TYPES, Session, crawl, parse
 
 # Everyone who signs in with a password (the machine accounts use API tokens only).
-PERSONAS = [username for username, *_rest in demo.STAFF] + [username for username, *_rest in demo.REFERRING_STAFF]
+PERSONAS = ([username for username, *_rest in hospital.STAFF]
+            + [username for username, *_rest in hospital.REFERRING_STAFF])
 MAX_DEPTH = 4
 MAX_PAGES = 600
 
@@ -94,7 +95,7 @@ def walk(base_url: str, language: str) -> tuple[dict[str, list[str]], dict[str, 
     kinds: Counter = Counter()
     for username in PERSONAS:
         session = Session(base_url, language)
-        landing = session.log_in(username, demo.DEMO_PASSWORD)
+        landing = session.log_in(username, hospital.DEMO_PASSWORD)
         count = 0
         for page in crawl(session, landing, max_depth=MAX_DEPTH, max_pages=MAX_PAGES):
             count += 1

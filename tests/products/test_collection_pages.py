@@ -19,7 +19,7 @@ from tests.products.test_custody import DIN_A, collected, scanned_din
 pytestmark = pytest.mark.django_db
 
 YY = f"{timezone.localdate().year % 100:02d}"
-FIRST_DIN = f"F9999{YY}000001"  # the demo hospital's facility (demo.py: F9999)
+FIRST_DIN = f"F9999{YY}000001"  # the demo hospital's facility (demo/hospital.py: F9999)
 
 
 def local_input(moment: dt.datetime) -> str:

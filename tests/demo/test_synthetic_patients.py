@@ -10,10 +10,11 @@ from django.db.models import Count, F, Q
 from hypothesis import given, strategies as st
 import pytest
 
+from cellrelay.demo.synthetic import patients as synthetic
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Membership
 from cellrelay.organisation.permissions import Role
-from cellrelay.patients import identity, synthetic
+from cellrelay.patients import identity
 from cellrelay.patients.models import Consent, LocalId, Patient
 
 

@@ -12,16 +12,15 @@ import itertools
 
 from django.utils import timezone
 
-from cellrelay.demo import DEMO_PASSWORD
+from cellrelay.demo.hospital import DEMO_PASSWORD
 from cellrelay.pathway.models import Episode
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy import storage
 from cellrelay.pharmacy.models import Position, Tank
+from cellrelay.products import administration, dispensing, isbt128, manufacturers, services, shipping
+from cellrelay.products.models import Bag, Product
 
-from . import administration, dispensing, isbt128, manufacturers, services, shipping
-from .models import Bag, Product
-
-FACILITY = "F9999"  # the demo center's fictional ISBT 128 facility identification number (demo.TREATING)
+FACILITY = "F9999"  # the demo center's fictional ISBT 128 facility identification number (hospital.TREATING)
 BAGS = {"abecma": 2, "kymriah": 2}  # several bags for some products (products.md); one otherwise
 _highest_sequence = itertools.count(0)  # of the DINs issued by this run
 

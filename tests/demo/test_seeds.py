@@ -1,5 +1,5 @@
 """The data generators' pathway: seed_demo through the services, seed_synthetic in bulk, and the
-pure generator's invariants (cellrelay/pathway/synthetic.py)."""
+pure generator's invariants (cellrelay/demo/synthetic/pathway.py)."""
 
 from collections import Counter
 import datetime as dt
@@ -13,8 +13,9 @@ from django.utils import timezone
 from hypothesis import given, strategies as st
 import pytest
 
+from cellrelay.demo.synthetic import pathway as synthetic
 from cellrelay.journal.models import JournalEntry
-from cellrelay.pathway import protocols, synthetic
+from cellrelay.pathway import protocols
 from cellrelay.pathway.models import Episode, Milestone, StateChange
 from cellrelay.pathway.schedule import Kind, is_working_day, timepoint
 from cellrelay.pathway.states import FINAL, ORDER, State, StopReason

@@ -1,6 +1,6 @@
 """seed_synthetic's chain of custody: each episode has the product records of the states it reached, the DINs are
 valid and unique, custody events follow each other in time, the product pages show them, and the services take
-over where the synthetic chain stops. Then the pure generator (cellrelay/products/synthetic.py), without a database."""
+over where the synthetic chain stops. Then the pure generator (cellrelay/demo/synthetic/products.py), without a database."""
 
 from collections import Counter
 import datetime as dt
@@ -13,16 +13,16 @@ from django.utils import timezone
 from hypothesis import given, strategies as st
 import pytest
 
+from cellrelay.demo.synthetic import pathway as pathway_synthetic
+from cellrelay.demo.synthetic import products as synthetic
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Membership
 from cellrelay.organisation.permissions import Role
 from cellrelay.pathway import protocols
-from cellrelay.pathway import synthetic as pathway_synthetic
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State, StopReason
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.products import administration, dispensing, isbt128, services
-from cellrelay.products import synthetic
 from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
 from tests.conftest import PASSWORD
 
@@ -207,9 +207,9 @@ def test_seeding_the_chain_writes_one_journal_entry_only(org):
 @pytest.mark.django_db
 def test_the_product_page_shows_a_synthetic_patients_chain(org, client_as):
     seed_synthetic(patients=100)
-    # The coordinator's own center: synthetic patients are spread over every treating center, the outsider's too.
-    episode = Episode.objects.filter(state_changes__to_state=State.INFUSED, products__isnull=False,
-                                     patient__treating_center=org["treating"]).first()
+    # The patients are spread over every treating center, the outsider's too (client_as creates it).
+    episode = Episode.objects.filter(patient__treating_center=org["treating"], state_changes__to_state=State.INFUSED,
+                                     products__isnull=False).first()
     din = episode.collections.get().din
 
     response = client_as("coordinator").get(f"/episodes/{episode.pk}/products/")

@@ -1,7 +1,7 @@
 """The product's chain of custody of a synthetic episode, as plain values, for `seed_synthetic`. No Django.
 
-`cellrelay.pathway.synthetic` lives an episode up to today; this module gives it the records the product
-services would have written on the way (services.py, shipping.py, dispensing.py, administration.py):
+`cellrelay.demo.synthetic.pathway` lives an episode up to today; this module gives it the records the products
+room's services would have written on the way (services.py, shipping.py, dispensing.py, administration.py):
 
 - cells collected (the apheresis day): the collection with its ISBT 128 DIN, custody “collected”, the
   shipment out to the manufacturer and custody “shipped” (still in transit while the episode is “collected”);
@@ -23,8 +23,7 @@ from decimal import Decimal
 import random
 
 from cellrelay.pathway.states import State, StopReason
-
-from . import isbt128, manufacturers
+from cellrelay.products import isbt128, manufacturers
 
 # The manufacturer of each product (manufacturers.py), the investigational one included.
 MANUFACTURERS = {**manufacturers.MARKETED, "investigational": manufacturers.TRIAL_FACILITY}
@@ -229,7 +228,7 @@ def _shipment(rng: random.Random, departed_at: datetime, arrived_at: datetime | 
 
 def custody(rng: random.Random, lived, *, product: str, thaw_limit_minutes: int | None, tocilizumab_doses: int,
             facility: str, ipp: str, staff: Staff, numbering: Numbering, now: datetime) -> Custody | None:
-    """The chain of an episode lived by `pathway.synthetic.episode`; None before the cells are collected.
+    """The chain of an episode lived by `synthetic.pathway.episode`; None before the cells are collected.
 
     `facility`: the DIN's facility (see `facility_for`); `ipp`: the patient's IPP at the treating center
     (the wristband scanned at the bedside); `now`: local wall-clock time, the latest any event may be.

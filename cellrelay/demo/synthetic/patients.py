@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 import random
 
-from .identity import HEIGHT_CM_RANGE, WEIGHT_KG_RANGE, make_ins
+from cellrelay.patients.identity import HEIGHT_CM_RANGE, WEIGHT_KG_RANGE, make_ins
 
 FAMILY_NAMES = [
     "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",

@@ -13,11 +13,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 import random
 
+from cellrelay.pathway import schedule
+from cellrelay.pathway.protocols import Protocol
+from cellrelay.pathway.states import State, StopReason
 from cellrelay.patients.identity import body_surface_area_m2
-
-from . import schedule
-from .protocols import Protocol
-from .states import State, StopReason
 
 Kind = schedule.Kind
 
@@ -241,7 +240,7 @@ def draw_decision(rng: random.Random, referral: dict, age: int, available) -> tu
 # From which state each kind of stop happens (weights): progression and death mostly while the
 # product is made, manufacturing failure while the cells are at the manufacturer: as the product
 # services record it, a failed product (or one out of specification at receipt, quarantined) never
-# moves the episode to “product received” (cellrelay.products.synthetic gives the product its status).
+# moves the episode to “product received” (cellrelay.demo.synthetic.products gives the product its status).
 STOPS = [
     (StopReason.PROGRESSION, 45, [(State.APPROVED, 15), (State.APHERESIS_SCHEDULED, 20), (State.MANUFACTURING, 50),
                                   (State.PRODUCT_RECEIVED, 15)],

@@ -1,43 +1,39 @@
-"""`manage.py seed_synthetic --patients N`: realistic synthetic patients in bulk, for load and demos.
+"""Realistic synthetic patients in bulk, for load and demos (`manage.py seed_synthetic --patients N`).
 
 Each patient comes with a referral and what became of it: the weekly RCP's decision (past three
 years) and, when approved, the treatment episode with its milestones and state changes as of today
-(`cellrelay.pathway.synthetic`), and the product's chain of custody as far as the episode went:
-collection, shipments, product and identifiers, bags, custody events (`cellrelay.products.synthetic`).
+(`cellrelay.demo.synthetic.pathway`), and the product's chain of custody as far as the episode went:
+collection, shipments, product and identifiers, bags, custody events (`cellrelay.demo.synthetic.products`).
 The per-patient services (one journal entry each) would be far too slow for thousands of rows: the
 rows are bulk-inserted and the run is journaled once, as a whole.
 """
 
-import argparse
 from collections import Counter
 from contextlib import contextmanager
 import datetime as dt
 import gc
 import random
-import sys
-import time
 from types import SimpleNamespace
 
-from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from tqdm import tqdm
 
-from cellrelay import demo
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
 from cellrelay.organisation.models import Center, Membership
 from cellrelay.organisation.permissions import Role
-from cellrelay.pathway import synthetic as pathway_synthetic
 from cellrelay.pathway.models import Episode, Milestone, ProtocolTemplate, StateChange
 from cellrelay.pathway.states import State, StopReason
-from cellrelay.patients import synthetic
 from cellrelay.patients.models import Consent, Contact, LocalId, Patient
 from cellrelay.pharmacy.models import DrugReserve
-from cellrelay.products import synthetic as products_synthetic
 from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
 from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
+
+from . import hospital
+from .synthetic import pathway as pathway_synthetic
+from .synthetic import patients as patients_synthetic
+from .synthetic import products as products_synthetic
 
 MEETING_TITLE = "RCP CAR-T"
 # Who sits at the weekly RCP, among the center's staff.
@@ -70,7 +66,7 @@ BAG_FIELDS = ("product", "number", "expiry", "status", "dispensed_at", "dispense
 EVENT_FIELDS = ("collection", "product", "bag", "action", "actor", "second_person", "place", "scanned",
                 "temperature_c", "at", "meaning", "second_meaning")
 RESERVE_FIELDS = ("episode", "drug", "reserved_doses", "used_doses", "reserved_by", "reserved_at")
-# Who does what on the product's chain, among the center's staff (products.synthetic.Staff).
+# Who does what on the product's chain, among the center's staff (synthetic.products.Staff).
 CHAIN_ROLES = (Role.APHERESIS_NURSE, Role.PHARMACIST, Role.WARD_NURSE, Role.HAEMATOLOGIST)
 # States and stop reasons as plain text: the database driver binds a str subclass (an enumeration member)
 # only after failed look-ups for an adapter, each raising and clearing an exception (a dozen a patient).
@@ -135,13 +131,6 @@ def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bo
         return ids
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
-    return value
-
-
 def last_ipp_number(center_id: int) -> int:
     """The highest synthetic IPP number already given at the center, 0 if none."""
     last = (
@@ -156,7 +145,7 @@ def last_ipp_number(center_id: int) -> int:
 class Destination:
     """What the new rows refer to: centers, referring physicians, the coordinator recording
     consents, and the identifiers already in use (INS across the database, IPP per center).
-    `users`: the demo organisation's staff by username (`demo.build_organisation`)."""
+    `users`: the demo organisation's staff by username (`hospital.build_organisation`)."""
 
     def __init__(self, users: dict):
         coordinator = users["coordinator"]
@@ -291,7 +280,8 @@ class Pathway:
             from_center, physician, name = patient.referring_center_id, patient.referring_physician_id, ""
         else:
             physician = self.haematologist.get(center_id)
-            from_center, name = center_id, "" if physician else f"Dr {rng.choice(synthetic.FAMILY_NAMES)}"
+            name = "" if physician else f"Dr {rng.choice(patients_synthetic.FAMILY_NAMES)}"
+            from_center = center_id
         return (patient.pk, center_id, from_center, physician, name, self.dates[referral["received_on"]],
                 referral["diagnosis"], referral["diagnosis_detail"], referral["disease_stage"], referral["prior_lines"],
                 referral["prior_transplant"], referral["current_status"], self.coordinator_id,
@@ -343,7 +333,7 @@ def highest_manufacturer_number() -> int:
 
 
 class ProductChain:
-    """The product's chain of custody of each synthetic episode (`cellrelay.products.synthetic`): who does
+    """The product's chain of custody of each synthetic episode (`cellrelay.demo.synthetic.products`): who does
     each step at the center, the DIN's facility, and the DINs and manufacturers' numbers already used."""
 
     def __init__(self, treating_ids: list[int], users: dict, now: dt.datetime, tz):
@@ -490,7 +480,7 @@ class ProductChain:
 
 
 def insert_batch(rng: random.Random, destination: Destination, size: int) -> None:
-    rows = [synthetic.patient(rng, destination.today, destination.taken_ins) for _ in range(size)]
+    rows = [patients_synthetic.patient(rng, destination.today, destination.taken_ins) for _ in range(size)]
     patients = [destination.new_patient(rng, row["fields"], row["referred"]) for row in rows]
     # The primary keys (RETURNING, on PostgreSQL and SQLite ≥ 3.35) that the identifiers,
     # contacts, consents and referrals below point to.
@@ -541,37 +531,18 @@ def batch_sizes(total: int, batch_size: int) -> list[int]:
     return [min(batch_size, total - start) for start in range(0, total, batch_size)]
 
 
-class Command(BaseCommand):
-    help = ("Add N realistic synthetic patients (IPP, caregiver, registry consent) to the treating centers, "
-            "each with a referral, its RCP decision and, when approved, the treatment episode and the "
-            "product's chain of custody.")
-
-    def add_arguments(self, parser):
-        parser.add_argument("--patients", type=positive_int, required=True, help="How many patients to add.")
-        parser.add_argument("--seed", type=int, default=None,
-                            help="Random seed, to reproduce a run (default: a random one, printed at the end).")
-        parser.add_argument("--batch-size", type=positive_int, default=2000, help="Patients per bulk insert.")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
-
-    def handle(self, *args, patients, seed, batch_size, no_progress, **options):
-        seed = random.randrange(2**32) if seed is None else seed
-        rng = random.Random(seed)
-        started = time.perf_counter()
-        # One transaction: a failed run leaves nothing behind, and the journal entry is written
-        # together with the rows it accounts for.
-        with transaction.atomic(), bulk_loading():
-            org = demo.build_organisation()
-            destination = Destination(org["users"])
-            # disable=None: tqdm hides the bar when stderr is not a terminal.
-            with tqdm(total=patients, unit=" patients", file=sys.stderr, disable=True if no_progress else None) as bar:
-                for size in batch_sizes(patients, batch_size):
-                    insert_batch(rng, destination, size)
-                    bar.update(size)
-            record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
-                   after={"patients": patients, "seed": seed})
-        elapsed = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Created {patients:,} synthetic patients in {elapsed:.1f} s "
-            f"({patients / elapsed:,.0f} patients/s), seed {seed}."
-        ))
-        self.stdout.write(destination.pathway.summary())
+def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda size: None) -> str:
+    """Add `patients` synthetic patients drawn from `seed`, `batch_size` at a time (`on_batch(size)` after each
+    batch), with the demo organisation they need; a summary of what was made."""
+    rng = random.Random(seed)
+    # One transaction: a failed run leaves nothing behind, and the journal entry is written
+    # together with the rows it accounts for.
+    with transaction.atomic(), bulk_loading():
+        org = hospital.build_organisation()
+        destination = Destination(org["users"])
+        for size in batch_sizes(patients, batch_size):
+            insert_batch(rng, destination, size)
+            on_batch(size)
+        record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
+               after={"patients": patients, "seed": seed})
+    return destination.pathway.summary()
