@@ -1,8 +1,10 @@
 """Personas of the fictional demo hospital, an outsider from another center, and their clients."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
@@ -14,16 +16,21 @@ from cellrelay.organisation.services import create_token
 from cellrelay.patients import services as patient_services
 from cellrelay.patients.identity import make_ins
 
-PASSWORD = "correct-horse-battery-42"
+# The demo's personas with the demo's password: the organisation built once for the session is the one seed_demo
+# finds (it creates only what is missing), so a test seeding the whole demo signs with the same password.
+PASSWORD = hospital.DEMO_PASSWORD
 
 # No deadline: a property that is slow on a loaded machine is not wrong (speed lives in `make bench`).
 hypothesis_settings.register_profile("cellrelay", deadline=None)
 hypothesis_settings.load_profile("cellrelay")
 
 
+QUICK_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def quick_hasher(settings):
-    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+    settings.PASSWORD_HASHERS = QUICK_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -40,16 +47,50 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def org(db):
-    # A transactional test before this one flushes the tables, data migrations' rows included.
+def build_hospital() -> dict:
+    """The protocol templates and the demo organisation, created where missing (idempotent)."""
     from cellrelay.pathway.models import ProtocolTemplate
     from cellrelay.pathway.protocols import DEFAULTS, template_fields
 
+    # A transactional test flushes the tables, data migrations' rows included.
     for protocol in DEFAULTS:
         ProtocolTemplate.objects.get_or_create(product=protocol.product, indication=protocol.indication,
                                                defaults=template_fields(protocol))
     return hospital.build_organisation(password=PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The organisation is built once, in the test database itself, before any test: each test runs in a
+    transaction rolled back at its end, so it starts from the organisation and only reads it from `org`. A
+    transactional test flushes every table (pytest-django runs those last); `org` then builds it again."""
+    from django.test.utils import override_settings
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=QUICK_HASHERS):
+        build_hospital()
+
+
+@pytest.fixture
+def org(db):
+    return build_hospital()
+
+
+@pytest.fixture(scope="module")
+def demo_for_the_module(django_db_setup, django_db_blocker):
+    """The whole demo hospital, seeded once for a module whose tests only read it (seed_demo's output).
+
+    The seed stays in a transaction held open for the module: each test's own transaction is a savepoint inside
+    it, and the whole is rolled back at the module's end, as Django's TestCase.setUpTestData does for a class.
+    """
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=QUICK_HASHERS), transaction.atomic():
+        build_hospital()
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """Each role lands where its work is, and sees no link that would refuse it (on the seeded demo hospital)."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from cellrelay.organisation.models import User
@@ -29,16 +27,8 @@ LINK = re.compile(r'<a\b[^>]*\bhref="(/[^"#]*)"')
 
 
 @pytest.fixture
-def demo_hospital(db):
-    """The whole demo: episodes in every state, products in the circuit, toxicity alerts, a tank alarm.
-    Its staff sign with the demo password, so the `org` fixture's personas (another password) are not used."""
-    from cellrelay.pathway.models import ProtocolTemplate
-    from cellrelay.pathway.protocols import DEFAULTS, template_fields
-
-    for protocol in DEFAULTS:  # a transactional test before this one flushes the data migrations' rows
-        ProtocolTemplate.objects.get_or_create(product=protocol.product, indication=protocol.indication,
-                                               defaults=template_fields(protocol))
-    call_command("seed_demo", stdout=io.StringIO())
+def demo_hospital(demo_for_the_module, db):
+    """The whole demo: episodes in every state, products in the circuit, toxicity alerts, a tank alarm."""
 
 
 def signed_in(username: str) -> Client:
