@@ -52,7 +52,8 @@ class VitalSigns(models.Model):
     hypotension = models.CharField(_("hypotension"), max_length=30, choices=Hypotension.choices,
                                    default=Hypotension.NONE)
     antipyretic_given = models.BooleanField(_("antipyretic given"), default=False)
-    crs_proposed = models.PositiveSmallIntegerField(_("proposed CRS grade"))
+    # None: observed before the infusion, when there is no CRS to grade (grading.crs_grade).
+    crs_proposed = models.PositiveSmallIntegerField(_("proposed CRS grade"), null=True, blank=True)
     crs_reasons = models.JSONField(default=list)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -97,7 +98,8 @@ class NeuroAssessment(models.Model):
     aphasia_global = models.BooleanField(_("awake with global aphasia"), default=False)
     tremor = models.BooleanField(_("tremor or myoclonus (CTCAE, not ICANS)"), default=False)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
-    icans_proposed = models.PositiveSmallIntegerField(_("proposed ICANS grade"))
+    # None: assessed before the infusion, when there is no ICANS to grade (grading.icans_grade).
+    icans_proposed = models.PositiveSmallIntegerField(_("proposed ICANS grade"), null=True, blank=True)
     icans_reasons = models.JSONField(default=list)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)

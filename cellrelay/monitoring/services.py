@@ -4,7 +4,7 @@ The software proposes a grade (grading.py, ASTCT 2019) and shows it; a physician
 overrides it with a reason. It never prescribes (grading.md).
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient, snapshot
-from cellrelay.pathway.models import Episode
+from cellrelay.pathway.models import Episode, Milestone
+from cellrelay.pathway.schedule import Kind
 from cellrelay.pharmacy import services as pharmacy
 from cellrelay.validation import refuse_future_date, refuse_future_time
 
@@ -49,14 +50,32 @@ def anti_cytokine_given_before(episode: Episode, when: datetime) -> bool:
     return episode.interventions.filter(given_at__lte=when).exclude(kind=Intervention.Kind.OTHER).exists()
 
 
+def infusion_day(episode: Episode) -> date | None:
+    """The day the cells were infused: the D0 step recorded as done; None until then."""
+    return (episode.milestones.filter(kind=Kind.INFUSION, status=Milestone.Status.DONE)
+            .values_list("actual", flat=True).first())
+
+
+def infused_by(episode: Episode, when: datetime) -> bool:
+    """Whether the cells had been infused at this moment, to the day (the infusion is recorded as a day).
+
+    On D0 itself a finding counts as after the infusion: the cautious side, where a CRS is graded
+    and alerts rather than being taken for an infection.
+    """
+    infused_on = infusion_day(episode)
+    return infused_on is not None and timezone.localtime(when).date() >= infused_on
+
+
 def propose_crs(episode: Episode, *, taken_at, temperature_c, antipyretic_given, hypotension, oxygen,
                 oxygen_flow_l_min) -> grading.Grade:
+    """The CRS grade proposed for these findings; not graded before the infusion (grading.crs_grade)."""
     try:
         return grading.crs_grade(
             temperature_c=float(temperature_c),
             antipyretic_or_anticytokine_given=antipyretic_given or anti_cytokine_given_before(episode, taken_at),
             hypotension=hypotension, oxygen=oxygen,
-            oxygen_flow_l_min=float(oxygen_flow_l_min) if oxygen_flow_l_min is not None else None)
+            oxygen_flow_l_min=float(oxygen_flow_l_min) if oxygen_flow_l_min is not None else None,
+            infused=infused_by(episode, taken_at))
     except grading.ContradictoryInput as error:
         raise _as_validation_error(error) from None
 
@@ -89,16 +108,17 @@ def propose_icans(episode: Episode, *, assessed_at, ice_score, capd_score, consc
             age_years=age, ice_score=ice_score, capd_score=capd_score, consciousness=consciousness,
             consciousness_due_to_sedation=consciousness_due_to_sedation, seizure=seizure,
             motor_weakness=motor_weakness, cerebral_edema=cerebral_edema, aphasia_global=aphasia_global,
-            capd_below_age=settings.CELLRELAY_CAPD_BELOW_AGE)
+            capd_below_age=settings.CELLRELAY_CAPD_BELOW_AGE, infused=infused_by(episode, assessed_at))
     except grading.ContradictoryInput as error:
         raise _as_validation_error(error) from None
 
 
 # Alerts ------------------------------------------------------------------------------------------------
 
-def _raise_alert(episode: Episode, scale: str, grade: int, *, actor) -> Alert | None:
-    """One open alert per scale and grade: a grade ≥ 2 reaches the ICU and neurology worklists (and e-mail)."""
-    if grade < ALERT_FROM_GRADE:
+def _raise_alert(episode: Episode, scale: str, grade: int | None, *, actor) -> Alert | None:
+    """One open alert per scale and grade: a grade ≥ 2 reaches the ICU and neurology worklists (and e-mail).
+    Findings not graded (before the infusion: None) raise none."""
+    if grade is None or grade < ALERT_FROM_GRADE:
         return None
     open_alert = episode.alerts.filter(scale=scale, acknowledged_at__isnull=True, grade__gte=grade).first()
     if open_alert:
@@ -189,6 +209,8 @@ def confirm_grade(*, actor, source, confirmed: int, override_reason: str = "") -
     """A physician confirms the proposed grade of vital signs (CRS) or of an assessment (ICANS)."""
     is_vitals = isinstance(source, VitalSigns)
     proposed = source.crs_proposed if is_vitals else source.icans_proposed
+    if proposed is None:
+        raise ValidationError(_("Observed before the infusion: there is no CRS or ICANS grade to confirm."))
     if confirmed != proposed and not override_reason.strip():
         raise ValidationError({"override_reason": _("Give the reason for a grade other than the one proposed.")})
     if GradeRecord.objects.filter(**{"vital_signs" if is_vitals else "neuro_assessment": source}).exists():

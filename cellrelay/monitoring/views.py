@@ -107,8 +107,9 @@ def day_namer(d0: date | None):
     return lambda day: day_label((day - d0).days, language)
 
 
-def current_grade(record) -> tuple[int, GradeRecord | None]:
-    """The confirmed grade when a physician confirmed it, else the proposed one."""
+def current_grade(record) -> tuple[int | None, GradeRecord | None]:
+    """The confirmed grade when a physician confirmed it, else the proposed one (None: not graded,
+    observed before the infusion)."""
     confirmation = getattr(record, "grade", None)
     proposed = record.crs_proposed if isinstance(record, VitalSigns) else record.icans_proposed
     return (confirmation.confirmed, confirmation) if confirmation else (proposed, None)
@@ -126,6 +127,8 @@ def daily_grades(records, when) -> dict[date, summary.DailyGrade]:
     observations = []
     for record in records:
         grade, confirmation = current_grade(record)
+        if grade is None:
+            continue  # before the infusion: nothing graded
         observations.append(summary.Observation(local_day(when(record)), grade, confirmation is not None))
     return summary.daily_maximum(observations)
 
@@ -273,6 +276,18 @@ def _form_page(request, episode, form, call, *, title, done, template="monitorin
                                       **(extra or {})})
 
 
+def before_infusion_notice(episode: Episode, scale: str) -> str:
+    """What the form says while the infusion is not recorded: nothing is graded before it."""
+    if services.infusion_day(episode) is not None:
+        return ""
+    if scale == "crs":
+        return _("The infusion (D0) is not recorded as done: before it there is no CRS, and a fever is a fever to "
+                 "investigate (look for an infection). No CRS grade is proposed. If the cells have been infused, "
+                 "record the infusion first.")
+    return _("The infusion (D0) is not recorded as done: before it neurological signs are not ICANS (look for "
+             "another cause). No ICANS grade is proposed. If the cells have been infused, record the infusion first.")
+
+
 @access.requires(Action.RECORD_MONITORING)
 def vitals_new(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
@@ -282,11 +297,21 @@ def vitals_new(request, pk):
         lambda: services.record_vital_signs(actor=request.user, episode=episode, **form.cleaned_data),
         title=_("Record vital signs"), done=_("Vital signs recorded."),
         extra={"preview_url": "monitoring:vitals_preview", "preview_target": "#crs-preview",
-               "preview": {"id": "crs-preview", "scale": _("CRS")}})
+               "preview": {"id": "crs-preview", "scale": _("CRS")},
+               "notice": before_infusion_notice(episode, "crs")})
 
 
 def _preview_response(request, context):
     return render(request, "monitoring/_grade_preview.html", {"preview": context})
+
+
+def _graded_preview(request, context, grade: grading.Grade, **more):
+    """The proposed grade and its reasons; before the infusion, why there is none."""
+    if not grade.graded:
+        return _preview_response(request, {**context, "not_graded": True, "reasons": reason_texts(grade.reasons),
+                                           "fever_to_investigate": "fever_before_infusion" in grade.reasons})
+    return _preview_response(request, {**context, "grade": grade.grade, "word": grade_word(grade.grade),
+                                       "reasons": reason_texts(grade.reasons), **more})
 
 
 def _raw_blank(form, name) -> bool:
@@ -311,8 +336,7 @@ def vitals_preview(request, pk):
         episode, taken_at=data.get("taken_at") or timezone.now(), temperature_c=data["temperature_c"],
         antipyretic_given=data.get("antipyretic_given", False), hypotension=data["hypotension"],
         oxygen=data["oxygen"], oxygen_flow_l_min=data.get("oxygen_flow_l_min"))
-    return _preview_response(request, {**context, "grade": grade.grade, "word": grade_word(grade.grade),
-                                       "reasons": reason_texts(grade.reasons)})
+    return _graded_preview(request, context, grade)
 
 
 def uses_capd(episode: Episode, day: date | None = None) -> bool:
@@ -332,7 +356,8 @@ def neuro_new(request, pk):
         template="monitoring/neuro_form.html",
         extra={"capd": capd, "capd_age": settings.CELLRELAY_CAPD_BELOW_AGE,
                "preview_url": "monitoring:neuro_preview", "preview_target": "#icans-preview",
-               "preview": {"id": "icans-preview", "scale": _("ICANS")}})
+               "preview": {"id": "icans-preview", "scale": _("ICANS")},
+               "notice": before_infusion_notice(episode, "icans")})
 
 
 @access.requires(Action.RECORD_MONITORING)
@@ -365,8 +390,7 @@ def neuro_preview(request, pk):
     except ValidationError as error:
         return _preview_response(request, {**context, "problems": [str(m) for m in error.messages]})
     score_label = (_("CAPD %(score)s/32") if capd else _("ICE %(score)s/10")) % {"score": score}
-    return _preview_response(request, {**context, "grade": grade.grade, "word": grade_word(grade.grade),
-                                       "score": score_label, "reasons": reason_texts(grade.reasons)})
+    return _graded_preview(request, context, grade, score=score_label)
 
 
 @access.requires(Action.RECORD_MONITORING)
@@ -383,6 +407,9 @@ def labs_new(request, pk):
 
 
 def _confirm(request, episode, source, *, scale, proposed, reasons, observed_at, score=""):
+    if proposed is None:
+        messages.warning(request, _("Observed before the infusion: there is no CRS or ICANS grade to confirm."))
+        return redirect("monitoring:flow_sheet", episode.pk)
     confirmation = getattr(source, "grade", None)
     form = ConfirmGradeForm(posted(request), initial={"confirmed": proposed})
     return _form_page(

@@ -194,6 +194,39 @@ def test_refusals_are_shown_beside_the_fields(under_way, client_as):
     assert not VitalSigns.objects.exists()
 
 
+def test_before_the_infusion_the_form_and_its_preview_speak_of_a_fever_to_investigate(episode, users, client_as):
+    client = client_as("wardnurse")
+    form = client.get(f"/episodes/{episode.pk}/vitals/new/").content.decode()
+    assert "a fever is a fever to investigate" in form and "No CRS grade is proposed." in form
+    preview = client.post(f"/episodes/{episode.pk}/vitals/preview/", {
+        "taken_at": local_input(ago(minutes=1)), "temperature_c": "38.6", "hypotension": "none",
+        "oxygen": "none"}).content.decode()
+    assert 'data-grade=""' in preview and 'data-not-graded="true"' in preview
+    assert "No CRS grade before the infusion (D0)." in preview and "a fever to investigate" in preview
+    assert "Proposed CRS grade" not in preview
+
+
+def test_the_flow_sheet_shows_a_reading_before_the_infusion_as_not_graded(episode, users, client_as):
+    record = vitals(episode, users, temperature_c=Decimal("38.6"))
+    response = client_as("haematologist").get(flow_sheet(episode))
+    html = response.content.decode()
+    assert "not graded: before the infusion" in html and "a fever to investigate" in html
+    assert f"/vitals/{record.pk}/confirm/" not in html
+    assert response.context["daily"] == []
+    refused = client_as("haematologist").get(f"/vitals/{record.pk}/confirm/", follow=True)
+    assert "there is no CRS or ICANS grade to confirm" in refused.content.decode()
+    assert not GradeRecord.objects.exists()
+
+
+def test_before_the_infusion_the_neurological_form_says_it_is_not_icans(episode, client_as):
+    client = client_as("neurologist")
+    assert "neurological signs are not ICANS" in client.get(f"/episodes/{episode.pk}/neuro/new/").content.decode()
+    data = {"assessed_at": local_input(ago(minutes=1)), "consciousness": "awakens_to_voice", "seizure": "none",
+            "cerebral_edema": "none", **{k: "on" for k in ICE_FULL}}
+    preview = client.post(f"/episodes/{episode.pk}/neuro/preview/", data).content.decode()
+    assert "No ICANS grade before the infusion (D0)." in preview and 'data-grade=""' in preview
+
+
 # Neurological assessment ----------------------------------------------------------------------------------
 
 def test_an_adult_gets_the_ice_items_and_an_icans_preview(under_way, client_as):
@@ -223,7 +256,7 @@ def test_a_child_gets_the_capd_items(org, users, client_as):
 
     child = register(org, family="Petit", given="Jules", birth=timezone.localdate() - dt.timedelta(days=8 * 365),
                      serial=7, weight_kg=25, height_cm=125)
-    episode = open_episode(org, child, product="kymriah", indication="b_all")
+    episode = infused(open_episode(org, child, product="kymriah", indication="b_all"), users)
     client = client_as("neurologist")
     page = client.get(f"/episodes/{episode.pk}/neuro/new/").content.decode()
     assert "Restless" in page and "Orientation: year" not in page and "CAPD" in page
