@@ -204,18 +204,41 @@ class IcuStay(models.Model):
         verbose_name = _("ICU stay")
 
 
+class AlertedTeam(models.TextChoices):
+    """The teams a grade ≥ 2 alerts; each acknowledges for itself."""
+
+    ICU = "icu", _("Intensive care")
+    NEUROLOGY = "neurology", _("Neurology")
+
+
 class Alert(models.Model):
-    """CRS or ICANS grade ≥ 2: the ICU and neurology teams see it on their worklists until acknowledged."""
+    """CRS or ICANS grade ≥ 2: the ICU and the neurology teams each see it on their worklist until
+    that team acknowledges it (``AlertAcknowledgement``)."""
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="alerts")
     scale = models.CharField(max_length=10, choices=GradeRecord.Scale.choices)
     grade = models.PositiveSmallIntegerField()
     raised_at = models.DateTimeField(default=timezone.now)
-    acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
+
+
+class AlertAcknowledgement(models.Model):
+    """One team has seen the alert: who, for which team, when."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="acknowledgements")
+    team = models.CharField(_("team"), max_length=20, choices=AlertedTeam.choices)
+    acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["acknowledged_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["alert", "team"], name="one_acknowledgement_per_team")]
+        verbose_name = _("alert acknowledgement")
+
+    def __str__(self) -> str:
+        return f"{self.alert.get_scale_display()} {self.alert.grade} — {self.get_team_display()}"
 
 
 class AdverseEvent(models.Model):

@@ -21,8 +21,8 @@ from cellrelay.pharmacy import services as pharmacy
 from cellrelay.validation import refuse_future_date, refuse_future_time
 
 from . import grading
-from .models import (AdverseEvent, Alert, GradeRecord, IcuStay, Intervention, LabResult, NeuroAssessment,
-                     NeuroChecklist, VitalSigns)
+from .models import (AdverseEvent, Alert, AlertAcknowledgement, AlertedTeam, GradeRecord, IcuStay, Intervention,
+                     LabResult, NeuroAssessment, NeuroChecklist, VitalSigns)
 
 Action = JournalEntry.Action
 ALERT_FROM_GRADE = 2  # issue: CRS or ICANS grade ≥ 2 alerts the ICU and neurology teams
@@ -116,13 +116,19 @@ def propose_icans(episode: Episode, *, assessed_at, ice_score, capd_score, consc
 # Alerts ------------------------------------------------------------------------------------------------
 
 def _raise_alert(episode: Episode, scale: str, grade: int | None, *, actor) -> Alert | None:
-    """One open alert per scale and grade: a grade ≥ 2 reaches the ICU and neurology worklists (and e-mail).
-    Findings not graded (before the infusion: None) raise none."""
+    """A grade ≥ 2 reaches the ICU and neurology worklists (and e-mail); nothing for findings not graded
+    (before the infusion: None).
+
+    A new grade joins an alert of the same scale and at least its grade only while no team has
+    acknowledged that alert yet: once a team has, a new grade is a new alert, so that it never
+    hides behind an acknowledgement.
+    """
     if grade is None or grade < ALERT_FROM_GRADE:
         return None
-    open_alert = episode.alerts.filter(scale=scale, acknowledged_at__isnull=True, grade__gte=grade).first()
-    if open_alert:
-        return open_alert
+    unseen = (episode.alerts.filter(scale=scale, grade__gte=grade, acknowledgements__isnull=True)
+              .order_by("-raised_at").first())
+    if unseen:
+        return unseen
     alert = Alert.objects.create(episode=episode, scale=scale, grade=grade)
     _journal(Action.ALERT_RAISED, episode, alert, actor=actor, after={"scale": scale, "grade": grade})
     from .tasks import send_alert_email
@@ -132,13 +138,22 @@ def _raise_alert(episode: Episode, scale: str, grade: int | None, *, actor) -> A
 
 
 @transaction.atomic
-def acknowledge_alert(*, actor, alert: Alert) -> Alert:
+def acknowledge_alert(*, actor, alert: Alert, team: str) -> AlertAcknowledgement:
+    """One team (intensive care or neurology) has seen the alert: it leaves that team's worklist only.
+
+    Acknowledging again for the same team changes nothing and returns the first acknowledgement.
+    """
+    if team not in AlertedTeam.values:
+        raise ValidationError({"team": _("Alerts are acknowledged by the intensive care or the neurology team.")})
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.acknowledged_at is None:
-        alert.acknowledged_by, alert.acknowledged_at = actor, timezone.now()
-        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-        _journal(Action.ALERT_ACKNOWLEDGED, alert.episode, alert, actor=actor, after={"scale": alert.scale})
-    return alert
+    done = alert.acknowledgements.filter(team=team).first()
+    if done:
+        return done
+    acknowledgement = AlertAcknowledgement.objects.create(alert=alert, team=team, acknowledged_by=actor)
+    _journal(Action.ALERT_ACKNOWLEDGED, alert.episode, alert, actor=actor,
+             after={"scale": alert.scale, "grade": alert.grade, "team": team,
+                    "acknowledged_at": acknowledgement.acknowledged_at})
+    return acknowledgement
 
 
 # Records -----------------------------------------------------------------------------------------------
@@ -226,7 +241,8 @@ def confirm_grade(*, actor, source, confirmed: int, override_reason: str = "") -
     _journal(Action.GRADE_CONFIRMED, episode, grade, actor=actor,
              after={"scale": grade.scale, "proposed": proposed, "confirmed": confirmed,
                     "override_reason": override_reason})
-    _raise_alert(episode, grade.scale, confirmed, actor=actor)
+    if confirmed > proposed:  # the proposed grade has alerted already; a higher confirmed one alerts anew
+        _raise_alert(episode, grade.scale, confirmed, actor=actor)
     return grade
 
 

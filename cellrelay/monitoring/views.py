@@ -20,38 +20,27 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.codes import day_label
 from cellrelay.pathway.models import Episode
-from cellrelay.pathway.worklist import TEAMS
 from cellrelay.patients.services import record_read
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.web import posted, run_service
 
-from . import chart, grading, services, summary
+from . import alerts, chart, grading, services, summary
+from .alerts import grade_word
 from .forms import (AcknowledgeForm, AdverseEventForm, ChecklistForm, ConfirmGradeForm, IcuReturnForm, IcuTransferForm,
                     LabsForm, NeuroAssessmentForm, ReserveForm, TreatmentForm, VitalSignsForm, WaiverForm)
-from .models import Alert, GradeRecord, IcuStay, Intervention, NeuroAssessment, NeuroChecklist, VitalSigns
+from .models import (Alert, AlertedTeam, GradeRecord, IcuStay, Intervention, NeuroAssessment, NeuroChecklist,
+                     VitalSigns)
 
 # The actions of this room, offered on the flow sheet when the user may perform them for this patient.
 ROOM_ACTIONS = (Action.RECORD_MONITORING, Action.CONFIRM_GRADE, Action.GIVE_TREATMENT, Action.RECORD_ADVERSE_EVENT,
                 Action.MANAGE_CHECKLIST, Action.WAIVE_CHECKLIST, Action.RESERVE_DRUGS)
 
-# A grade in a word (CTCAE's words for grades 1-5), always shown with its number.
-GRADE_WORDS = {0: gettext_lazy("none"), 1: gettext_lazy("mild"), 2: gettext_lazy("moderate"),
-               3: gettext_lazy("severe"), 4: gettext_lazy("life-threatening"), 5: gettext_lazy("fatal")}
 WARNING_TEXT = {"no_reserved_dose": gettext_lazy("No tocilizumab dose was reserved for this episode.")}
 CHECKLIST_LABELS = {"consultation_on": gettext_lazy("Neurology consultation"), "mri_on": gettext_lazy("Brain MRI"),
                     "eeg_on": gettext_lazy("EEG")}
 CREATININE_UMOL_PER_MG_DL = 88.4  # creatinine: 1 mg/dL = 88.4 µmol/L
 CRP_MG_L_PER_MG_DL = 10  # CRP: 1 mg/dL = 10 mg/L
-
-
-def grade_word(grade: int) -> str:
-    return str(GRADE_WORDS.get(grade, ""))
-
-
-def _with_word(alert: Alert) -> Alert:
-    alert.word = grade_word(alert.grade)
-    return alert
 
 
 def reason_texts(codes) -> list[str]:
@@ -246,7 +235,9 @@ def flow_sheet(request, pk):
                           for i in episode.interventions.select_related("given_by")],
         "stays": stays,
         "in_icu": next((s for s in stays if s.discharged_at is None), None),
-        "alerts": [_with_word(alert) for alert in episode.alerts.filter(acknowledged_at__isnull=True)],
+        "alerts": alerts.episode_alerts(episode),
+        "to_confirm": alerts.grades_to_confirm([episode]),
+        "acknowledging": alerts.acknowledging_teams(request.user, patient.treating_center_id),
         "adverse_events": list(episode.adverse_events.select_related("recorded_by")),
         "reserve": DrugReserve.objects.filter(episode=episode, drug=pharmacy_services.TOCILIZUMAB).first(),
     })
@@ -548,33 +539,23 @@ def reserve(request, pk):
                 "reserved": current.reserved_doses, "used": current.used_doses} if current else "")})
 
 
-@access.requires(Action.CONFIRM_GRADE)
-def alert_acknowledge(request, pk):
-    """POST acknowledges the alert; GET asks for the confirmation."""
-    alert, episode = _record_for(Alert, request.user, pk, Action.CONFIRM_GRADE)
+def _acknowledge(request, pk, team: AlertedTeam):
+    """POST acknowledges the alert for this team; GET shows it and asks for the acknowledgement."""
+    action = alerts.ACKNOWLEDGE_ACTION[team]
+    alert, episode = _record_for(Alert, request.user, pk, action)
     form = AcknowledgeForm(posted(request))
     return _form_page(
-        request, episode, form, lambda: services.acknowledge_alert(actor=request.user, alert=alert),
-        title=_("Acknowledge the alert"), done=_("Alert acknowledged."), template="monitoring/acknowledge.html",
-        extra={"alert": alert, "word": grade_word(alert.grade)})
+        request, episode, form, lambda: services.acknowledge_alert(actor=request.user, alert=alert, team=team),
+        title=_("Acknowledge the alert for %(team)s") % {"team": team.label}, done=_("Alert acknowledged."),
+        template="monitoring/acknowledge.html",
+        extra={"alert": alert, "word": grade_word(alert.grade), "team": team, "teams": alerts.team_status(alert)})
 
 
-# Alerts on the worklists ---------------------------------------------------------------------------------
+@access.requires(Action.ACKNOWLEDGE_ICU_ALERT)
+def alert_acknowledge_icu(request, pk):
+    return _acknowledge(request, pk, AlertedTeam.ICU)
 
-ALERTED_TEAMS = ("icu", "neurology")
 
-
-def open_alerts(patients) -> list[tuple[str, str, list[Alert]]]:
-    """The open alerts of these patients, for the worklists: (team code, team name, alerts), the same
-    alerts for intensive care and for neurology; empty when there is none.
-
-    Each alert carries ``episode.patient`` and ``word`` (its grade in a word). Render with
-    ``{% include "monitoring/_alerts.html" %}`` and ``monitoring_alerts`` in the context.
-    """
-    alerts = list(Alert.objects.filter(acknowledged_at__isnull=True, episode__patient__in=patients)
-                  .select_related("episode__patient", "episode__template").order_by("-grade", "-raised_at"))
-    if not alerts:
-        return []
-    for alert in alerts:
-        _with_word(alert)
-    return [(team, TEAMS[team], alerts) for team in ALERTED_TEAMS]
+@access.requires(Action.ACKNOWLEDGE_NEUROLOGY_ALERT)
+def alert_acknowledge_neurology(request, pk):
+    return _acknowledge(request, pk, AlertedTeam.NEUROLOGY)

@@ -7,12 +7,11 @@ from django.utils.translation import gettext_lazy
 
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
-from cellrelay.monitoring.views import open_alerts
 from cellrelay.patients.services import record_read
 from cellrelay.products import worklist as product_worklist
 from cellrelay.web import run_service
 
-from . import delays, schedule, services, worklist
+from . import delays, schedule, services, worklist, worklist_sections
 from .codes import day_label, localize_code
 from .forms import DayForm, PlanForm, ReplanForm, StopForm, TemplateForm
 from .models import Episode, Milestone, ProtocolTemplate
@@ -180,12 +179,12 @@ def worklist_view(request):
     work = worklist.build(patients, today)
     buckets = [(code, label, [(team, worklist.TEAMS[team], items) for team, items in teams.items()])
                for code, label, teams in work.buckets()]
-    alerts = open_alerts(patients)
+    sections = worklist_sections.render(request, patients)
     product_work = [(team, worklist.TEAMS[team], items) for team, items in product_worklist.build(
         patients, access.centers_for(request.user, Action.MANAGE_STORAGE))]
-    return render(request, "pathway/worklist.html", {"buckets": buckets, "today": today, "monitoring_alerts": alerts,
+    return render(request, "pathway/worklist.html", {"buckets": buckets, "today": today, "sections": sections,
                                                      "product_work": product_work,
-                                                     "empty": work.is_empty and not alerts and not product_work})
+                                                     "empty": work.is_empty and not sections and not product_work})
 
 
 @access.requires(Action.USE_API)

@@ -1,10 +1,11 @@
-"""The ward nurse records vital signs: the proposed CRS grade shows before saving, the alert reaches the ICU."""
+"""The ward nurse records vital signs: the proposed CRS grade shows before saving, the alert reaches the ICU
+and neurology, and each team acknowledges it for itself on a real server."""
 
 import pytest
 from playwright.sync_api import expect
 
 from cellrelay.monitoring.models import Alert, VitalSigns
-from cellrelay.monitoring.views import open_alerts
+from cellrelay.monitoring.alerts import open_alerts
 from cellrelay.organisation import access
 from tests.conftest import PASSWORD
 from tests.monitoring.test_services import infused
@@ -59,3 +60,54 @@ def test_ward_nurse_sees_the_proposed_crs_grade_before_saving(page, infused_epis
     for physician in ("icu", "neurologist"):
         html = client_as(physician).get("/worklist/").content.decode()
         assert f'href="/episodes/{infused_episode.pk}/monitoring/"' in html and "grade 3" in html
+
+
+def log_in(page, username):
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def log_out(page):
+    page.get_by_role("button", name="Log out").click()
+
+
+def test_each_team_acknowledges_its_own_alert_and_the_unconfirmed_grade_stays_flagged(page, infused_episode, users):
+    from tests.monitoring.test_services import vitals
+
+    record = vitals(infused_episode, users, hypotension="one_vasopressor")  # CRS 3, alert, not confirmed
+    patient = str(infused_episode.patient)
+
+    log_in(page, "icu")
+    page.goto("/worklist/")
+    expect(page.locator("table.alerts-icu")).to_contain_text(patient)
+    expect(page.locator("table.alerts-neurology").get_by_role("button")).to_have_count(0)
+    page.locator("table.alerts-icu").get_by_role("button", name="Acknowledge (Intensive care)").click()
+    expect(page.get_by_text("Alert acknowledged.")).to_be_visible()
+    page.goto("/worklist/")
+    expect(page.locator("table.alerts-icu")).to_have_count(0)
+    expect(page.locator("table.alerts-neurology")).to_contain_text(patient)
+    expect(page.locator("table.to-confirm")).to_contain_text("grade 3")
+    log_out(page)
+
+    log_in(page, "neurologist")
+    page.goto("/worklist/")
+    expect(page.locator("table.alerts-neurology")).to_contain_text("grade 3")
+    page.locator("table.alerts-neurology").get_by_role("button", name="Acknowledge (Neurology)").click()
+    expect(page.get_by_text("Alert acknowledged.")).to_be_visible()  # back on the flow sheet: still to confirm
+    expect(page.locator("section.alerts table.to-confirm")).to_contain_text("grade 3")
+    page.goto("/worklist/")
+    expect(page.locator("table.alerts-neurology")).to_have_count(0)
+    expect(page.locator("table.to-confirm")).to_contain_text("grade 3")  # seen by both, still not confirmed
+    page.locator("table.to-confirm").get_by_role("link", name="Confirm").click()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Grade confirmed.")).to_be_visible()
+    page.goto("/worklist/")
+    expect(page.locator("section.alerts")).to_have_count(0)
+
+    alert = Alert.objects.get()
+    assert list(alert.acknowledgements.values_list("team", "acknowledged_by__username")) == [
+        ("icu", "icu"), ("neurology", "neurologist")]
+    assert record.__class__.objects.get(pk=record.pk).grade.confirmed == 3

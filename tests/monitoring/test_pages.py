@@ -11,7 +11,8 @@ from cellrelay.monitoring import services
 from cellrelay.monitoring.forms import CAPD_LABELS, ICE_LABELS
 from cellrelay.monitoring.grading import CAPD_REVERSED_ITEMS, CAPD_STRAIGHT_ITEMS, ICE_ITEMS
 from cellrelay.monitoring.models import Alert, GradeRecord, IcuStay, Intervention, NeuroAssessment, VitalSigns
-from cellrelay.monitoring.views import lab_row, open_alerts
+from cellrelay.monitoring.alerts import open_alerts
+from cellrelay.monitoring.views import lab_row
 from cellrelay.pharmacy import services as pharmacy
 from cellrelay.pharmacy.models import DrugReserve
 from tests.monitoring.test_services import ICE_FULL, ago, infused, neuro, vitals
@@ -66,7 +67,7 @@ def test_the_flow_sheet_shows_every_table_and_journals_the_read(under_way, users
     # CAR-HEMATOTOX 2 (platelets < 75) + 1 (ANC) + 1 (Hb) + 1 (CRP 4 mg/dL) + 2 (ferritin > 2000) = 7
     assert "7 — " in html
     assert "20.02" in html  # EASIX = 500 U/L × 2.002 mg/dL (177 µmol/L) / 50 G/L
-    assert "Confirm</a>" in html and "Acknowledge" in html
+    assert "Confirm</a>" in html and "not acknowledged yet" in html  # acknowledging is for the ICU and neurology
     assert "1 of 2 dose(s) remaining" in html
 
 
@@ -384,19 +385,22 @@ def test_reserve_page_defaults_to_the_templates_doses(episode, client_as):
     assert DrugReserve.objects.get().reserved_doses == 3
 
 
-def test_acknowledge_asks_on_get_and_acknowledges_on_post(under_way, users, client_as):
+def test_acknowledge_asks_on_get_and_acknowledges_on_post_for_the_users_team(under_way, users, client_as):
     vitals(under_way, users, hypotension="no_vasopressor")
     alert = Alert.objects.get()
     client = client_as("icu")
-    url = f"/alerts/{alert.pk}/acknowledge/"
-    assert client.get(url).status_code == 200
-    alert.refresh_from_db()
-    assert alert.acknowledged_at is None
+    url = f"/alerts/{alert.pk}/acknowledge/icu/"
+    page = client.get(url)
+    assert page.status_code == 200 and "not acknowledged yet" in page.content.decode()
+    assert not alert.acknowledgements.exists()
     response = client.post(url)
     assert response.status_code == 302 and response["Location"] == flow_sheet(under_way)
-    alert.refresh_from_db()
-    assert alert.acknowledged_by == users["icu"]
+    assert list(alert.acknowledgements.values_list("team", "acknowledged_by__username")) == [("icu", "icu")]
+    neurology = f"/alerts/{alert.pk}/acknowledge/neurology/"
+    assert client.post(neurology).status_code == 403  # the ICU physician does not acknowledge for neurology
+    assert client_as("haematologist").post(url).status_code == 403
     assert client_as("wardnurse").post(url).status_code == 403
+    assert alert.acknowledgements.count() == 1
 
 
 def test_open_alerts_are_listed_for_intensive_care_and_neurology(under_way, users, referred_patient, org):
@@ -410,13 +414,46 @@ def test_open_alerts_are_listed_for_intensive_care_and_neurology(under_way, user
     assert open_alerts(access.patients_for(users["referrer"])) == []  # not their patient
 
 
-def test_the_alerts_include_renders(under_way, users):
-    from django.template.loader import render_to_string
+def worklist_alerts(client) -> dict[str, str]:
+    """The worklist's alert tables, by class (alerts-icu, alerts-neurology, to-confirm): their HTML."""
+    html = client.get("/worklist/").content.decode()
+    tables = {}
+    for name in ("alerts-icu", "alerts-neurology", "to-confirm"):
+        start = html.find(f'<table class="{name}">')
+        tables[name] = html[start:html.index("</table>", start)] if start >= 0 else ""
+    return tables
 
-    from cellrelay.patients.models import Patient
 
+def test_acknowledged_by_intensive_care_the_alert_stays_on_the_neurology_worklist(under_way, users, client_as):
+    record = vitals(under_way, users, hypotension="one_vasopressor")
+    alert = Alert.objects.get()
+    icu, neurologist = client_as("icu"), client_as("neurologist")
+    before = worklist_alerts(icu)
+    assert f"/alerts/{alert.pk}/acknowledge/icu/" in before["alerts-icu"]
+    assert "/acknowledge/" not in before["alerts-neurology"]  # the ICU physician acknowledges for the ICU only
+    icu.post(f"/alerts/{alert.pk}/acknowledge/icu/")
+
+    for client, may_confirm in ((icu, True), (neurologist, True), (client_as("coordinator"), False)):
+        tables = worklist_alerts(client)
+        assert tables["alerts-icu"] == ""
+        assert "grade 3" in tables["alerts-neurology"]
+        assert "grade 3" in tables["to-confirm"]
+        assert (f"/vitals/{record.pk}/confirm/" in tables["to-confirm"]) == may_confirm
+    neurologist.post(f"/alerts/{alert.pk}/acknowledge/neurology/")
+    tables = worklist_alerts(neurologist)
+    assert tables["alerts-neurology"] == "" and "grade 3" in tables["to-confirm"]  # still to confirm
+    client_as("haematologist").post(f"/vitals/{record.pk}/confirm/", {"confirmed": "3"})
+    assert "Toxicity alerts" not in client_as("coordinator").get("/worklist/").content.decode()
+
+
+def test_the_flow_sheet_shows_who_acknowledged_for_which_team(under_way, users, client_as):
     vitals(under_way, users, hypotension="one_vasopressor")
-    html = render_to_string("monitoring/_alerts.html", {"monitoring_alerts": open_alerts(Patient.objects.all())})
-    assert html.count(f'href="/episodes/{under_way.pk}/monitoring/"') == 2
-    assert "grade 3" in html and "severe" in html and "Intensive care" in html and "Neurology" in html
-    assert render_to_string("monitoring/_alerts.html", {"monitoring_alerts": []}).strip() == ""
+    alert = Alert.objects.get()
+    services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    html = client_as("neurologist").get(flow_sheet(under_way)).content.decode()
+    assert "Open alerts" in html and "acknowledged by" in html
+    assert f"/alerts/{alert.pk}/acknowledge/neurology/" in html and f"/alerts/{alert.pk}/acknowledge/icu/" not in html
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    html = client_as("neurologist").get(flow_sheet(under_way)).content.decode()
+    assert "/acknowledge/" not in html
+    assert "Proposed grades awaiting a physician" in html  # the grade 3 still awaits its confirmation

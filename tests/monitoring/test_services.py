@@ -156,13 +156,11 @@ def test_grade_2_raises_one_alert_per_scale_until_acknowledged(infused_episode, 
     alert = Alert.objects.get(scale="crs")
     assert journaled(JournalEntry.Action.ALERT_RAISED, alert)
 
-    services.acknowledge_alert(actor=users["icu"], alert=alert)
-    alert.refresh_from_db()
-    assert alert.acknowledged_by == users["icu"] and alert.acknowledged_at
-    assert journaled(JournalEntry.Action.ALERT_ACKNOWLEDGED, alert)
+    services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
     vitals(infused_episode, users, hypotension="no_vasopressor")
     assert Alert.objects.filter(scale="crs").count() == 2
-    assert Alert.objects.filter(scale="crs", acknowledged_at__isnull=True).count() == 1
+    assert Alert.objects.filter(scale="crs", acknowledgements__isnull=True).count() == 1
 
 
 def test_a_higher_grade_raises_a_new_alert_beside_the_open_one(infused_episode, users):
@@ -171,13 +169,59 @@ def test_a_higher_grade_raises_a_new_alert_beside_the_open_one(infused_episode, 
     assert sorted(Alert.objects.values_list("grade", flat=True)) == [2, 3]
 
 
-def test_acknowledging_twice_changes_nothing(infused_episode, users):
+def test_acknowledging_twice_for_a_team_changes_nothing(infused_episode, users):
     vitals(infused_episode, users, hypotension="no_vasopressor")
     alert = Alert.objects.get()
-    first = services.acknowledge_alert(actor=users["icu"], alert=alert)
-    second = services.acknowledge_alert(actor=users["neurologist"], alert=alert)
-    assert second.acknowledged_by == users["icu"] and second.acknowledged_at == first.acknowledged_at
+    first = services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    second = services.acknowledge_alert(actor=users["haematologist"], alert=alert, team="icu")
+    assert second == first and second.acknowledged_by == users["icu"]
     assert JournalEntry.objects.filter(action=JournalEntry.Action.ALERT_ACKNOWLEDGED).count() == 1
+    with pytest.raises(ValidationError):
+        services.acknowledge_alert(actor=users["icu"], alert=alert, team="cardiology")
+
+
+def test_each_team_acknowledges_the_alert_for_itself(infused_episode, users):
+    from cellrelay.monitoring.alerts import open_for
+
+    vitals(infused_episode, users, hypotension="one_vasopressor")
+    alert = Alert.objects.get()
+    patients = infused_episode.patient.__class__.objects.all()
+    acknowledgement = services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    assert (acknowledgement.team, acknowledgement.acknowledged_by) == ("icu", users["icu"])
+    assert acknowledgement.acknowledged_at is not None
+    entry = JournalEntry.objects.get(action=JournalEntry.Action.ALERT_ACKNOWLEDGED, object_id=str(alert.pk))
+    assert entry.actor == users["icu"] and entry.after["team"] == "icu"
+    assert open_for("icu", patients) == [] and open_for("neurology", patients) == [alert]
+
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    assert open_for("neurology", patients) == []
+    assert list(alert.acknowledgements.values_list("team", "acknowledged_by__username")) == [
+        ("icu", "icu"), ("neurology", "neurologist")]
+
+
+def test_a_grade_after_one_team_acknowledged_is_a_new_alert_for_both(infused_episode, users):
+    from cellrelay.monitoring.alerts import open_for
+
+    vitals(infused_episode, users, hypotension="one_vasopressor")  # 3
+    services.acknowledge_alert(actor=users["icu"], alert=Alert.objects.get(), team="icu")
+    later = vitals(infused_episode, users, hypotension="no_vasopressor")  # 2: would have joined the grade 3 alert
+    newest = Alert.objects.order_by("-pk").first()
+    assert Alert.objects.count() == 2 and newest.grade == later.crs_proposed == 2
+    assert open_for("icu", infused_episode.patient.__class__.objects.all()) == [newest]
+
+
+def test_an_unconfirmed_grade_stays_flagged_whatever_was_acknowledged(infused_episode, users):
+    from cellrelay.monitoring.alerts import grades_to_confirm
+
+    first = vitals(infused_episode, users, hypotension="no_vasopressor", taken_at=ago(hours=2))  # 2
+    later = vitals(infused_episode, users, hypotension="one_vasopressor")  # 3, unconfirmed
+    for alert in Alert.objects.all():
+        services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+        services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    services.confirm_grade(actor=users["haematologist"], source=first, confirmed=2)
+    assert [(row.pk, row.grade) for row in grades_to_confirm([infused_episode])] == [(later.pk, 3)]
+    services.confirm_grade(actor=users["haematologist"], source=later, confirmed=3)
+    assert grades_to_confirm([infused_episode]) == []
 
 
 @pytest.fixture
@@ -233,6 +277,15 @@ def test_a_different_grade_needs_a_reason(infused_episode, users):
                                    override_reason="Dysgraphia worse than the ICE shows")
     assert (grade.scale, grade.proposed, grade.confirmed) == ("icans", 1, 2)
     assert Alert.objects.filter(scale="icans", grade=2).exists()  # the confirmed grade alerts too
+
+
+def test_confirming_an_acknowledged_grade_raises_no_new_alert(infused_episode, users):
+    record = vitals(infused_episode, users, hypotension="no_vasopressor")  # 2
+    alert = Alert.objects.get()
+    services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    services.confirm_grade(actor=users["haematologist"], source=record, confirmed=2)
+    assert Alert.objects.count() == 1
 
 
 # Treatments ---------------------------------------------------------------------------------------------------
