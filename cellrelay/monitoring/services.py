@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient, snapshot
@@ -20,7 +21,7 @@ from cellrelay.pathway.schedule import Kind
 from cellrelay.pharmacy import services as pharmacy
 from cellrelay.validation import refuse_future_date, refuse_future_time
 
-from . import grading
+from . import contradictions, grading
 from .models import (AdverseEvent, Alert, AlertAcknowledgement, AlertedTeam, GradeRecord, IcuStay, Intervention,
                      LabResult, NeuroAssessment, NeuroChecklist, VitalSigns)
 
@@ -113,6 +114,27 @@ def propose_icans(episode: Episode, *, assessed_at, ice_score, capd_score, consc
         raise _as_validation_error(error) from None
 
 
+# Values that contradict each other -------------------------------------------------------------------------
+
+CONFIRM_VALUES = gettext_lazy("These values contradict each other: correct them, or tick “I confirm these values”.")
+
+
+def warning_text(warning: contradictions.ValueWarning) -> str:
+    return _(contradictions.WARNING_TEXT[warning.code]) % warning.values
+
+
+def vital_signs_warnings(episode: Episode, taken_at: datetime, *, systolic, diastolic, spo2, hypotension,
+                         oxygen) -> list[contradictions.ValueWarning]:
+    """What contradicts what in this reading; a diastolic at or above the systolic is refused outright."""
+    try:
+        contradictions.check_blood_pressure(systolic, diastolic)
+    except grading.ContradictoryInput as error:
+        raise _as_validation_error(error) from None
+    age = episode.patient.age_on(timezone.localtime(taken_at).date())
+    return contradictions.vital_signs_warnings(systolic=systolic, spo2=spo2, hypotension=hypotension, oxygen=oxygen,
+                                               age_years=age)
+
+
 # Alerts ------------------------------------------------------------------------------------------------
 
 def _raise_alert(episode: Episode, scale: str, grade: int | None, *, actor) -> Alert | None:
@@ -161,8 +183,14 @@ def acknowledge_alert(*, actor, alert: Alert, team: str) -> AlertAcknowledgement
 @transaction.atomic
 def record_vital_signs(*, actor, episode: Episode, taken_at, temperature_c, hypotension="none", oxygen="none",
                        oxygen_flow_l_min=None, antipyretic_given=False, heart_rate=None, systolic=None,
-                       diastolic=None, spo2=None) -> VitalSigns:
+                       diastolic=None, spo2=None, values_confirmed=False) -> VitalSigns:
+    """Record a reading with its proposed CRS grade. Entries that contradict each other (contradictions.py)
+    are saved only when ``values_confirmed``; the journal keeps what was confirmed."""
     _check_when(taken_at, "taken_at")
+    warnings = vital_signs_warnings(episode, taken_at, systolic=systolic, diastolic=diastolic, spo2=spo2,
+                                    hypotension=hypotension, oxygen=oxygen)
+    if warnings and not values_confirmed:
+        raise ValidationError({"values_confirmed": [CONFIRM_VALUES, *(warning_text(w) for w in warnings)]})
     grade = propose_crs(episode, taken_at=taken_at, temperature_c=temperature_c, antipyretic_given=antipyretic_given,
                         hypotension=hypotension, oxygen=oxygen, oxygen_flow_l_min=oxygen_flow_l_min)
     vitals = VitalSigns(episode=episode, taken_at=taken_at, temperature_c=temperature_c, heart_rate=heart_rate,
@@ -172,8 +200,11 @@ def record_vital_signs(*, actor, episode: Episode, taken_at, temperature_c, hypo
                         recorded_by=actor)
     vitals.full_clean()
     vitals.save()
-    _journal(Action.VITALS_RECORDED, episode, vitals, actor=actor, after=snapshot(vitals, [
-        "taken_at", "temperature_c", "hypotension", "oxygen", "oxygen_flow_l_min", "crs_proposed"]))
+    after = snapshot(vitals, ["taken_at", "temperature_c", "systolic", "diastolic", "spo2", "hypotension", "oxygen",
+                              "oxygen_flow_l_min", "crs_proposed"])
+    if warnings:
+        after["values_confirmed_despite"] = [w.code for w in warnings]
+    _journal(Action.VITALS_RECORDED, episode, vitals, actor=actor, after=after)
     _raise_alert(episode, GradeRecord.Scale.CRS, grade.grade, actor=actor)
     return vitals
 

@@ -282,7 +282,7 @@ def before_infusion_notice(episode: Episode, scale: str) -> str:
 @access.requires(Action.RECORD_MONITORING)
 def vitals_new(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
-    form = VitalSignsForm(posted(request))
+    form = VitalSignsForm(posted(request), age_years=age_today(episode))
     return _form_page(
         request, episode, form,
         lambda: services.record_vital_signs(actor=request.user, episode=episode, **form.cleaned_data),
@@ -313,11 +313,12 @@ def _raw_blank(form, name) -> bool:
 def vitals_preview(request, pk):
     """The CRS grade the vital signs would be given, before saving: nothing is saved."""
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
-    context = {"id": "crs-preview", "scale": _("CRS")}
-    form = VitalSignsForm(request.POST or request.GET or None)
+    form = VitalSignsForm(request.POST or request.GET or None, age_years=age_today(episode))
     if not form.is_bound or _raw_blank(form, "temperature_c"):
-        return _preview_response(request, {**context, "prompt": _("Enter the temperature to see the proposed grade.")})
+        return _preview_response(request, {"id": "crs-preview", "scale": _("CRS"),
+                                           "prompt": _("Enter the temperature to see the proposed grade.")})
     form.is_valid()
+    context = {"id": "crs-preview", "scale": _("CRS"), "warnings": form.warning_texts()}
     problems = [str(m) for name in ("temperature_c", "hypotension", "oxygen", "oxygen_flow_l_min", "__all__")
                 for m in form.errors.get(name, [])]
     if problems or not form.grading_inputs_complete():
@@ -328,6 +329,10 @@ def vitals_preview(request, pk):
         antipyretic_given=data.get("antipyretic_given", False), hypotension=data["hypotension"],
         oxygen=data["oxygen"], oxygen_flow_l_min=data.get("oxygen_flow_l_min"))
     return _graded_preview(request, context, grade)
+
+
+def age_today(episode: Episode) -> int:
+    return episode.patient.age_on(timezone.localdate())
 
 
 def uses_capd(episode: Episode, day: date | None = None) -> bool:

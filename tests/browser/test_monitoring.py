@@ -111,3 +111,24 @@ def test_each_team_acknowledges_its_own_alert_and_the_unconfirmed_grade_stays_fl
     assert list(alert.acknowledgements.values_list("team", "acknowledged_by__username")) == [
         ("icu", "icu"), ("neurology", "neurologist")]
     assert record.__class__.objects.get(pk=record.pk).grade.confirmed == 3
+
+
+def test_values_that_contradict_each_other_need_an_explicit_confirmation(page, infused_episode):
+    log_in(page, "wardnurse")
+    page.goto(f"/episodes/{infused_episode.pk}/vitals/new/")
+    page.get_by_label("Temperature (°C)").fill("37.4")
+    page.get_by_label("Systolic BP (mmHg)").fill("60")
+    page.get_by_label("Diastolic BP (mmHg)").fill("30")
+    expect(page.locator("#crs-preview")).to_contain_text("Systolic pressure 60 mmHg (below 90)")
+    expect(page.get_by_label("I confirm these values")).to_have_count(0)
+
+    page.get_by_role("button", name="Save").click()
+    warnings = page.locator("fieldset.value-warnings")
+    expect(warnings).to_contain_text("but hypotension recorded as none")
+    expect(warnings).to_contain_text("These values contradict each other")
+    assert VitalSigns.objects.count() == 0  # nothing saved without the confirmation
+
+    page.get_by_label("I confirm these values").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Vital signs recorded.")).to_be_visible()
+    assert VitalSigns.objects.get().systolic == 60

@@ -228,6 +228,31 @@ def test_before_the_infusion_the_neurological_form_says_it_is_not_icans(episode,
     assert "No ICANS grade before the infusion (D0)." in preview and 'data-grade=""' in preview
 
 
+def test_contradicting_values_are_shown_and_saved_only_with_the_confirmation_box(under_way, client_as):
+    client = client_as("wardnurse")
+    data = {"taken_at": local_input(ago(minutes=2)), "temperature_c": "37.2", "systolic": "60", "diastolic": "30",
+            "spo2": "85", "hypotension": "none", "oxygen": "none"}
+    preview = client.post(f"/episodes/{under_way.pk}/vitals/preview/", data).content.decode()
+    assert "Check these values:" in preview and "Systolic pressure 60 mmHg (below 90)" in preview
+    url = f"/episodes/{under_way.pk}/vitals/new/"
+    assert 'name="values_confirmed"' not in client.get(url).content.decode()  # no box before a contradiction
+    refused = client.post(url, data)
+    html = refused.content.decode()
+    assert refused.status_code == 200 and not VitalSigns.objects.exists()
+    assert "SpO2 85 % (below 90 %) on room air" in html and 'name="values_confirmed"' in html
+    assert "I confirm these values" in html and "These values contradict each other" in html
+    saved = client.post(url, {**data, "values_confirmed": "on"})
+    assert saved.status_code == 302 and VitalSigns.objects.get().systolic == 60
+
+
+def test_a_diastolic_above_the_systolic_is_refused_beside_the_field(under_way, client_as):
+    response = client_as("wardnurse").post(f"/episodes/{under_way.pk}/vitals/new/", {
+        "taken_at": local_input(ago(minutes=2)), "temperature_c": "37.2", "systolic": "80", "diastolic": "95",
+        "hypotension": "none", "oxygen": "none", "values_confirmed": "on"})
+    assert "The diastolic pressure must be below the systolic." in response.content.decode()
+    assert response.context["form"].errors["diastolic"] and not VitalSigns.objects.exists()
+
+
 # Neurological assessment ----------------------------------------------------------------------------------
 
 def test_an_adult_gets_the_ice_items_and_an_icans_preview(under_way, client_as):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.monitoring import services
-from cellrelay.monitoring.models import Alert, GradeRecord, Intervention
+from cellrelay.monitoring.models import Alert, GradeRecord, Intervention, VitalSigns
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.states import ORDER, State
 from cellrelay.pharmacy import services as pharmacy
@@ -395,6 +395,27 @@ def test_every_record_of_an_infused_episode_is_journaled(episode, users):
     neuro(episode, users)
     services.record_labs(actor=users["wardnurse"], episode=episode, sampled_at=ago(hours=1), crp_mg_l=Decimal("10"))
     assert JournalEntry.objects.count() == before + 4
+
+
+# Values that contradict each other ----------------------------------------------------------------------------
+
+def test_contradicting_vital_signs_are_saved_only_once_confirmed(infused_episode, users):
+    with pytest.raises(ValidationError) as refused:
+        vitals(infused_episode, users, systolic=60, diastolic=30, hypotension="none")
+    assert "Systolic pressure 60 mmHg (below 90) but hypotension recorded as none." in \
+        refused.value.error_dict["values_confirmed"][1].messages
+    assert not VitalSigns.objects.exists()
+    record = vitals(infused_episode, users, systolic=60, diastolic=30, hypotension="none", values_confirmed=True)
+    entry = JournalEntry.objects.get(action=JournalEntry.Action.VITALS_RECORDED, object_id=str(record.pk))
+    assert entry.after["values_confirmed_despite"] == ["low_systolic_no_hypotension"]
+    assert entry.after["systolic"] == 60
+
+
+def test_a_diastolic_above_the_systolic_is_refused_even_confirmed(infused_episode, users):
+    with pytest.raises(ValidationError) as refused:
+        vitals(infused_episode, users, systolic=80, diastolic=95, values_confirmed=True)
+    assert "diastolic" in refused.value.error_dict
+    assert not VitalSigns.objects.exists()
 
 
 # Before the infusion ------------------------------------------------------------------------------------------
