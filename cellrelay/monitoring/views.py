@@ -23,7 +23,7 @@ from cellrelay.pathway.models import Episode
 from cellrelay.patients.services import record_read
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy.models import DrugReserve
-from cellrelay.web import posted, run_service
+from cellrelay.web import live_errors, posted, run_service
 
 from . import alerts, chart, grading, services, summary
 from .alerts import grade_word
@@ -311,14 +311,17 @@ def _raw_blank(form, name) -> bool:
 
 @access.requires(Action.RECORD_MONITORING)
 def vitals_preview(request, pk):
-    """The CRS grade the vital signs would be given, before saving: nothing is saved."""
+    """The CRS grade the vital signs would be given, before saving: nothing is saved. The fields' error
+    areas and the values to confirm are re-rendered too (live validation), so that a corrected entry
+    loses its error at once."""
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
     form = VitalSignsForm(request.POST or request.GET or None, age_years=age_today(episode))
-    if not form.is_bound or _raw_blank(form, "temperature_c"):
-        return _preview_response(request, {"id": "crs-preview", "scale": _("CRS"),
-                                           "prompt": _("Enter the temperature to see the proposed grade.")})
-    form.is_valid()
-    context = {"id": "crs-preview", "scale": _("CRS"), "warnings": form.warning_texts()}
+    context = {"id": "crs-preview", "scale": _("CRS")}
+    if not form.is_bound:
+        return _preview_response(request, {**context, "prompt": _("Enter the temperature to see the proposed grade.")})
+    context.update(live=live_errors(form), values_form=form)
+    if _raw_blank(form, "temperature_c"):
+        return _preview_response(request, {**context, "prompt": _("Enter the temperature to see the proposed grade.")})
     problems = [str(m) for name in ("temperature_c", "hypotension", "oxygen", "oxygen_flow_l_min", "__all__")
                 for m in form.errors.get(name, [])]
     if problems or not form.grading_inputs_complete():
@@ -365,7 +368,7 @@ def neuro_preview(request, pk):
     form = NeuroAssessmentForm(request.POST or request.GET or None, capd=capd)
     if not form.is_bound:
         return _preview_response(request, {**context, "prompt": _("Fill in the assessment to see the proposed grade.")})
-    form.is_valid()
+    context["live"] = live_errors(form)
     relevant = set(form.item_names) | {"consciousness", "consciousness_due_to_sedation", "seizure", "motor_weakness",
                                        "cerebral_edema", "aphasia_global", "__all__"}
     problems = [str(m) for name, errors in form.errors.items() if name in relevant for m in errors]

@@ -119,11 +119,11 @@ def test_values_that_contradict_each_other_need_an_explicit_confirmation(page, i
     page.get_by_label("Temperature (°C)").fill("37.4")
     page.get_by_label("Systolic BP (mmHg)").fill("60")
     page.get_by_label("Diastolic BP (mmHg)").fill("30")
-    expect(page.locator("#crs-preview")).to_contain_text("Systolic pressure 60 mmHg (below 90)")
-    expect(page.get_by_label("I confirm these values")).to_have_count(0)
+    warnings = page.locator("fieldset.value-warnings")
+    expect(warnings).to_contain_text("Systolic pressure 60 mmHg (below 90)")  # as soon as typed
+    expect(page.get_by_label("I confirm these values")).not_to_be_checked()
 
     page.get_by_role("button", name="Save").click()
-    warnings = page.locator("fieldset.value-warnings")
     expect(warnings).to_contain_text("but hypotension recorded as none")
     expect(warnings).to_contain_text("These values contradict each other")
     assert VitalSigns.objects.count() == 0  # nothing saved without the confirmation
@@ -132,3 +132,48 @@ def test_values_that_contradict_each_other_need_an_explicit_confirmation(page, i
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Vital signs recorded.")).to_be_visible()
     assert VitalSigns.objects.get().systolic == 60
+
+
+def test_a_corrected_entry_loses_its_error(page, infused_episode):
+    log_in(page, "wardnurse")
+    page.goto(f"/episodes/{infused_episode.pk}/vitals/new/")
+    temperature = page.get_by_label("Temperature (°C)")
+    error = page.locator(".field").filter(has=temperature).locator(".error")
+    temperature.fill("50")
+    page.get_by_role("button", name="Save").click()
+    expect(error).to_contain_text("between 30 and 45")
+    expect(temperature).to_have_attribute("aria-invalid", "true")
+    assert VitalSigns.objects.count() == 0
+
+    temperature.clear()
+    temperature.press_sequentially("39.2")  # typed, key by key
+    expect(page.locator("#crs-preview")).to_have_attribute("data-grade", "1")
+    expect(error).to_have_count(0)  # the corrected entry has lost its error
+    expect(temperature).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field.invalid")).to_have_count(0)
+    temperature.fill("29")
+    expect(error).to_contain_text("between 30 and 45")  # and a new slip shows at once
+    temperature.fill("39.2")
+    expect(error).to_have_count(0)
+
+    page.get_by_label("Systolic BP (mmHg)").fill("120")
+    page.get_by_label("Diastolic BP (mmHg)").fill("130")
+    diastolic_error = page.locator("#id_diastolic_error")
+    expect(diastolic_error).to_contain_text("The diastolic pressure must be below the systolic.")
+    page.get_by_label("Diastolic BP (mmHg)").fill("70")
+    expect(diastolic_error).to_be_empty()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Vital signs recorded.")).to_be_visible()
+
+
+def test_a_corrected_neurological_assessment_loses_its_error(page, infused_episode):
+    log_in(page, "neurologist")
+    page.goto(f"/episodes/{infused_episode.pk}/neuro/new/")
+    page.get_by_label("Awake with global aphasia").check()
+    page.get_by_label("Orientation: year").check()  # an aphasic patient cannot score on the ICE
+    page.get_by_role("button", name="Save").click()
+    errors = page.locator("form .errors")  # the form's own errors, above its fields
+    expect(errors.filter(has_text="globally aphasic")).to_have_count(1)
+    page.get_by_label("Orientation: year").uncheck()  # corrected: ICE 0, awake and aphasic
+    expect(page.locator("#icans-preview")).to_have_attribute("data-grade", "3")
+    expect(errors.filter(has_text="globally aphasic")).to_have_count(0)
