@@ -20,12 +20,13 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.codes import day_label
 from cellrelay.pathway.models import Episode
+from cellrelay.pathway.schedule import Kind
 from cellrelay.patients.services import record_read
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.web import live_errors, posted, run_service
 
-from . import alerts, chart, grading, services, summary
+from . import alerts, chart, contradictions, grading, services, summary
 from .alerts import grade_word
 from .forms import (AcknowledgeForm, AdverseEventForm, ChecklistForm, ConfirmGradeForm, IcuReturnForm, IcuTransferForm,
                     LabsForm, NeuroAssessmentForm, ReserveForm, TreatmentForm, VitalSignsForm, WaiverForm)
@@ -151,8 +152,12 @@ def lab_row(labs, table=None) -> LabRow:
 
 def chart_texts(d0: date | None, reference: date) -> chart.Texts:
     return chart.Texts(
-        title=_("Monitoring chart: temperature, daily maximum CRS and ICANS grades, treatments, ICU stays"),
+        title=_("Monitoring chart: temperature, heart rate, blood pressure, SpO2, daily maximum CRS and ICANS grades, "
+                "treatments, ICU stays"),
         temperature=_("Temperature (°C)"), fever=_("38 °C (fever)"), crs=_("CRS"), icans=_("ICANS"),
+        heart_rate=_("Heart rate (/min)"), blood_pressure=_("Blood pressure (mmHg)"), systolic=_("systolic"),
+        diastolic=_("diastolic"), spo2=_("SpO2 (%)"),
+        spo2_threshold=_("%(spo2)s %% (hypoxia)") % {"spo2": contradictions.HYPOXIA_SPO2_BELOW},
         treatments=_("Treatments"), icu=_("ICU"), grade=_("Grade 0-4"), proposed=_("proposed, not confirmed"),
         today=_("Now"),
         kinds={"T": _("T = tocilizumab"), "C": _("C = corticosteroid"), "A": _("A = anakinra"), "O": _("O = other")},
@@ -164,8 +169,15 @@ KIND_CODES = {Intervention.Kind.TOCILIZUMAB: "T", Intervention.Kind.CORTICOSTERO
               Intervention.Kind.ANAKINRA: "A", Intervention.Kind.OTHER: "O"}
 
 
+def lymphodepletion_start(episode: Episode) -> date | None:
+    """The first day of lymphodepletion, done or planned; None without a plan."""
+    first = episode.milestones.filter(kind=Kind.LYMPHODEPLETION).order_by("sequence").first()
+    return (first.actual or first.planned) if first else None
+
+
 def chart_svg(episode: Episode) -> str:
-    """The episode's monitoring chart (monitoring/chart.py) from what was recorded."""
+    """The episode's monitoring chart (monitoring/chart.py) from what was recorded: from the first record
+    (the start of lymphodepletion while there is none) to the latest record or now."""
     d0 = d0_of(episode)
     vitals, assessments = graded_vitals(episode), graded_assessments(episode)
     interventions = list(episode.interventions.all())
@@ -181,8 +193,17 @@ def chart_svg(episode: Episode) -> str:
     def moment(value: datetime) -> str:
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
+    ld_start = lymphodepletion_start(episode)
+
+    def number(value):
+        return float(value) if value is not None else None
+
     return chart.render(
         temperatures=[chart.Reading(days_since(reference, v.taken_at), float(v.temperature_c)) for v in vitals],
+        vitals=[chart.Vitals(days_since(reference, v.taken_at), number(v.heart_rate), number(v.systolic),
+                             number(v.diastolic), number(v.spo2)) for v in vitals],
+        start=(ld_start - reference).days if ld_start and ld_start <= timezone.localdate() else None,
+        spo2_threshold=contradictions.HYPOXIA_SPO2_BELOW,
         crs=grades(vitals, lambda v: v.taken_at),
         icans=grades(assessments, lambda a: a.assessed_at),
         treatments=[chart.Treatment(days_since(reference, i.given_at), KIND_CODES.get(i.kind, "O"),

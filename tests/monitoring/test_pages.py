@@ -121,6 +121,19 @@ def test_day_labels_are_in_french_for_french_users(under_way, users, client_as):
     assert response.context["daily"][0][0].startswith("J+")
 
 
+def test_the_chart_fits_the_days_recorded_and_shows_every_sign(under_way, users, client_as):
+    vitals(under_way, users, taken_at=ago(days=2), heart_rate=96, systolic=118, diastolic=70, spo2=97)
+    vitals(under_way, users, taken_at=ago(days=1), heart_rate=124, systolic=92, diastolic=55, spo2=93)
+    html = client_as("wardnurse").get(flow_sheet(under_way)).content.decode()
+    chart_svg = html[html.index("<svg"):html.index("</svg>")]
+    assert 3 <= chart_svg.count('class="day-label"') <= 4  # from two days ago to now, not D-1 to D+30
+    for words in ("Heart rate", "Blood pressure", "SpO2 (%)", "systolic", "diastolic", "90 % (hypoxia)", "Now"):
+        assert words in chart_svg, words
+    assert "124 /min" in chart_svg and "92 mmHg" in chart_svg and "93 %" in chart_svg
+    french = client_as("wardnurse", language="fr").get(flow_sheet(under_way)).content.decode()
+    assert "Fréquence" in french and "systolique" in french and "Maintenant" in french  # titles wrap in the margin
+
+
 def test_links_follow_the_users_actions(under_way, users, client_as):
     episode = under_way
     record = vitals(episode, users, hypotension="no_vasopressor")
