@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import contradictions, grading
+from .services import CONFIRM_VALUES, warning_text
 from .models import AdverseEvent, IcuStay, Intervention, LabResult, NeuroAssessment, VitalSigns
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -18,9 +19,6 @@ def now_minutes():
 
 def when_field(label) -> forms.DateTimeField:
     return forms.DateTimeField(label=label, widget=DATETIME, initial=now_minutes)
-
-
-CONFIRM_VALUES = _("These values contradict each other: correct them, or tick “I confirm these values”.")
 
 
 def grading_error(form: forms.Form, error: grading.ContradictoryInput) -> None:
@@ -86,8 +84,6 @@ class VitalSignsForm(forms.ModelForm):
             self.add_error("values_confirmed", CONFIRM_VALUES)
 
     def warning_texts(self) -> list[str]:
-        from .services import warning_text
-
         return [warning_text(warning) for warning in self.value_warnings]
 
     def grading_inputs_complete(self) -> bool:
