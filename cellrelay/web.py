@@ -22,3 +22,15 @@ def run_service(form, call):
         else:
             form.add_error(None, error)
         return None
+
+
+def live_errors(form) -> dict:
+    """What a live validation shows (templates/_live_errors.html): each field's errors once something is typed
+    in it (a field not filled in yet is no error while the user is still typing), and the form's own errors."""
+    form.is_valid()
+
+    def typed(field) -> bool:
+        return bool((form.data.get(form.add_prefix(field.name)) or "").strip())
+
+    return {"form_errors": form.non_field_errors(),
+            "fields": [(field, field.errors if typed(field) else []) for field in form.visible_fields()]}

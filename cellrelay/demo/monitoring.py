@@ -68,5 +68,6 @@ def seed(episode, users, today: dt.date) -> None:
         services.record_adverse_event(actor=users["haematologist"], episode=episode, term="Neutrophil count decreased",
                                       ctcae_grade=4, onset=infusion + dt.timedelta(days=3),
                                       resolution=infusion + dt.timedelta(days=10), relation="probable")
-        for alert in episode.alerts.filter(acknowledged_at__isnull=True):
-            services.acknowledge_alert(actor=users["icu"], alert=alert)
+        for alert in episode.alerts.all():  # each team has seen the old alerts
+            services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+            services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")

@@ -22,6 +22,7 @@ class CrsIn(Schema):
     oxygen: Literal[grading.OXYGEN]
     oxygen_flow_l_min: float | None = Field(None, ge=grading.OXYGEN_FLOW_L_MIN_RANGE[0],
                                             le=grading.OXYGEN_FLOW_L_MIN_RANGE[1])
+    infused: bool = Field(True, description="Observed after the infusion (D0)? Before it nothing is graded.")
 
 
 class IcansIn(Schema):
@@ -34,6 +35,7 @@ class IcansIn(Schema):
     motor_weakness: bool
     cerebral_edema: Literal[grading.CEREBRAL_EDEMA]
     aphasia_global: bool
+    infused: bool = Field(True, description="Observed after the infusion (D0)? Before it nothing is graded.")
 
 
 class IceIn(Schema):
@@ -50,7 +52,7 @@ class IceIn(Schema):
 
 
 class GradeOut(Schema):
-    grade: int
+    grade: int | None  # None: not graded, observed before the infusion
     reasons: list[str]  # sentences in the caller's language
     codes: list[str]  # the same reasons as stable codes, for programs
 

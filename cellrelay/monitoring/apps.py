@@ -15,3 +15,10 @@ class MonitoringConfig(AppConfig):
 
         pathway_checks.register_refusing(step_checks.infusion_refusals)
         pathway_checks.register_to_confirm(step_checks.discharge_reasons)
+
+        # The worklist (pathway, a lower room) shows the toxicity alerts without importing this room.
+        from cellrelay.pathway import worklist_sections
+
+        from .alerts import worklist_section
+
+        worklist_sections.register(worklist_section)

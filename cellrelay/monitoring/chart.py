@@ -1,18 +1,23 @@
 """The monitoring chart of an episode as a server-rendered SVG. No Django, no JavaScript.
 
-On one axis of days since the infusion (D0), from the first observation (at least D-1 to D+30,
-more when the data go further):
+On one axis of days since the infusion (D0), fitted to what there is to show: from the first
+observation (or the start of lymphodepletion) to the latest one or now, with a small margin, at
+least ``MIN_DAYS`` wide. Under a shared axis:
 
 * the temperature, as a line with its readings (filled dots from 38 °C), and the 38 °C fever
   threshold dashed;
+* the heart rate; the blood pressure, systolic as a solid line of ▼ and diastolic as a dashed
+  line of ▲, joined for each reading; the SpO2, with its 90 % threshold dashed;
 * the ICU stays, as a band;
 * the treatments given, as labelled triangles (T tocilizumab, C corticosteroid, A anakinra, O other);
 * the daily maximum CRS and ICANS grades, as two rows of squares: darker for a higher grade, the
   number written inside, a dashed outline while the grade is only proposed.
 
 Everything reads in black and white: shapes, numbers and dash patterns carry the meaning, colour
-only repeats it. Every text comes in already translated (``Texts``), and the caller says how a
-day is written (D+3, J+3, or a date when there is no D0); this module escapes every text.
+only repeats it. No label overlaps another or the "now" line: a threshold's label moves to the
+other end of its line when "now" would cross it. Every text comes in already translated
+(``Texts``), and the caller says how a day is written (D+3, J+3, or a date when there is no D0);
+this module escapes every text.
 """
 
 from collections.abc import Callable, Iterable
@@ -21,7 +26,8 @@ import math
 from xml.sax.saxutils import escape, quoteattr
 
 WIDTH = 1000
-LEFT = 112  # room for the row labels
+LEFT = 160  # room for the row labels and the panels' titles, outside the plot
+MARGIN_X = 8  # where the left margin's texts begin
 RIGHT = 18
 FONT = "DejaVu Sans, Verdana, sans-serif"
 INK = "#1d2430"
@@ -30,11 +36,15 @@ GRID = "#d6dbe3"
 FEVER = "#b3261e"
 ACCENT = "#1f5fa8"
 ICU_FILL = "#c9d3e0"
+HEART = "#6a3d9a"
+PRESSURE = "#1d2430"
+OXYGEN = "#1e7b45"
 LABEL_SIZE = 11
 SMALL_SIZE = 10
 FEVER_C = 38.0
-MIN_FIRST_DAY = -1
-MIN_LAST_DAY = 30
+MIN_DAYS = 3  # the axis is never narrower: a couple of days around the data
+MARGIN_DAYS = 2 / 24  # room left before the first and after the last moment shown (2 h)
+NOW_WITHIN_DAYS = 7  # "now" stretches the axis only while the monitoring is recent (not after discharge)
 
 # Grade 0-4: shade from white to near black, and the colour of the number written on it.
 GRADE_FILL = {0: "#ffffff", 1: "#fbe3a1", 2: "#f2a65a", 3: "#c0392b", 4: "#5e0b0b", 5: "#000000"}
@@ -48,6 +58,17 @@ class Reading:
 
     at: float
     celsius: float
+
+
+@dataclass(frozen=True)
+class Vitals:
+    """The other signs of a reading (any may be missing): ``at`` in days since D0 midnight."""
+
+    at: float
+    heart_rate: float | None = None
+    systolic: float | None = None
+    diastolic: float | None = None
+    spo2: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,12 @@ class Texts:
     title: str = "Monitoring chart"
     temperature: str = "Temperature (°C)"
     fever: str = "38 °C"
+    heart_rate: str = "Heart rate (/min)"
+    blood_pressure: str = "Blood pressure (mmHg)"
+    systolic: str = "systolic"
+    diastolic: str = "diastolic"
+    spo2: str = "SpO2 (%)"
+    spo2_threshold: str = "90 %"
     crs: str = "CRS"
     icans: str = "ICANS"
     treatments: str = "Treatments"
@@ -102,11 +129,22 @@ def text_width(text: str, size: float = LABEL_SIZE) -> float:
     return (len(text) * 0.6 + wide * 0.12) * size
 
 
-def day_range(days: Iterable[float]) -> tuple[int, int]:
-    """First and last whole day shown: at least D-1…D+30, more when the data go beyond."""
-    days = list(days)
-    first = min([MIN_FIRST_DAY] + [math.floor(d) for d in days])
-    last = max([MIN_LAST_DAY] + [math.floor(d) for d in days])
+def day_range(moments: Iterable[float], *, start: float | None = None, now: float | None = None) -> tuple[int, int]:
+    """First and last whole day shown: from the first moment to the latest one or ``now``, with
+    ``MARGIN_DAYS`` each side; ``now`` counts while it is within ``NOW_WITHIN_DAYS`` of the data.
+    Before anything is recorded, from ``start`` (the first day of lymphodepletion). At least
+    ``MIN_DAYS`` wide, widened towards the days to come first."""
+    points = list(moments)
+    if not points and start is not None:
+        points = [start + MARGIN_DAYS]
+    if now is not None and (not points or now - max(points) <= NOW_WITHIN_DAYS):
+        points.append(now)
+    if not points:
+        points = [0.5]  # nothing at all: the days around D0
+    first, last = math.floor(min(points) - MARGIN_DAYS), math.floor(max(points) + MARGIN_DAYS)
+    missing = MIN_DAYS - (last - first + 1)
+    if missing > 0:
+        first, last = first - missing // 2, last + missing - missing // 2
     return first, last
 
 
@@ -131,14 +169,6 @@ class Axis:
     def label_step(self, widest: float) -> int:
         """Label every day when the labels fit, else every 2, 5, 7… days."""
         return next((step for step in (1, 2, 5, 7, 10, 14, 28) if step * self.per_day >= widest + 6), 28)
-
-
-def temperature_range(readings: list[Reading]) -> tuple[int, int]:
-    """Whole degrees shown: 36-40 °C at least, widened to the readings."""
-    values = [r.celsius for r in readings]
-    low = min([36] + [math.floor(v) for v in values])
-    high = max([40] + [math.ceil(v) for v in values])
-    return low, high
 
 
 # Drawing ----------------------------------------------------------------------------------------------
@@ -198,15 +228,45 @@ def _legend(texts: Texts, top: float) -> tuple[list[str], float]:
                 for code in KIND_CODES]
     entries.append((24, lambda x, y: (f'<rect x="{_f(x)}" y="{_f(y - 6)}" width="20" height="12" fill="{ICU_FILL}" '
                                       f'stroke="{INK}" stroke-width="1"/>'), texts.icu))
-    out, x, y = [], float(LEFT - 96), top + 10
+    entries[2:2] = [
+        (24, lambda x, y: (f'<line x1="{_f(x)}" y1="{_f(y)}" x2="{_f(x + 20)}" y2="{_f(y)}" stroke="{PRESSURE}" '
+                           f'stroke-width="2"/>' + _marker(Series("legend", [], PRESSURE, marker="down"), x + 10, y)),
+         texts.systolic),
+        (24, lambda x, y: (f'<line x1="{_f(x)}" y1="{_f(y)}" x2="{_f(x + 20)}" y2="{_f(y)}" stroke="{PRESSURE}" '
+                           f'stroke-width="2" stroke-dasharray="5 3"/>'
+                           + _marker(Series("legend", [], PRESSURE, marker="up"), x + 10, y)), texts.diastolic),
+        (24, lambda x, y: (f'<line x1="{_f(x + 10)}" y1="{_f(y - 7)}" x2="{_f(x + 10)}" y2="{_f(y + 7)}" '
+                           f'stroke="{FEVER}" stroke-width="1.2" stroke-dasharray="2 3"/>'), texts.today),
+    ]
+    out, x, y = [], float(MARGIN_X), top + 10
     for width, draw, words in entries:
         needed = width + 4 + text_width(words, SMALL_SIZE) + 16
-        if x + needed > WIDTH - RIGHT and x > LEFT - 96:
-            x, y = float(LEFT - 96), y + 22
+        if x + needed > WIDTH - RIGHT and x > MARGIN_X:
+            x, y = float(MARGIN_X), y + 22
         out.append(f'<g class="legend-entry">{draw(x, y)}'
                    + _text(x + width + 4, y + 4, words, size=SMALL_SIZE, anchor="start") + "</g>")
         x += needed
     return out, y + 14
+
+
+def wrap(words: str, width: float, size: float = LABEL_SIZE) -> list[str]:
+    """Words in lines no wider than ``width`` (a single longer word keeps its own line)."""
+    lines: list[str] = []
+    for word in words.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+TITLE_WIDTH = LEFT - MARGIN_X - 44  # the grid's numbers (3 digits) sit right of the titles, left of the plot
+
+
+def _margin_title(words: str, top: float) -> list[str]:
+    """A panel's title in the left margin, from the top of its panel down: never over the plot."""
+    return [_text(MARGIN_X, top + 10 + 13 * n, line, anchor="start", weight="bold", css="row-label panel-title")
+            for n, line in enumerate(wrap(words, TITLE_WIDTH))]
 
 
 def _row_label(y: float, words: str) -> str:
@@ -236,32 +296,148 @@ def _day_axis(axis: Axis, texts: Texts, top: float, bottom: float) -> list[str]:
     return out
 
 
-def _temperature_panel(axis: Axis, readings: list[Reading], texts: Texts, top: float) -> tuple[list[str], float]:
-    height = 150
-    low, high = temperature_range(readings)
+@dataclass(frozen=True)
+class Series:
+    """One line of a panel: its points (days, value), drawn with a dash pattern and a marker shape."""
 
-    def y(celsius: float) -> float:
-        return top + height - (celsius - low) / (high - low) * height
+    name: str  # CSS class of the line and of its markers
+    points: list[tuple[float, float]]
+    colour: str
+    marker: str = "circle"  # circle, down (▼) or up (▲)
+    dash: str = ""  # stroke-dasharray; "" = solid
+    unit: str = ""
+    filled_from: float | None = None  # markers filled from this value up (fever); hollow below
 
-    out = [_text(LEFT - 96, top - 16, texts.temperature, anchor="start", weight="bold", css="row-label")]
-    for degree in range(low, high + 1):
-        out.append(f'<line x1="{_f(axis.left)}" y1="{_f(y(degree))}" x2="{_f(axis.right)}" y2="{_f(y(degree))}" '
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    series: list[Series]
+    low: float
+    high: float
+    step: float  # between grid lines
+    height: float
+    threshold: tuple[float, str, str] | None = None  # value, label, CSS class
+    joins: list[tuple[float, float, float]] = field(default_factory=list)  # (at, low, high): a vertical stroke
+
+
+def _marker(series: Series, x: float, y: float, value: float | None = None) -> str:
+    """A reading's mark (with its value as a tooltip), or the legend's sample when ``value`` is None."""
+    filled = series.filled_from is not None and value is not None and value >= series.filled_from
+    fill = series.colour if filled else "#fff"
+    tooltip = _title(f"{_f(value)} {series.unit}".strip()) if value is not None else ""
+    css = f"reading {series.name}" + (" fever" if filled else "")
+    if series.marker == "circle":
+        return (f'<circle class="{css}" cx="{_f(x)}" cy="{_f(y)}" r="3.2" fill="{fill}" stroke="{series.colour}" '
+                f'stroke-width="1.5">{tooltip}</circle>')
+    tip, base = (4, -4) if series.marker == "down" else (-4, 4)
+    return (f'<path class="{css}" d="M{_f(x)} {_f(y + tip)} L{_f(x + 4)} {_f(y + base)} L{_f(x - 4)} {_f(y + base)} Z" '
+            f'fill="{series.colour}" stroke="{series.colour}" stroke-width="1">{tooltip}</path>')
+
+
+def nice_range(values: list[float], low: float, high: float, step: float) -> tuple[float, float]:
+    """The default range, widened to the values, on whole steps."""
+    if values:
+        low = min(low, math.floor(min(values) / step) * step)
+        high = max(high, math.ceil(max(values) / step) * step)
+    return low, high
+
+
+def _grid_step(low: float, high: float, height: float, step: float) -> float:
+    """Grid lines at least 16 px apart, so that their labels never touch."""
+    while (high - low) / step * 16 > height:
+        step *= 2
+    return step
+
+
+def threshold_label_x(axis: Axis, text: str, now_x: float | None) -> tuple[float, str]:
+    """Where a threshold's label goes: at the right end of its line, else at the left end when the
+    "now" line would cross it there."""
+    width = text_width(text, SMALL_SIZE)
+    right = (axis.right - 2 - width - 4, axis.right - 2 + 4)
+    if now_x is None or not right[0] <= now_x <= right[1]:
+        return axis.right - 2, "end"
+    return axis.left + 4, "start"
+
+
+def _panel(axis: Axis, panel: Panel, top: float, now_x: float | None) -> list[str]:
+    height = panel.height
+
+    def y(value: float) -> float:
+        return top + height - (value - panel.low) / (panel.high - panel.low) * height
+
+    out = _margin_title(panel.title, top)
+    step = _grid_step(panel.low, panel.high, height, panel.step)
+    value = panel.low
+    while value <= panel.high + 1e-9:
+        out.append(f'<line x1="{_f(axis.left)}" y1="{_f(y(value))}" x2="{_f(axis.right)}" y2="{_f(y(value))}" '
                    f'stroke="{GRID}" stroke-width="0.8"/>')
-        out.append(_text(axis.left - 6, y(degree) + 4, str(degree), size=SMALL_SIZE, anchor="end", fill=MUTED))
-    out.append(f'<line class="fever-threshold" x1="{_f(axis.left)}" y1="{_f(y(FEVER_C))}" x2="{_f(axis.right)}" '
-               f'y2="{_f(y(FEVER_C))}" stroke="{FEVER}" stroke-width="1.5" stroke-dasharray="6 4"/>')
-    out.append(_text(axis.right - 2, y(FEVER_C) - 4, texts.fever, size=SMALL_SIZE, anchor="end", fill=FEVER))
-    points = sorted(readings, key=lambda r: r.at)
-    if len(points) > 1:
-        coords = " ".join(f"{_f(axis.x(r.at))},{_f(y(r.celsius))}" for r in points)
-        out.append(f'<polyline class="temperature" points="{coords}" fill="none" stroke="{ACCENT}" '
-                   f'stroke-width="2" stroke-linejoin="round"/>')
-    for r in points:
-        fever = r.celsius >= FEVER_C
-        out.append(f'<circle class="reading{" fever" if fever else ""}" cx="{_f(axis.x(r.at))}" '
-                   f'cy="{_f(y(r.celsius))}" r="3.2" fill="{ACCENT if fever else "#fff"}" stroke="{ACCENT}" '
-                   f'stroke-width="1.5"><title>{escape(f"{r.celsius:.1f} °C")}</title></circle>')
-    return out, top + height
+        out.append(_text(axis.left - 6, y(value) + 4, _f(value), size=SMALL_SIZE, anchor="end", fill=MUTED))
+        value += step
+    if panel.threshold is not None:
+        level, words, css = panel.threshold
+        colour = FEVER if css == "fever-threshold" else panel.series[0].colour
+        out.append(f'<line class="{css}" x1="{_f(axis.left)}" y1="{_f(y(level))}" x2="{_f(axis.right)}" '
+                   f'y2="{_f(y(level))}" stroke="{colour}" stroke-width="1.5" stroke-dasharray="6 4"/>')
+        x, anchor = threshold_label_x(axis, words, now_x)
+        out.append(_text(x, y(level) - 4, words, size=SMALL_SIZE, anchor=anchor, fill=colour,
+                         css="threshold-label"))
+    for at, low, high in panel.joins:
+        out.append(f'<line class="bp-join" x1="{_f(axis.x(at))}" y1="{_f(y(high))}" x2="{_f(axis.x(at))}" '
+                   f'y2="{_f(y(low))}" stroke="{PRESSURE}" stroke-width="0.8"/>')
+    for series in panel.series:
+        points = sorted(series.points)
+        dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
+        if len(points) > 1:
+            coords = " ".join(f"{_f(axis.x(at))},{_f(y(value))}" for at, value in points)
+            out.append(f'<polyline class="{series.name}" points="{coords}" fill="none" stroke="{series.colour}" '
+                       f'stroke-width="2" stroke-linejoin="round"{dash}/>')
+        out += [_marker(series, axis.x(at), y(value), value) for at, value in points]
+    return out
+
+
+def vital_panels(temperatures: list[Reading], vitals: list[Vitals], texts: Texts,
+                 spo2_threshold: float | None) -> list[Panel]:
+    """Temperature, heart rate, blood pressure and SpO2, each on its own scale."""
+    celsius = [r.celsius for r in temperatures]
+    heart = [(v.at, v.heart_rate) for v in vitals if v.heart_rate is not None]
+    systolic = [(v.at, v.systolic) for v in vitals if v.systolic is not None]
+    diastolic = [(v.at, v.diastolic) for v in vitals if v.diastolic is not None]
+    spo2 = [(v.at, v.spo2) for v in vitals if v.spo2 is not None]
+    pressures = [value for _at, value in systolic + diastolic]
+    return [
+        Panel(texts.temperature, [Series("temperature", [(r.at, r.celsius) for r in temperatures], ACCENT,
+                                         unit="°C", filled_from=FEVER_C)],
+              *nice_range(celsius, 36, 40, 1), step=1, height=130,
+              threshold=(FEVER_C, texts.fever, "fever-threshold")),
+        Panel(texts.heart_rate, [Series("heart-rate", heart, HEART, unit="/min")],
+              *nice_range([value for _at, value in heart], 60, 120, 20), step=20, height=80),
+        Panel(texts.blood_pressure,
+              [Series("systolic", systolic, PRESSURE, marker="down", unit="mmHg"),
+               Series("diastolic", diastolic, PRESSURE, marker="up", dash="5 3", unit="mmHg")],
+              *nice_range(pressures, 40, 160, 20), step=20, height=100,
+              joins=[(v.at, v.diastolic, v.systolic) for v in vitals
+                     if v.systolic is not None and v.diastolic is not None]),
+        Panel(texts.spo2, [Series("spo2", spo2, OXYGEN, unit="%")],
+              *nice_range([value for _at, value in spo2], 85, 100, 5), step=5, height=70,
+              threshold=(spo2_threshold, texts.spo2_threshold, "spo2-threshold") if spo2_threshold else None),
+    ]
+
+
+def _now_line(axis: Axis, now: float | None, texts: Texts, top: float, bottom: float) -> list[str]:
+    """The "now" line across the panels, its word above them, kept inside the canvas."""
+    if now is None or not axis.first <= now <= axis.last + 1:
+        return []
+    x = axis.x(now)
+    half = text_width(texts.today, SMALL_SIZE) / 2
+    label_x, anchor = x, "middle"
+    if x + half > WIDTH - 2:
+        label_x, anchor = x - 3, "end"
+    elif x - half < axis.left:
+        label_x, anchor = x + 3, "start"
+    return [f'<line class="now" x1="{_f(x)}" y1="{_f(top)}" x2="{_f(x)}" y2="{_f(bottom)}" stroke="{FEVER}" '
+            f'stroke-width="1.2" stroke-dasharray="2 3"><title>{escape(texts.today)}</title></line>',
+            _text(label_x, top - 4, texts.today, size=SMALL_SIZE, anchor=anchor, fill=FEVER, css="now-label")]
 
 
 def _icu_row(axis: Axis, stays: list[Stay], texts: Texts, y: float, now: float | None) -> list[str]:
@@ -300,35 +476,40 @@ def _grade_row(axis: Axis, grades: list[DayGrade], label: str, texts: Texts, y: 
     return out
 
 
-def render(*, temperatures: Iterable[Reading] = (), crs: Iterable[DayGrade] = (), icans: Iterable[DayGrade] = (),
-           treatments: Iterable[Treatment] = (), stays: Iterable[Stay] = (), now: float | None = None,
+def render(*, temperatures: Iterable[Reading] = (), vitals: Iterable[Vitals] = (), crs: Iterable[DayGrade] = (),
+           icans: Iterable[DayGrade] = (), treatments: Iterable[Treatment] = (), stays: Iterable[Stay] = (),
+           now: float | None = None, start: float | None = None, spo2_threshold: float | None = None,
            texts: Texts = Texts()) -> str:
-    """The whole chart as an SVG string that scales to its container's width."""
-    temperatures, crs, icans = list(temperatures), list(crs), list(icans)
+    """The whole chart as an SVG string that scales to its container's width.
+
+    ``start``: the beginning of lymphodepletion, where the axis starts while nothing is recorded;
+    ``now``: where the "now" line goes (and the axis ends at the earliest, while the monitoring is recent).
+    """
+    temperatures, vitals, crs, icans = list(temperatures), list(vitals), list(crs), list(icans)
     treatments, stays = list(treatments), list(stays)
-    moments = ([r.at for r in temperatures] + [g.day for g in crs + icans] + [t.at for t in treatments]
-               + [s.start for s in stays] + [s.end for s in stays if s.end is not None])
-    axis = Axis(*day_range(moments))
+    moments = ([r.at for r in temperatures] + [v.at for v in vitals] + [g.day + 0.5 for g in crs + icans]
+               + [t.at for t in treatments] + [s.start for s in stays] + [s.end for s in stays if s.end is not None])
+    axis = Axis(*day_range(moments, start=start, now=now))
+    now_x = axis.x(now) if now is not None and axis.first <= now <= axis.last + 1 else None
 
     parts, bottom = _legend(texts, 4)
-    panel_top = bottom + 32
-    panel, panel_bottom = _temperature_panel(axis, temperatures, texts, panel_top)
-    icu_y = panel_bottom + 22
+    panel_top = bottom + 30
+    top, panels = panel_top, []
+    for panel in vital_panels(temperatures, vitals, texts, spo2_threshold):
+        panels += _panel(axis, panel, top, now_x)
+        top += panel.height + 22
+    icu_y = top + 4
     treatment_y = icu_y + 28
     crs_y = treatment_y + 30
     icans_y = crs_y + 28
     axis_bottom = icans_y + 16
     parts += _day_axis(axis, texts, panel_top, axis_bottom)
-    parts += panel
+    parts += panels
     parts += _icu_row(axis, stays, texts, icu_y, now)
     parts += _treatment_row(axis, treatments, texts, treatment_y)
     parts += _grade_row(axis, crs, texts.crs, texts, crs_y, "crs")
     parts += _grade_row(axis, icans, texts.icans, texts, icans_y, "icans")
-    if now is not None and axis.first <= now <= axis.last + 1:
-        x = axis.x(now)
-        parts.append(f'<line class="now" x1="{_f(x)}" y1="{_f(panel_top)}" x2="{_f(x)}" y2="{_f(axis_bottom)}" '
-                     f'stroke="{FEVER}" stroke-width="1.2" stroke-dasharray="2 3"><title>{escape(texts.today)}'
-                     f"</title></line>")
+    parts += _now_line(axis, now, texts, panel_top, axis_bottom)
     height = int(axis_bottom + 24)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
             f'class="monitoring-chart" font-family={quoteattr(FONT)} preserveAspectRatio="xMinYMin meet" '

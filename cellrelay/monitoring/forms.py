@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import grading
+from . import contradictions, grading
+from .services import CONFIRM_VALUES, warning_text
 from .models import AdverseEvent, IcuStay, Intervention, LabResult, NeuroAssessment, VitalSigns
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,7 +27,14 @@ def grading_error(form: forms.Form, error: grading.ContradictoryInput) -> None:
 
 
 class VitalSignsForm(forms.ModelForm):
+    """The reading; entries that contradict each other (contradictions.py) need ``values_confirmed``.
+
+    ``value_warnings`` lists them once the form is cleaned; the confirmation box is shown with them,
+    not among the fields (``visible_fields``), so that nobody ticks it out of habit.
+    """
+
     taken_at = when_field(_("Taken at"))
+    values_confirmed = forms.BooleanField(label=_("I confirm these values"), required=False)
 
     class Meta:
         model = VitalSigns
@@ -40,6 +48,14 @@ class VitalSignsForm(forms.ModelForm):
                                    "for CRS."),
         }
 
+    def __init__(self, *args, age_years: float | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.age_years = age_years
+        self.value_warnings: list[contradictions.ValueWarning] = []
+
+    def visible_fields(self):
+        return [field for field in super().visible_fields() if field.name != "values_confirmed"]
+
     def clean(self):
         data = super().clean()
         if self.grading_inputs_complete():
@@ -49,7 +65,26 @@ class VitalSignsForm(forms.ModelForm):
                                   else None)
             except grading.ContradictoryInput as error:
                 grading_error(self, error)
+        self.check_values(data)
         return data
+
+    def check_values(self, data) -> None:
+        """Refuse what cannot be true; ask to confirm entries that contradict each other."""
+        try:
+            contradictions.check_blood_pressure(data.get("systolic"), data.get("diastolic"))
+        except grading.ContradictoryInput as error:
+            grading_error(self, error)
+            return
+        if data.get("hypotension") is None or data.get("oxygen") is None:
+            return
+        self.value_warnings = contradictions.vital_signs_warnings(
+            systolic=data.get("systolic"), spo2=data.get("spo2"), hypotension=data["hypotension"],
+            oxygen=data["oxygen"], age_years=self.age_years)
+        if self.value_warnings and not data.get("values_confirmed"):
+            self.add_error("values_confirmed", CONFIRM_VALUES)
+
+    def warning_texts(self) -> list[str]:
+        return [warning_text(warning) for warning in self.value_warnings]
 
     def grading_inputs_complete(self) -> bool:
         data = getattr(self, "cleaned_data", {})

@@ -30,8 +30,14 @@ class ContradictoryInput(ValueError):
 
 @dataclass(frozen=True)
 class Grade:
-    grade: int  # 0 = no CRS / no ICANS; 1-4 as ASTCT; 5 is never computed
+    # 0 = no CRS / no ICANS; 1-4 as ASTCT; 5 is never computed. None = not graded: observed
+    # before the infusion, when there is no CRS nor ICANS to grade.
+    grade: int | None
     reasons: list[str]  # codes of REASON_TEXT, in the order the rules were applied
+
+    @property
+    def graded(self) -> bool:
+        return self.grade is not None
 
 
 REASON_TEXT = {
@@ -54,6 +60,9 @@ REASON_TEXT = {
     "oxygen_positive_pressure": gettext_noop("Positive-pressure ventilation (CPAP, BiPAP or mechanical ventilation)."),
     "flow_decides_low": gettext_noop("Recorded as high-flow, but the flow is 6 L/min or less: graded as low-flow."),
     "flow_decides_high": gettext_noop("Recorded as low-flow, but the flow is above 6 L/min: graded as high-flow."),
+    "fever_before_infusion": gettext_noop(
+        "Fever before the infusion (D0): a fever to investigate (look for an infection first), not CRS."),
+    "before_infusion_no_crs": gettext_noop("Before the infusion (D0) there is no CRS: nothing to grade."),
     # ICANS
     "ice_7_9": gettext_noop("ICE score 7 to 9."),
     "ice_3_6": gettext_noop("ICE score 3 to 6."),
@@ -77,6 +86,9 @@ REASON_TEXT = {
     "cerebral_edema_focal": gettext_noop("Focal cerebral oedema on imaging."),
     "cerebral_edema_diffuse": gettext_noop("Diffuse cerebral oedema or signs of raised intracranial pressure."),
     "no_icans_finding": gettext_noop("No ICANS finding."),
+    "neuro_signs_before_infusion": gettext_noop(
+        "Before the infusion (D0), neurological signs are not ICANS: look for another cause."),
+    "before_infusion_no_icans": gettext_noop("Before the infusion (D0) there is no ICANS: nothing to grade."),
     # Tocilizumab
     "max_3_in_24h": gettext_noop("This would be more than 3 tocilizumab doses in 24 hours."),
     "max_4_total": gettext_noop("This would be more than 4 tocilizumab doses in total."),
@@ -120,8 +132,12 @@ OXYGEN = tuple(OXYGEN_GRADE)  # mildest first
 
 
 def crs_grade(temperature_c, antipyretic_or_anticytokine_given: bool, hypotension: str, oxygen: str,
-              oxygen_flow_l_min=None) -> Grade:
-    """The ASTCT 2019 CRS grade (0-4) with its reasons.
+              oxygen_flow_l_min=None, *, infused: bool = True) -> Grade:
+    """The ASTCT 2019 CRS grade (0-4) with its reasons; not graded (None) before the infusion.
+
+    ``infused`` says whether the cells had been infused when the signs were observed. Before
+    that there is no CRS: a fever is a fever to investigate (an infection first), and
+    hypotension or hypoxia have another cause; the findings are still named in the reasons.
 
     ``hypotension`` is already classified by the caller (vasopressin does not count as a second
     vasopressor). Organ toxicities are graded with CTCAE and never change the CRS grade.
@@ -140,6 +156,9 @@ def crs_grade(temperature_c, antipyretic_or_anticytokine_given: bool, hypotensio
                        gettext_noop("The oxygen flow must be between 0 and 80 L/min."))
         if oxygen == "none" and oxygen_flow_l_min > 0:
             raise ContradictoryInput("oxygen_flow_l_min", gettext_noop("An oxygen flow is given, but no oxygen."))
+
+    if not infused:
+        return _crs_before_infusion(temperature_c, hypotension, oxygen)
 
     reasons = []
     fever = temperature_c >= FEVER_C
@@ -174,6 +193,18 @@ def crs_grade(temperature_c, antipyretic_or_anticytokine_given: bool, hypotensio
         reasons.insert(0, "fever_not_required_after_treatment" if grade
                        else "no_hypotension_no_hypoxia_after_treatment")
     return Grade(grade, reasons)
+
+
+def _crs_before_infusion(temperature_c, hypotension: str, oxygen: str) -> Grade:
+    # ASTCT 2019 (Lee et al.), grading.md: CRS is a reaction to the infused immune effector cells,
+    # and its fever must not be attributable to another cause. Before D0 nothing is graded as CRS:
+    # a fever is to investigate (infection); the other findings are named, not graded.
+    reasons = ["fever_before_infusion" if temperature_c >= FEVER_C else "before_infusion_no_crs"]
+    if HYPOTENSION_GRADE[hypotension]:
+        reasons.append(f"hypotension_{hypotension}")
+    if OXYGEN_GRADE[oxygen]:
+        reasons.append(f"oxygen_{oxygen}")
+    return Grade(None, reasons)
 
 
 # --- ICE and CAPD ------------------------------------------------------------------------------
@@ -252,8 +283,9 @@ def _ice_domain(score: int) -> tuple[int, str | None]:
 
 def icans_grade(age_years, ice_score: int | None, capd_score: int | None, consciousness: str,
                 consciousness_due_to_sedation: bool, seizure: str, motor_weakness: bool, cerebral_edema: str,
-                aphasia_global: bool, capd_below_age=DEFAULT_CAPD_BELOW_AGE) -> Grade:
-    """The ASTCT 2019 ICANS grade (0-4) with its reasons: the most severe domain wins.
+                aphasia_global: bool, capd_below_age=DEFAULT_CAPD_BELOW_AGE, *, infused: bool = True) -> Grade:
+    """The ASTCT 2019 ICANS grade (0-4) with its reasons: the most severe domain wins. Not graded
+    (None) before the infusion (``infused`` False): the findings are then named, not graded.
 
     Patients aged ``capd_below_age`` or more are assessed with the ICE score (``capd_score`` must
     be None), younger children with the CAPD (``ice_score`` must be None). An unarousable patient
@@ -356,6 +388,10 @@ def icans_grade(age_years, ice_score: int | None, capd_score: int | None, consci
     # ASTCT 2019, grading.md: the most severe domain sets the grade (ICE 3 + seizure = 3);
     # ICE 10 with no other finding is no ICANS.
     grade = max(consciousness_grade, score_grade, seizure_grade, motor_grade, edema_grade)
+    if not infused:
+        # ASTCT 2019 (Lee et al.), grading.md: ICANS is a neurotoxicity of the infused immune
+        # effector cells; before D0, neurological signs have another cause: named, never graded.
+        return Grade(None, ["neuro_signs_before_infusion", *reasons] if grade else ["before_infusion_no_icans"])
     return Grade(grade, reasons or ["no_icans_finding"])
 
 

@@ -55,7 +55,8 @@ class VitalSigns(models.Model):
     hypotension = models.CharField(_("hypotension"), max_length=30, choices=Hypotension.choices,
                                    default=Hypotension.NONE)
     antipyretic_given = models.BooleanField(_("antipyretic given"), default=False)
-    crs_proposed = models.PositiveSmallIntegerField(_("proposed CRS grade"))
+    # None: observed before the infusion, when there is no CRS to grade (grading.crs_grade).
+    crs_proposed = models.PositiveSmallIntegerField(_("proposed CRS grade"), null=True, blank=True)
     crs_reasons = models.JSONField(default=list)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -103,7 +104,8 @@ class NeuroAssessment(models.Model):
     aphasia_global = models.BooleanField(_("awake with global aphasia"), default=False)
     tremor = models.BooleanField(_("tremor or myoclonus (CTCAE, not ICANS)"), default=False)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
-    icans_proposed = models.PositiveSmallIntegerField(_("proposed ICANS grade"))
+    # None: assessed before the infusion, when there is no ICANS to grade (grading.icans_grade).
+    icans_proposed = models.PositiveSmallIntegerField(_("proposed ICANS grade"), null=True, blank=True)
     icans_reasons = models.JSONField(default=list)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -226,15 +228,21 @@ class IcuStay(models.Model):
         return f"{capfirst(self._meta.verbose_name)} {formats.moment(self.admitted_at)} — {self.episode.patient}"
 
 
+class AlertedTeam(models.TextChoices):
+    """The teams a grade ≥ 2 alerts; each acknowledges for itself."""
+
+    ICU = "icu", _("Intensive care")
+    NEUROLOGY = "neurology", _("Neurology")
+
+
 class Alert(models.Model):
-    """CRS or ICANS grade ≥ 2: the ICU and neurology teams see it on their worklists until acknowledged."""
+    """CRS or ICANS grade ≥ 2: the ICU and the neurology teams each see it on their worklist until
+    that team acknowledges it (``AlertAcknowledgement``)."""
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="alerts")
     scale = models.CharField(max_length=10, choices=GradeRecord.Scale.choices)
     grade = models.PositiveSmallIntegerField()
     raised_at = models.DateTimeField(default=timezone.now)
-    acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -243,6 +251,23 @@ class Alert(models.Model):
         return _("Alert: %(scale)s grade %(grade)s — %(patient)s, %(at)s") % {
             "scale": self.get_scale_display(), "grade": self.grade, "patient": self.episode.patient,
             "at": formats.moment(self.raised_at)}
+
+
+class AlertAcknowledgement(models.Model):
+    """One team has seen the alert: who, for which team, when."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="acknowledgements")
+    team = models.CharField(_("team"), max_length=20, choices=AlertedTeam.choices)
+    acknowledged_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["acknowledged_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["alert", "team"], name="one_acknowledgement_per_team")]
+        verbose_name = _("alert acknowledgement")
+
+    def __str__(self) -> str:
+        return f"{self.alert.get_scale_display()} {self.alert.grade} — {self.get_team_display()}"
 
 
 class AdverseEvent(models.Model):

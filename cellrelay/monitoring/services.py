@@ -4,7 +4,7 @@ The software proposes a grade (grading.py, ASTCT 2019) and shows it; a physician
 overrides it with a reason. It never prescribes (grading.md).
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,16 +12,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient, snapshot
-from cellrelay.pathway.models import Episode
+from cellrelay.pathway.models import Episode, Milestone
+from cellrelay.pathway.schedule import Kind
 from cellrelay.pharmacy import services as pharmacy
 from cellrelay.validation import refuse_future_date, refuse_future_time
 
-from . import grading
-from .models import (AdverseEvent, Alert, GradeRecord, IcuStay, Intervention, LabResult, NeuroAssessment,
-                     NeuroChecklist, VitalSigns)
+from . import contradictions, grading
+from .models import (AdverseEvent, Alert, AlertAcknowledgement, AlertedTeam, GradeRecord, IcuStay, Intervention,
+                     LabResult, NeuroAssessment, NeuroChecklist, VitalSigns)
 
 Action = JournalEntry.Action
 ALERT_FROM_GRADE = 2  # issue: CRS or ICANS grade ≥ 2 alerts the ICU and neurology teams
@@ -49,14 +51,32 @@ def anti_cytokine_given_before(episode: Episode, when: datetime) -> bool:
     return episode.interventions.filter(given_at__lte=when).exclude(kind=Intervention.Kind.OTHER).exists()
 
 
+def infusion_day(episode: Episode) -> date | None:
+    """The day the cells were infused: the D0 step recorded as done; None until then."""
+    return (episode.milestones.filter(kind=Kind.INFUSION, status=Milestone.Status.DONE)
+            .values_list("actual", flat=True).first())
+
+
+def infused_by(episode: Episode, when: datetime) -> bool:
+    """Whether the cells had been infused at this moment, to the day (the infusion is recorded as a day).
+
+    On D0 itself a finding counts as after the infusion: the cautious side, where a CRS is graded
+    and alerts rather than being taken for an infection.
+    """
+    infused_on = infusion_day(episode)
+    return infused_on is not None and timezone.localtime(when).date() >= infused_on
+
+
 def propose_crs(episode: Episode, *, taken_at, temperature_c, antipyretic_given, hypotension, oxygen,
                 oxygen_flow_l_min) -> grading.Grade:
+    """The CRS grade proposed for these findings; not graded before the infusion (grading.crs_grade)."""
     try:
         return grading.crs_grade(
             temperature_c=float(temperature_c),
             antipyretic_or_anticytokine_given=antipyretic_given or anti_cytokine_given_before(episode, taken_at),
             hypotension=hypotension, oxygen=oxygen,
-            oxygen_flow_l_min=float(oxygen_flow_l_min) if oxygen_flow_l_min is not None else None)
+            oxygen_flow_l_min=float(oxygen_flow_l_min) if oxygen_flow_l_min is not None else None,
+            infused=infused_by(episode, taken_at))
     except grading.ContradictoryInput as error:
         raise _as_validation_error(error) from None
 
@@ -89,20 +109,48 @@ def propose_icans(episode: Episode, *, assessed_at, ice_score, capd_score, consc
             age_years=age, ice_score=ice_score, capd_score=capd_score, consciousness=consciousness,
             consciousness_due_to_sedation=consciousness_due_to_sedation, seizure=seizure,
             motor_weakness=motor_weakness, cerebral_edema=cerebral_edema, aphasia_global=aphasia_global,
-            capd_below_age=settings.CELLRELAY_CAPD_BELOW_AGE)
+            capd_below_age=settings.CELLRELAY_CAPD_BELOW_AGE, infused=infused_by(episode, assessed_at))
     except grading.ContradictoryInput as error:
         raise _as_validation_error(error) from None
 
 
+# Values that contradict each other -------------------------------------------------------------------------
+
+CONFIRM_VALUES = gettext_lazy("These values contradict each other: correct them, or tick “I confirm these values”.")
+
+
+def warning_text(warning: contradictions.ValueWarning) -> str:
+    return _(contradictions.WARNING_TEXT[warning.code]) % warning.values
+
+
+def vital_signs_warnings(episode: Episode, taken_at: datetime, *, systolic, diastolic, spo2, hypotension,
+                         oxygen) -> list[contradictions.ValueWarning]:
+    """What contradicts what in this reading; a diastolic at or above the systolic is refused outright."""
+    try:
+        contradictions.check_blood_pressure(systolic, diastolic)
+    except grading.ContradictoryInput as error:
+        raise _as_validation_error(error) from None
+    age = episode.patient.age_on(timezone.localtime(taken_at).date())
+    return contradictions.vital_signs_warnings(systolic=systolic, spo2=spo2, hypotension=hypotension, oxygen=oxygen,
+                                               age_years=age)
+
+
 # Alerts ------------------------------------------------------------------------------------------------
 
-def _raise_alert(episode: Episode, scale: str, grade: int, *, actor) -> Alert | None:
-    """One open alert per scale and grade: a grade ≥ 2 reaches the ICU and neurology worklists (and e-mail)."""
-    if grade < ALERT_FROM_GRADE:
+def _raise_alert(episode: Episode, scale: str, grade: int | None, *, actor) -> Alert | None:
+    """A grade ≥ 2 reaches the ICU and neurology worklists (and e-mail); nothing for findings not graded
+    (before the infusion: None).
+
+    A new grade joins an alert of the same scale and at least its grade only while no team has
+    acknowledged that alert yet: once a team has, a new grade is a new alert, so that it never
+    hides behind an acknowledgement.
+    """
+    if grade is None or grade < ALERT_FROM_GRADE:
         return None
-    open_alert = episode.alerts.filter(scale=scale, acknowledged_at__isnull=True, grade__gte=grade).first()
-    if open_alert:
-        return open_alert
+    unseen = (episode.alerts.filter(scale=scale, grade__gte=grade, acknowledgements__isnull=True)
+              .order_by("-raised_at").first())
+    if unseen:
+        return unseen
     alert = Alert.objects.create(episode=episode, scale=scale, grade=grade)
     _journal(Action.ALERT_RAISED, episode, alert, actor=actor, after={"scale": scale, "grade": grade})
     from .tasks import send_alert_email
@@ -112,13 +160,22 @@ def _raise_alert(episode: Episode, scale: str, grade: int, *, actor) -> Alert | 
 
 
 @transaction.atomic
-def acknowledge_alert(*, actor, alert: Alert) -> Alert:
+def acknowledge_alert(*, actor, alert: Alert, team: str) -> AlertAcknowledgement:
+    """One team (intensive care or neurology) has seen the alert: it leaves that team's worklist only.
+
+    Acknowledging again for the same team changes nothing and returns the first acknowledgement.
+    """
+    if team not in AlertedTeam.values:
+        raise ValidationError({"team": _("Alerts are acknowledged by the intensive care or the neurology team.")})
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.acknowledged_at is None:
-        alert.acknowledged_by, alert.acknowledged_at = actor, timezone.now()
-        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-        _journal(Action.ALERT_ACKNOWLEDGED, alert.episode, alert, actor=actor, after={"scale": alert.scale})
-    return alert
+    done = alert.acknowledgements.filter(team=team).first()
+    if done:
+        return done
+    acknowledgement = AlertAcknowledgement.objects.create(alert=alert, team=team, acknowledged_by=actor)
+    _journal(Action.ALERT_ACKNOWLEDGED, alert.episode, alert, actor=actor,
+             after={"scale": alert.scale, "grade": alert.grade, "team": team,
+                    "acknowledged_at": acknowledgement.acknowledged_at})
+    return acknowledgement
 
 
 # Records -----------------------------------------------------------------------------------------------
@@ -126,8 +183,14 @@ def acknowledge_alert(*, actor, alert: Alert) -> Alert:
 @transaction.atomic
 def record_vital_signs(*, actor, episode: Episode, taken_at, temperature_c, hypotension="none", oxygen="none",
                        oxygen_flow_l_min=None, antipyretic_given=False, heart_rate=None, systolic=None,
-                       diastolic=None, spo2=None) -> VitalSigns:
+                       diastolic=None, spo2=None, values_confirmed=False) -> VitalSigns:
+    """Record a reading with its proposed CRS grade. Entries that contradict each other (contradictions.py)
+    are saved only when ``values_confirmed``; the journal keeps what was confirmed."""
     _check_when(taken_at, "taken_at")
+    warnings = vital_signs_warnings(episode, taken_at, systolic=systolic, diastolic=diastolic, spo2=spo2,
+                                    hypotension=hypotension, oxygen=oxygen)
+    if warnings and not values_confirmed:
+        raise ValidationError({"values_confirmed": [CONFIRM_VALUES, *(warning_text(w) for w in warnings)]})
     grade = propose_crs(episode, taken_at=taken_at, temperature_c=temperature_c, antipyretic_given=antipyretic_given,
                         hypotension=hypotension, oxygen=oxygen, oxygen_flow_l_min=oxygen_flow_l_min)
     vitals = VitalSigns(episode=episode, taken_at=taken_at, temperature_c=temperature_c, heart_rate=heart_rate,
@@ -137,8 +200,11 @@ def record_vital_signs(*, actor, episode: Episode, taken_at, temperature_c, hypo
                         recorded_by=actor)
     vitals.full_clean()
     vitals.save()
-    _journal(Action.VITALS_RECORDED, episode, vitals, actor=actor, after=snapshot(vitals, [
-        "taken_at", "temperature_c", "hypotension", "oxygen", "oxygen_flow_l_min", "crs_proposed"]))
+    after = snapshot(vitals, ["taken_at", "temperature_c", "systolic", "diastolic", "spo2", "hypotension", "oxygen",
+                              "oxygen_flow_l_min", "crs_proposed"])
+    if warnings:
+        after["values_confirmed_despite"] = [w.code for w in warnings]
+    _journal(Action.VITALS_RECORDED, episode, vitals, actor=actor, after=after)
     _raise_alert(episode, GradeRecord.Scale.CRS, grade.grade, actor=actor)
     return vitals
 
@@ -189,6 +255,8 @@ def confirm_grade(*, actor, source, confirmed: int, override_reason: str = "") -
     """A physician confirms the proposed grade of vital signs (CRS) or of an assessment (ICANS)."""
     is_vitals = isinstance(source, VitalSigns)
     proposed = source.crs_proposed if is_vitals else source.icans_proposed
+    if proposed is None:
+        raise ValidationError(_("Observed before the infusion: there is no CRS or ICANS grade to confirm."))
     if confirmed != proposed and not override_reason.strip():
         raise ValidationError({"override_reason": _("Give the reason for a grade other than the one proposed.")})
     if GradeRecord.objects.filter(**{"vital_signs" if is_vitals else "neuro_assessment": source}).exists():
@@ -204,7 +272,8 @@ def confirm_grade(*, actor, source, confirmed: int, override_reason: str = "") -
     _journal(Action.GRADE_CONFIRMED, episode, grade, actor=actor,
              after={"scale": grade.scale, "proposed": proposed, "confirmed": confirmed,
                     "override_reason": override_reason})
-    _raise_alert(episode, grade.scale, confirmed, actor=actor)
+    if confirmed > proposed:  # the proposed grade has alerted already; a higher confirmed one alerts anew
+        _raise_alert(episode, grade.scale, confirmed, actor=actor)
     return grade
 
 

@@ -19,5 +19,7 @@ urlpatterns = [
     path("vitals/<int:pk>/confirm/", views.vitals_confirm, name="vitals_confirm"),
     path("neuro/<int:pk>/confirm/", views.neuro_confirm, name="neuro_confirm"),
     path("icu/<int:pk>/return/", views.icu_return, name="icu_return"),
-    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/<int:pk>/acknowledge/icu/", views.alert_acknowledge_icu, name="alert_acknowledge_icu"),
+    path("alerts/<int:pk>/acknowledge/neurology/", views.alert_acknowledge_neurology,
+         name="alert_acknowledge_neurology"),
 ]

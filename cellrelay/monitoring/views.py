@@ -20,38 +20,28 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.codes import day_label
 from cellrelay.pathway.models import Episode
-from cellrelay.pathway.worklist import TEAMS
+from cellrelay.pathway.schedule import Kind
 from cellrelay.patients.services import record_read
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy.models import DrugReserve
-from cellrelay.web import posted, run_service
+from cellrelay.web import live_errors, posted, run_service
 
-from . import chart, grading, services, summary
+from . import alerts, chart, contradictions, grading, services, summary
+from .alerts import grade_word
 from .forms import (AcknowledgeForm, AdverseEventForm, ChecklistForm, ConfirmGradeForm, IcuReturnForm, IcuTransferForm,
                     LabsForm, NeuroAssessmentForm, ReserveForm, TreatmentForm, VitalSignsForm, WaiverForm)
-from .models import Alert, GradeRecord, IcuStay, Intervention, NeuroAssessment, NeuroChecklist, VitalSigns
+from .models import (Alert, AlertedTeam, GradeRecord, IcuStay, Intervention, NeuroAssessment, NeuroChecklist,
+                     VitalSigns)
 
 # The actions of this room, offered on the flow sheet when the user may perform them for this patient.
 ROOM_ACTIONS = (Action.RECORD_MONITORING, Action.CONFIRM_GRADE, Action.GIVE_TREATMENT, Action.RECORD_ADVERSE_EVENT,
                 Action.MANAGE_CHECKLIST, Action.WAIVE_CHECKLIST, Action.RESERVE_DRUGS)
 
-# A grade in a word (CTCAE's words for grades 1-5), always shown with its number.
-GRADE_WORDS = {0: gettext_lazy("none"), 1: gettext_lazy("mild"), 2: gettext_lazy("moderate"),
-               3: gettext_lazy("severe"), 4: gettext_lazy("life-threatening"), 5: gettext_lazy("fatal")}
 WARNING_TEXT = {"no_reserved_dose": gettext_lazy("No tocilizumab dose was reserved for this episode.")}
 CHECKLIST_LABELS = {"consultation_on": gettext_lazy("Neurology consultation"), "mri_on": gettext_lazy("Brain MRI"),
                     "eeg_on": gettext_lazy("EEG")}
 CREATININE_UMOL_PER_MG_DL = 88.4  # creatinine: 1 mg/dL = 88.4 µmol/L
 CRP_MG_L_PER_MG_DL = 10  # CRP: 1 mg/dL = 10 mg/L
-
-
-def grade_word(grade: int) -> str:
-    return str(GRADE_WORDS.get(grade, ""))
-
-
-def _with_word(alert: Alert) -> Alert:
-    alert.word = grade_word(alert.grade)
-    return alert
 
 
 def reason_texts(codes) -> list[str]:
@@ -107,8 +97,9 @@ def day_namer(d0: date | None):
     return lambda day: day_label((day - d0).days, language)
 
 
-def current_grade(record) -> tuple[int, GradeRecord | None]:
-    """The confirmed grade when a physician confirmed it, else the proposed one."""
+def current_grade(record) -> tuple[int | None, GradeRecord | None]:
+    """The confirmed grade when a physician confirmed it, else the proposed one (None: not graded,
+    observed before the infusion)."""
     confirmation = getattr(record, "grade", None)
     proposed = record.crs_proposed if isinstance(record, VitalSigns) else record.icans_proposed
     return (confirmation.confirmed, confirmation) if confirmation else (proposed, None)
@@ -126,6 +117,8 @@ def daily_grades(records, when) -> dict[date, summary.DailyGrade]:
     observations = []
     for record in records:
         grade, confirmation = current_grade(record)
+        if grade is None:
+            continue  # before the infusion: nothing graded
         observations.append(summary.Observation(local_day(when(record)), grade, confirmation is not None))
     return summary.daily_maximum(observations)
 
@@ -159,8 +152,12 @@ def lab_row(labs, table=None) -> LabRow:
 
 def chart_texts(d0: date | None, reference: date) -> chart.Texts:
     return chart.Texts(
-        title=_("Monitoring chart: temperature, daily maximum CRS and ICANS grades, treatments, ICU stays"),
+        title=_("Monitoring chart: temperature, heart rate, blood pressure, SpO2, daily maximum CRS and ICANS grades, "
+                "treatments, ICU stays"),
         temperature=_("Temperature (°C)"), fever=_("38 °C (fever)"), crs=_("CRS"), icans=_("ICANS"),
+        heart_rate=_("Heart rate (/min)"), blood_pressure=_("Blood pressure (mmHg)"), systolic=_("systolic"),
+        diastolic=_("diastolic"), spo2=_("SpO2 (%)"),
+        spo2_threshold=_("%(spo2)s %% (hypoxia)") % {"spo2": contradictions.HYPOXIA_SPO2_BELOW},
         treatments=_("Treatments"), icu=_("ICU"), grade=_("Grade 0-4"), proposed=_("proposed, not confirmed"),
         today=_("Now"),
         kinds={"T": _("T = tocilizumab"), "C": _("C = corticosteroid"), "A": _("A = anakinra"), "O": _("O = other")},
@@ -172,8 +169,15 @@ KIND_CODES = {Intervention.Kind.TOCILIZUMAB: "T", Intervention.Kind.CORTICOSTERO
               Intervention.Kind.ANAKINRA: "A", Intervention.Kind.OTHER: "O"}
 
 
+def lymphodepletion_start(episode: Episode) -> date | None:
+    """The first day of lymphodepletion, done or planned; None without a plan."""
+    first = episode.milestones.filter(kind=Kind.LYMPHODEPLETION).order_by("sequence").first()
+    return (first.actual or first.planned) if first else None
+
+
 def chart_svg(episode: Episode) -> str:
-    """The episode's monitoring chart (monitoring/chart.py) from what was recorded."""
+    """The episode's monitoring chart (monitoring/chart.py) from what was recorded: from the first record
+    (the start of lymphodepletion while there is none) to the latest record or now."""
     d0 = d0_of(episode)
     vitals, assessments = graded_vitals(episode), graded_assessments(episode)
     interventions = list(episode.interventions.all())
@@ -189,8 +193,17 @@ def chart_svg(episode: Episode) -> str:
     def moment(value: datetime) -> str:
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
+    ld_start = lymphodepletion_start(episode)
+
+    def number(value):
+        return float(value) if value is not None else None
+
     return chart.render(
         temperatures=[chart.Reading(days_since(reference, v.taken_at), float(v.temperature_c)) for v in vitals],
+        vitals=[chart.Vitals(days_since(reference, v.taken_at), number(v.heart_rate), number(v.systolic),
+                             number(v.diastolic), number(v.spo2)) for v in vitals],
+        start=(ld_start - reference).days if ld_start and ld_start <= timezone.localdate() else None,
+        spo2_threshold=contradictions.HYPOXIA_SPO2_BELOW,
         crs=grades(vitals, lambda v: v.taken_at),
         icans=grades(assessments, lambda a: a.assessed_at),
         treatments=[chart.Treatment(days_since(reference, i.given_at), KIND_CODES.get(i.kind, "O"),
@@ -243,7 +256,9 @@ def flow_sheet(request, pk):
                           for i in episode.interventions.select_related("given_by")],
         "stays": stays,
         "in_icu": next((s for s in stays if s.discharged_at is None), None),
-        "alerts": [_with_word(alert) for alert in episode.alerts.filter(acknowledged_at__isnull=True)],
+        "alerts": alerts.episode_alerts(episode),
+        "to_confirm": alerts.grades_to_confirm([episode]),
+        "acknowledging": alerts.acknowledging_teams(request.user, patient.treating_center_id),
         "adverse_events": list(episode.adverse_events.select_related("recorded_by")),
         "reserve": DrugReserve.objects.filter(episode=episode, drug=pharmacy_services.TOCILIZUMAB).first(),
     })
@@ -273,20 +288,42 @@ def _form_page(request, episode, form, call, *, title, done, template="monitorin
                                       **(extra or {})})
 
 
+def before_infusion_notice(episode: Episode, scale: str) -> str:
+    """What the form says while the infusion is not recorded: nothing is graded before it."""
+    if services.infusion_day(episode) is not None:
+        return ""
+    if scale == "crs":
+        return _("The infusion (D0) is not recorded as done: before it there is no CRS, and a fever is a fever to "
+                 "investigate (look for an infection). No CRS grade is proposed. If the cells have been infused, "
+                 "record the infusion first.")
+    return _("The infusion (D0) is not recorded as done: before it neurological signs are not ICANS (look for "
+             "another cause). No ICANS grade is proposed. If the cells have been infused, record the infusion first.")
+
+
 @access.requires(Action.RECORD_MONITORING)
 def vitals_new(request, pk):
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
-    form = VitalSignsForm(posted(request))
+    form = VitalSignsForm(posted(request), age_years=age_today(episode))
     return _form_page(
         request, episode, form,
         lambda: services.record_vital_signs(actor=request.user, episode=episode, **form.cleaned_data),
         title=_("Record vital signs"), done=_("Vital signs recorded."),
         extra={"preview_url": "monitoring:vitals_preview", "preview_target": "#crs-preview",
-               "preview": {"id": "crs-preview", "scale": _("CRS")}})
+               "preview": {"id": "crs-preview", "scale": _("CRS")},
+               "notice": before_infusion_notice(episode, "crs")})
 
 
 def _preview_response(request, context):
     return render(request, "monitoring/_grade_preview.html", {"preview": context})
+
+
+def _graded_preview(request, context, grade: grading.Grade, **more):
+    """The proposed grade and its reasons; before the infusion, why there is none."""
+    if not grade.graded:
+        return _preview_response(request, {**context, "not_graded": True, "reasons": reason_texts(grade.reasons),
+                                           "fever_to_investigate": "fever_before_infusion" in grade.reasons})
+    return _preview_response(request, {**context, "grade": grade.grade, "word": grade_word(grade.grade),
+                                       "reasons": reason_texts(grade.reasons), **more})
 
 
 def _raw_blank(form, name) -> bool:
@@ -295,13 +332,17 @@ def _raw_blank(form, name) -> bool:
 
 @access.requires(Action.RECORD_MONITORING)
 def vitals_preview(request, pk):
-    """The CRS grade the vital signs would be given, before saving: nothing is saved."""
+    """The CRS grade the vital signs would be given, before saving: nothing is saved. The fields' error
+    areas and the values to confirm are re-rendered too (live validation), so that a corrected entry
+    loses its error at once."""
     episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
+    form = VitalSignsForm(request.POST or request.GET or None, age_years=age_today(episode))
     context = {"id": "crs-preview", "scale": _("CRS")}
-    form = VitalSignsForm(request.POST or request.GET or None)
-    if not form.is_bound or _raw_blank(form, "temperature_c"):
+    if not form.is_bound:
         return _preview_response(request, {**context, "prompt": _("Enter the temperature to see the proposed grade.")})
-    form.is_valid()
+    context.update(live=live_errors(form), values_form=form)
+    if _raw_blank(form, "temperature_c"):
+        return _preview_response(request, {**context, "prompt": _("Enter the temperature to see the proposed grade.")})
     problems = [str(m) for name in ("temperature_c", "hypotension", "oxygen", "oxygen_flow_l_min", "__all__")
                 for m in form.errors.get(name, [])]
     if problems or not form.grading_inputs_complete():
@@ -311,8 +352,11 @@ def vitals_preview(request, pk):
         episode, taken_at=data.get("taken_at") or timezone.now(), temperature_c=data["temperature_c"],
         antipyretic_given=data.get("antipyretic_given", False), hypotension=data["hypotension"],
         oxygen=data["oxygen"], oxygen_flow_l_min=data.get("oxygen_flow_l_min"))
-    return _preview_response(request, {**context, "grade": grade.grade, "word": grade_word(grade.grade),
-                                       "reasons": reason_texts(grade.reasons)})
+    return _graded_preview(request, context, grade)
+
+
+def age_today(episode: Episode) -> int:
+    return episode.patient.age_on(timezone.localdate())
 
 
 def uses_capd(episode: Episode, day: date | None = None) -> bool:
@@ -332,7 +376,8 @@ def neuro_new(request, pk):
         template="monitoring/neuro_form.html",
         extra={"capd": capd, "capd_age": settings.CELLRELAY_CAPD_BELOW_AGE,
                "preview_url": "monitoring:neuro_preview", "preview_target": "#icans-preview",
-               "preview": {"id": "icans-preview", "scale": _("ICANS")}})
+               "preview": {"id": "icans-preview", "scale": _("ICANS")},
+               "notice": before_infusion_notice(episode, "icans")})
 
 
 @access.requires(Action.RECORD_MONITORING)
@@ -344,7 +389,7 @@ def neuro_preview(request, pk):
     form = NeuroAssessmentForm(request.POST or request.GET or None, capd=capd)
     if not form.is_bound:
         return _preview_response(request, {**context, "prompt": _("Fill in the assessment to see the proposed grade.")})
-    form.is_valid()
+    context["live"] = live_errors(form)
     relevant = set(form.item_names) | {"consciousness", "consciousness_due_to_sedation", "seizure", "motor_weakness",
                                        "cerebral_edema", "aphasia_global", "__all__"}
     problems = [str(m) for name, errors in form.errors.items() if name in relevant for m in errors]
@@ -365,8 +410,7 @@ def neuro_preview(request, pk):
     except ValidationError as error:
         return _preview_response(request, {**context, "problems": [str(m) for m in error.messages]})
     score_label = (_("CAPD %(score)s/32") if capd else _("ICE %(score)s/10")) % {"score": score}
-    return _preview_response(request, {**context, "grade": grade.grade, "word": grade_word(grade.grade),
-                                       "score": score_label, "reasons": reason_texts(grade.reasons)})
+    return _graded_preview(request, context, grade, score=score_label)
 
 
 @access.requires(Action.RECORD_MONITORING)
@@ -383,6 +427,9 @@ def labs_new(request, pk):
 
 
 def _confirm(request, episode, source, *, scale, proposed, reasons, observed_at, score=""):
+    if proposed is None:
+        messages.warning(request, _("Observed before the infusion: there is no CRS or ICANS grade to confirm."))
+        return redirect("monitoring:flow_sheet", episode.pk)
     confirmation = getattr(source, "grade", None)
     form = ConfirmGradeForm(posted(request), initial={"confirmed": proposed})
     return _form_page(
@@ -521,33 +568,23 @@ def reserve(request, pk):
                 "reserved": current.reserved_doses, "used": current.used_doses} if current else "")})
 
 
-@access.requires(Action.CONFIRM_GRADE)
-def alert_acknowledge(request, pk):
-    """POST acknowledges the alert; GET asks for the confirmation."""
-    alert, episode = _record_for(Alert, request.user, pk, Action.CONFIRM_GRADE)
+def _acknowledge(request, pk, team: AlertedTeam):
+    """POST acknowledges the alert for this team; GET shows it and asks for the acknowledgement."""
+    action = alerts.ACKNOWLEDGE_ACTION[team]
+    alert, episode = _record_for(Alert, request.user, pk, action)
     form = AcknowledgeForm(posted(request))
     return _form_page(
-        request, episode, form, lambda: services.acknowledge_alert(actor=request.user, alert=alert),
-        title=_("Acknowledge the alert"), done=_("Alert acknowledged."), template="monitoring/acknowledge.html",
-        extra={"alert": alert, "word": grade_word(alert.grade)})
+        request, episode, form, lambda: services.acknowledge_alert(actor=request.user, alert=alert, team=team),
+        title=_("Acknowledge the alert for %(team)s") % {"team": team.label}, done=_("Alert acknowledged."),
+        template="monitoring/acknowledge.html",
+        extra={"alert": alert, "word": grade_word(alert.grade), "team": team, "teams": alerts.team_status(alert)})
 
 
-# Alerts on the worklists ---------------------------------------------------------------------------------
+@access.requires(Action.ACKNOWLEDGE_ICU_ALERT)
+def alert_acknowledge_icu(request, pk):
+    return _acknowledge(request, pk, AlertedTeam.ICU)
 
-ALERTED_TEAMS = ("icu", "neurology")
 
-
-def open_alerts(patients) -> list[tuple[str, str, list[Alert]]]:
-    """The open alerts of these patients, for the worklists: (team code, team name, alerts), the same
-    alerts for intensive care and for neurology; empty when there is none.
-
-    Each alert carries ``episode.patient`` and ``word`` (its grade in a word). Render with
-    ``{% include "monitoring/_alerts.html" %}`` and ``monitoring_alerts`` in the context.
-    """
-    alerts = list(Alert.objects.filter(acknowledged_at__isnull=True, episode__patient__in=patients)
-                  .select_related("episode__patient", "episode__template").order_by("-grade", "-raised_at"))
-    if not alerts:
-        return []
-    for alert in alerts:
-        _with_word(alert)
-    return [(team, TEAMS[team], alerts) for team in ALERTED_TEAMS]
+@access.requires(Action.ACKNOWLEDGE_NEUROLOGY_ALERT)
+def alert_acknowledge_neurology(request, pk):
+    return _acknowledge(request, pk, AlertedTeam.NEUROLOGY)

@@ -44,6 +44,8 @@ class Action(StrEnum):
     EDIT_PROTOCOLS = "protocol.edit"
     RECORD_MONITORING = "monitoring.record"  # vital signs, neurological assessments, labs, ICU stays
     CONFIRM_GRADE = "monitoring.confirm_grade"  # a physician confirms or overrides a proposed grade
+    ACKNOWLEDGE_ICU_ALERT = "monitoring.acknowledge_icu"  # the ICU team has seen a grade ≥ 2 alert
+    ACKNOWLEDGE_NEUROLOGY_ALERT = "monitoring.acknowledge_neurology"  # the neurology team has seen it
     GIVE_TREATMENT = "monitoring.treat"  # record tocilizumab, corticosteroids… given
     RECORD_ADVERSE_EVENT = "monitoring.adverse_event"
     MANAGE_CHECKLIST = "monitoring.checklist"  # pre-infusion neurology checklist
@@ -90,8 +92,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # The ward weighs and measures the patient (body surface area drives chemotherapy doses) and gives the bag.
     Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP, Action.RECORD_MONITORING,
                                                  Action.GIVE_TREATMENT, Action.ADMINISTER_PRODUCT}),
-    Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ | _PHYSICIAN),
-    Role.NEUROLOGIST: frozenset(_CLINICAL_READ | _PHYSICIAN),
+    # Each team acknowledges the toxicity alerts for itself: seen by intensive care is not seen by neurology.
+    Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.ACKNOWLEDGE_ICU_ALERT}),
+    Role.NEUROLOGIST: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.ACKNOWLEDGE_NEUROLOGY_ALERT}),
     Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT, Action.RECORD_ADVERSE_EVENT}),
     # Sees only the patients they referred (scoping), and may register a new one to refer.
     Role.REFERRING_PHYSICIAN: frozenset({Action.VIEW_PATIENT, Action.USE_API, Action.CREATE_PATIENT, Action.REFER}),

@@ -44,6 +44,16 @@ def test_crs_without_fever_or_treatment_is_no_crs(api_as):
                     "codes": ["no_fever_no_treatment"]}
 
 
+def test_nothing_is_graded_before_the_infusion(api_as):
+    crs = call(api_as, CRS_URL, CRS | {"infused": False}).json()
+    assert crs["grade"] is None and crs["codes"] == ["fever_before_infusion", "hypotension_one_vasopressor",
+                                                     "oxygen_low_flow"]
+    icans = call(api_as, ICANS_URL, ICANS | {"infused": False}).json()
+    assert icans == {"grade": None, "reasons": [grading.REASON_TEXT["neuro_signs_before_infusion"],
+                                                "ICE score 7 to 9."],
+                     "codes": ["neuro_signs_before_infusion", "ice_7_9"]}
+
+
 def test_icans_grade(api_as):
     response = call(api_as, ICANS_URL, ICANS | {"seizure": "rapidly_resolving"})
     assert response.status_code == 200, response.content

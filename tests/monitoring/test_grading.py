@@ -574,3 +574,48 @@ def test_grading_has_no_django():
     imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
     assert not [name for name in imported if name.split(".")[0] == "django"]
+
+
+# --- Before the infusion (D0) ------------------------------------------------------------------
+# ASTCT 2019, grading.md: CRS and ICANS are reactions to the infused cells; before D0 nothing is graded.
+
+@pytest.mark.parametrize("temperature, hypotension, oxygen, reasons", [
+    P(38.6, "none", "none", ["fever_before_infusion"], id="fever-at-d-6-is-a-fever-to-investigate"),
+    P(39.5, "one_vasopressor", "high_flow", ["fever_before_infusion", "hypotension_one_vasopressor",
+                                             "oxygen_high_flow"], id="findings-named-not-graded"),
+    P(36.8, "none", "none", ["before_infusion_no_crs"], id="nothing-before-infusion"),
+])
+def test_no_crs_before_the_infusion(temperature, hypotension, oxygen, reasons):
+    assert crs_grade(temperature, False, hypotension, oxygen, infused=False) == grading.Grade(None, reasons)
+    assert crs_grade(temperature, False, hypotension, oxygen).graded  # the same signs after D0 are graded
+
+
+def test_before_the_infusion_bad_input_is_still_refused():
+    with pytest.raises(ContradictoryInput) as refused:
+        crs_grade(46, False, "none", "none", infused=False)
+    assert refused.value.field == "temperature_c"
+
+
+@given(crs_inputs)
+def test_crs_is_never_graded_before_the_infusion(inputs):
+    if inputs["oxygen"] == "none":
+        inputs["oxygen_flow_l_min"] = None
+    result = crs_grade(**inputs, infused=False)
+    assert result.grade is None and not result.graded
+    assert result.reasons[0] in ("fever_before_infusion", "before_infusion_no_crs")
+    assert set(result.reasons) <= set(grading.REASON_TEXT)
+
+
+@pytest.mark.parametrize("change, reasons", [
+    P({"ice_score": 5}, ["neuro_signs_before_infusion", "ice_3_6"], id="ice-5-before-d0-is-not-icans"),
+    P({"seizure": "rapidly_resolving"}, ["neuro_signs_before_infusion", "seizure_rapidly_resolving"],
+      id="seizure-before-d0-is-not-icans"),
+    P({}, ["before_infusion_no_icans"], id="nothing-before-infusion"),
+])
+def test_no_icans_before_the_infusion(change, reasons):
+    assert icans_grade(**CALM | change, infused=False) == grading.Grade(None, reasons)
+
+
+def test_no_icans_before_the_infusion_in_children_either():
+    assert icans_grade(**CHILD | {"capd_score": 12}, infused=False) == grading.Grade(
+        None, ["neuro_signs_before_infusion", "capd_9_or_more"])

@@ -11,7 +11,8 @@ from cellrelay.monitoring import services
 from cellrelay.monitoring.forms import CAPD_LABELS, ICE_LABELS
 from cellrelay.monitoring.grading import CAPD_REVERSED_ITEMS, CAPD_STRAIGHT_ITEMS, ICE_ITEMS
 from cellrelay.monitoring.models import Alert, GradeRecord, IcuStay, Intervention, NeuroAssessment, VitalSigns
-from cellrelay.monitoring.views import lab_row, open_alerts
+from cellrelay.monitoring.alerts import open_alerts
+from cellrelay.monitoring.views import lab_row
 from cellrelay.pharmacy import services as pharmacy
 from cellrelay.pharmacy.models import DrugReserve
 from tests.monitoring.test_services import ICE_FULL, ago, infused, neuro, vitals
@@ -66,7 +67,7 @@ def test_the_flow_sheet_shows_every_table_and_journals_the_read(under_way, users
     # CAR-HEMATOTOX 2 (platelets < 75) + 1 (ANC) + 1 (Hb) + 1 (CRP 4 mg/dL) + 2 (ferritin > 2000) = 7
     assert "7 — " in html
     assert "20.02" in html  # EASIX = 500 U/L × 2.002 mg/dL (177 µmol/L) / 50 G/L
-    assert "Confirm</a>" in html and "Acknowledge" in html
+    assert "Confirm</a>" in html and "not acknowledged yet" in html  # acknowledging is for the ICU and neurology
     assert "1 of 2 dose(s) remaining" in html
 
 
@@ -118,6 +119,19 @@ def test_day_labels_are_in_french_for_french_users(under_way, users, client_as):
     vitals(under_way, users)
     response = client_as("wardnurse", language="fr").get(flow_sheet(under_way))
     assert response.context["daily"][0][0].startswith("J+")
+
+
+def test_the_chart_fits_the_days_recorded_and_shows_every_sign(under_way, users, client_as):
+    vitals(under_way, users, taken_at=ago(days=2), heart_rate=96, systolic=118, diastolic=70, spo2=97)
+    vitals(under_way, users, taken_at=ago(days=1), heart_rate=124, systolic=92, diastolic=55, spo2=93)
+    html = client_as("wardnurse").get(flow_sheet(under_way)).content.decode()
+    chart_svg = html[html.index("<svg"):html.index("</svg>")]
+    assert 3 <= chart_svg.count('class="day-label"') <= 4  # from two days ago to now, not D-1 to D+30
+    for words in ("Heart rate", "Blood pressure", "SpO2 (%)", "systolic", "diastolic", "90 % (hypoxia)", "Now"):
+        assert words in chart_svg, words
+    assert "124 /min" in chart_svg and "92 mmHg" in chart_svg and "93 %" in chart_svg
+    french = client_as("wardnurse", language="fr").get(flow_sheet(under_way)).content.decode()
+    assert "Fréquence" in french and "systolique" in french and "Maintenant" in french  # titles wrap in the margin
 
 
 def test_links_follow_the_users_actions(under_way, users, client_as):
@@ -194,6 +208,65 @@ def test_refusals_are_shown_beside_the_fields(under_way, client_as):
     assert not VitalSigns.objects.exists()
 
 
+def test_before_the_infusion_the_form_and_its_preview_speak_of_a_fever_to_investigate(episode, users, client_as):
+    client = client_as("wardnurse")
+    form = client.get(f"/episodes/{episode.pk}/vitals/new/").content.decode()
+    assert "a fever is a fever to investigate" in form and "No CRS grade is proposed." in form
+    preview = client.post(f"/episodes/{episode.pk}/vitals/preview/", {
+        "taken_at": local_input(ago(minutes=1)), "temperature_c": "38.6", "hypotension": "none",
+        "oxygen": "none"}).content.decode()
+    assert 'data-grade=""' in preview and 'data-not-graded="true"' in preview
+    assert "No CRS grade before the infusion (D0)." in preview and "a fever to investigate" in preview
+    assert "Proposed CRS grade" not in preview
+
+
+def test_the_flow_sheet_shows_a_reading_before_the_infusion_as_not_graded(episode, users, client_as):
+    record = vitals(episode, users, temperature_c=Decimal("38.6"))
+    response = client_as("haematologist").get(flow_sheet(episode))
+    html = response.content.decode()
+    assert "not graded: before the infusion" in html and "a fever to investigate" in html
+    assert f"/vitals/{record.pk}/confirm/" not in html
+    assert response.context["daily"] == []
+    refused = client_as("haematologist").get(f"/vitals/{record.pk}/confirm/", follow=True)
+    assert "there is no CRS or ICANS grade to confirm" in refused.content.decode()
+    assert not GradeRecord.objects.exists()
+
+
+def test_before_the_infusion_the_neurological_form_says_it_is_not_icans(episode, client_as):
+    client = client_as("neurologist")
+    assert "neurological signs are not ICANS" in client.get(f"/episodes/{episode.pk}/neuro/new/").content.decode()
+    data = {"assessed_at": local_input(ago(minutes=1)), "consciousness": "awakens_to_voice", "seizure": "none",
+            "cerebral_edema": "none", **{k: "on" for k in ICE_FULL}}
+    preview = client.post(f"/episodes/{episode.pk}/neuro/preview/", data).content.decode()
+    assert "No ICANS grade before the infusion (D0)." in preview and 'data-grade=""' in preview
+
+
+def test_contradicting_values_are_shown_and_saved_only_with_the_confirmation_box(under_way, client_as):
+    client = client_as("wardnurse")
+    data = {"taken_at": local_input(ago(minutes=2)), "temperature_c": "37.2", "systolic": "60", "diastolic": "30",
+            "spo2": "85", "hypotension": "none", "oxygen": "none"}
+    preview = client.post(f"/episodes/{under_way.pk}/vitals/preview/", data).content.decode()
+    assert "Check these values" in preview and "Systolic pressure 60 mmHg (below 90)" in preview
+    assert 'name="values_confirmed"' in preview and "These values contradict" not in preview  # no scolding live
+    url = f"/episodes/{under_way.pk}/vitals/new/"
+    assert 'name="values_confirmed"' not in client.get(url).content.decode()  # no box before a contradiction
+    refused = client.post(url, data)
+    html = refused.content.decode()
+    assert refused.status_code == 200 and not VitalSigns.objects.exists()
+    assert "SpO2 85 % (below 90 %) on room air" in html and 'name="values_confirmed"' in html
+    assert "I confirm these values" in html and "These values contradict each other" in html
+    saved = client.post(url, {**data, "values_confirmed": "on"})
+    assert saved.status_code == 302 and VitalSigns.objects.get().systolic == 60
+
+
+def test_a_diastolic_above_the_systolic_is_refused_beside_the_field(under_way, client_as):
+    response = client_as("wardnurse").post(f"/episodes/{under_way.pk}/vitals/new/", {
+        "taken_at": local_input(ago(minutes=2)), "temperature_c": "37.2", "systolic": "80", "diastolic": "95",
+        "hypotension": "none", "oxygen": "none", "values_confirmed": "on"})
+    assert "The diastolic pressure must be below the systolic." in response.content.decode()
+    assert response.context["form"].errors["diastolic"] and not VitalSigns.objects.exists()
+
+
 # Neurological assessment ----------------------------------------------------------------------------------
 
 def test_an_adult_gets_the_ice_items_and_an_icans_preview(under_way, client_as):
@@ -223,7 +296,7 @@ def test_a_child_gets_the_capd_items(org, users, client_as):
 
     child = register(org, family="Petit", given="Jules", birth=timezone.localdate() - dt.timedelta(days=8 * 365),
                      serial=7, weight_kg=25, height_cm=125)
-    episode = open_episode(org, child, product="kymriah", indication="b_all")
+    episode = infused(open_episode(org, child, product="kymriah", indication="b_all"), users)
     client = client_as("neurologist")
     page = client.get(f"/episodes/{episode.pk}/neuro/new/").content.decode()
     assert "Restless" in page and "Orientation: year" not in page and "CAPD" in page
@@ -351,19 +424,22 @@ def test_reserve_page_defaults_to_the_templates_doses(episode, client_as):
     assert DrugReserve.objects.get().reserved_doses == 3
 
 
-def test_acknowledge_asks_on_get_and_acknowledges_on_post(under_way, users, client_as):
+def test_acknowledge_asks_on_get_and_acknowledges_on_post_for_the_users_team(under_way, users, client_as):
     vitals(under_way, users, hypotension="no_vasopressor")
     alert = Alert.objects.get()
     client = client_as("icu")
-    url = f"/alerts/{alert.pk}/acknowledge/"
-    assert client.get(url).status_code == 200
-    alert.refresh_from_db()
-    assert alert.acknowledged_at is None
+    url = f"/alerts/{alert.pk}/acknowledge/icu/"
+    page = client.get(url)
+    assert page.status_code == 200 and "not acknowledged yet" in page.content.decode()
+    assert not alert.acknowledgements.exists()
     response = client.post(url)
     assert response.status_code == 302 and response["Location"] == flow_sheet(under_way)
-    alert.refresh_from_db()
-    assert alert.acknowledged_by == users["icu"]
+    assert list(alert.acknowledgements.values_list("team", "acknowledged_by__username")) == [("icu", "icu")]
+    neurology = f"/alerts/{alert.pk}/acknowledge/neurology/"
+    assert client.post(neurology).status_code == 403  # the ICU physician does not acknowledge for neurology
+    assert client_as("haematologist").post(url).status_code == 403
     assert client_as("wardnurse").post(url).status_code == 403
+    assert alert.acknowledgements.count() == 1
 
 
 def test_open_alerts_are_listed_for_intensive_care_and_neurology(under_way, users, referred_patient, org):
@@ -377,13 +453,46 @@ def test_open_alerts_are_listed_for_intensive_care_and_neurology(under_way, user
     assert open_alerts(access.patients_for(users["referrer"])) == []  # not their patient
 
 
-def test_the_alerts_include_renders(under_way, users):
-    from django.template.loader import render_to_string
+def worklist_alerts(client) -> dict[str, str]:
+    """The worklist's alert tables, by class (alerts-icu, alerts-neurology, to-confirm): their HTML."""
+    html = client.get("/worklist/").content.decode()
+    tables = {}
+    for name in ("alerts-icu", "alerts-neurology", "to-confirm"):
+        start = html.find(f'<table class="{name}">')
+        tables[name] = html[start:html.index("</table>", start)] if start >= 0 else ""
+    return tables
 
-    from cellrelay.patients.models import Patient
 
+def test_acknowledged_by_intensive_care_the_alert_stays_on_the_neurology_worklist(under_way, users, client_as):
+    record = vitals(under_way, users, hypotension="one_vasopressor")
+    alert = Alert.objects.get()
+    icu, neurologist = client_as("icu"), client_as("neurologist")
+    before = worklist_alerts(icu)
+    assert f"/alerts/{alert.pk}/acknowledge/icu/" in before["alerts-icu"]
+    assert "/acknowledge/" not in before["alerts-neurology"]  # the ICU physician acknowledges for the ICU only
+    icu.post(f"/alerts/{alert.pk}/acknowledge/icu/")
+
+    for client, may_confirm in ((icu, True), (neurologist, True), (client_as("coordinator"), False)):
+        tables = worklist_alerts(client)
+        assert tables["alerts-icu"] == ""
+        assert "grade 3" in tables["alerts-neurology"]
+        assert "grade 3" in tables["to-confirm"]
+        assert (f"/vitals/{record.pk}/confirm/" in tables["to-confirm"]) == may_confirm
+    neurologist.post(f"/alerts/{alert.pk}/acknowledge/neurology/")
+    tables = worklist_alerts(neurologist)
+    assert tables["alerts-neurology"] == "" and "grade 3" in tables["to-confirm"]  # still to confirm
+    client_as("haematologist").post(f"/vitals/{record.pk}/confirm/", {"confirmed": "3"})
+    assert "Toxicity alerts" not in client_as("coordinator").get("/worklist/").content.decode()
+
+
+def test_the_flow_sheet_shows_who_acknowledged_for_which_team(under_way, users, client_as):
     vitals(under_way, users, hypotension="one_vasopressor")
-    html = render_to_string("monitoring/_alerts.html", {"monitoring_alerts": open_alerts(Patient.objects.all())})
-    assert html.count(f'href="/episodes/{under_way.pk}/monitoring/"') == 2
-    assert "grade 3" in html and "severe" in html and "Intensive care" in html and "Neurology" in html
-    assert render_to_string("monitoring/_alerts.html", {"monitoring_alerts": []}).strip() == ""
+    alert = Alert.objects.get()
+    services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    html = client_as("neurologist").get(flow_sheet(under_way)).content.decode()
+    assert "Open alerts" in html and "acknowledged by" in html
+    assert f"/alerts/{alert.pk}/acknowledge/neurology/" in html and f"/alerts/{alert.pk}/acknowledge/icu/" not in html
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    html = client_as("neurologist").get(flow_sheet(under_way)).content.decode()
+    assert "/acknowledge/" not in html
+    assert "Proposed grades awaiting a physician" in html  # the grade 3 still awaits its confirmation

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.monitoring import services
-from cellrelay.monitoring.models import Alert, GradeRecord, Intervention
+from cellrelay.monitoring.models import Alert, GradeRecord, Intervention, VitalSigns
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.states import ORDER, State
 from cellrelay.pharmacy import services as pharmacy
@@ -75,29 +75,36 @@ def neuro(episode, users, *, assessed_at=None, ice=10, **findings):
                                             consciousness=findings.pop("consciousness", "normal"), **findings)
 
 
+@pytest.fixture
+def infused_episode(episode, users):
+    """Grades and alerts exist from the infusion on (ASTCT 2019): an episode infused some days ago."""
+    return infused(episode, users)
+
+
 def journaled(action, obj) -> bool:
     return JournalEntry.objects.filter(action=action, object_id=str(obj.pk)).exists()
 
 
 # Proposed grades -----------------------------------------------------------------------------------------
 
-def test_vital_signs_store_the_proposed_crs_grade_and_its_reasons(episode, users):
-    record = vitals(episode, users, hypotension="one_vasopressor", oxygen="low_flow", oxygen_flow_l_min=Decimal("3"))
+def test_vital_signs_store_the_proposed_crs_grade_and_its_reasons(infused_episode, users):
+    record = vitals(infused_episode, users, hypotension="one_vasopressor", oxygen="low_flow",
+                    oxygen_flow_l_min=Decimal("3"))
     assert record.crs_proposed == 3
     assert record.crs_reasons == ["fever", "hypotension_one_vasopressor", "oxygen_low_flow"]
     assert journaled(JournalEntry.Action.VITALS_RECORDED, record)
 
 
-def test_without_fever_after_tocilizumab_the_grade_rests_on_hypotension(episode, users):
-    services.give_treatment(actor=users["haematologist"], episode=episode, kind="tocilizumab", dose_mg=600,
+def test_without_fever_after_tocilizumab_the_grade_rests_on_hypotension(infused_episode, users):
+    services.give_treatment(actor=users["haematologist"], episode=infused_episode, kind="tocilizumab", dose_mg=600,
                             given_at=ago(hours=3))
-    record = vitals(episode, users, temperature_c=Decimal("37.0"), hypotension="no_vasopressor")
+    record = vitals(infused_episode, users, temperature_c=Decimal("37.0"), hypotension="no_vasopressor")
     assert record.crs_proposed == 2
     assert record.crs_reasons[0] == "fever_not_required_after_treatment"
 
 
-def test_a_neurological_assessment_stores_the_ice_score_and_the_proposed_icans_grade(episode, users):
-    record = neuro(episode, users, ice=5, seizure="rapidly_resolving", tremor=True)
+def test_a_neurological_assessment_stores_the_ice_score_and_the_proposed_icans_grade(infused_episode, users):
+    record = neuro(infused_episode, users, ice=5, seizure="rapidly_resolving", tremor=True)
     assert (record.ice_score, record.capd_score, record.icans_proposed) == (5, None, 3)
     assert "seizure_rapidly_resolving" in record.icans_reasons
     assert journaled(JournalEntry.Action.NEURO_RECORDED, record)
@@ -108,7 +115,7 @@ def test_a_child_below_the_capd_age_is_assessed_with_the_capd(org, users, settin
 
     child = register(org, family="Petit", given="Jules", birth=timezone.localdate() - dt.timedelta(days=8 * 365),
                      serial=7, weight_kg=25, height_cm=125)
-    episode = open_episode(org, child, product="kymriah", indication="b_all")
+    episode = infused(open_episode(org, child, product="kymriah", indication="b_all"), users)
     capd = dict.fromkeys(("eye_contact", "purposeful_actions", "aware_of_surroundings", "communicates_needs"), 4)
     capd.update(dict.fromkeys(("restless", "inconsolable", "underactive", "slow_to_respond"), 0))
     record = services.record_neuro_assessment(actor=users["neurologist"], episode=episode, assessed_at=ago(minutes=1),
@@ -135,42 +142,86 @@ def test_a_time_in_the_future_is_refused(episode, users):
 
 # Alerts ----------------------------------------------------------------------------------------------------
 
-def test_grade_1_raises_no_alert(episode, users):
-    vitals(episode, users)
+def test_grade_1_raises_no_alert(infused_episode, users):
+    vitals(infused_episode, users)
     assert not Alert.objects.exists()
 
 
-def test_grade_2_raises_one_alert_per_scale_until_acknowledged(episode, users):
-    vitals(episode, users, hypotension="no_vasopressor")
-    vitals(episode, users, oxygen="low_flow")
+def test_grade_2_raises_one_alert_per_scale_until_acknowledged(infused_episode, users):
+    vitals(infused_episode, users, hypotension="no_vasopressor")
+    vitals(infused_episode, users, oxygen="low_flow")
     assert Alert.objects.filter(scale="crs").count() == 1
-    neuro(episode, users, ice=5)
+    neuro(infused_episode, users, ice=5)
     assert list(Alert.objects.order_by("scale").values_list("scale", "grade")) == [("crs", 2), ("icans", 2)]
     alert = Alert.objects.get(scale="crs")
     assert journaled(JournalEntry.Action.ALERT_RAISED, alert)
 
-    services.acknowledge_alert(actor=users["icu"], alert=alert)
-    alert.refresh_from_db()
-    assert alert.acknowledged_by == users["icu"] and alert.acknowledged_at
-    assert journaled(JournalEntry.Action.ALERT_ACKNOWLEDGED, alert)
-    vitals(episode, users, hypotension="no_vasopressor")
+    services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    vitals(infused_episode, users, hypotension="no_vasopressor")
     assert Alert.objects.filter(scale="crs").count() == 2
-    assert Alert.objects.filter(scale="crs", acknowledged_at__isnull=True).count() == 1
+    assert Alert.objects.filter(scale="crs", acknowledgements__isnull=True).count() == 1
 
 
-def test_a_higher_grade_raises_a_new_alert_beside_the_open_one(episode, users):
-    vitals(episode, users, hypotension="no_vasopressor")
-    vitals(episode, users, hypotension="one_vasopressor")
+def test_a_higher_grade_raises_a_new_alert_beside_the_open_one(infused_episode, users):
+    vitals(infused_episode, users, hypotension="no_vasopressor")
+    vitals(infused_episode, users, hypotension="one_vasopressor")
     assert sorted(Alert.objects.values_list("grade", flat=True)) == [2, 3]
 
 
-def test_acknowledging_twice_changes_nothing(episode, users):
-    vitals(episode, users, hypotension="no_vasopressor")
+def test_acknowledging_twice_for_a_team_changes_nothing(infused_episode, users):
+    vitals(infused_episode, users, hypotension="no_vasopressor")
     alert = Alert.objects.get()
-    first = services.acknowledge_alert(actor=users["icu"], alert=alert)
-    second = services.acknowledge_alert(actor=users["neurologist"], alert=alert)
-    assert second.acknowledged_by == users["icu"] and second.acknowledged_at == first.acknowledged_at
+    first = services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    second = services.acknowledge_alert(actor=users["haematologist"], alert=alert, team="icu")
+    assert second == first and second.acknowledged_by == users["icu"]
     assert JournalEntry.objects.filter(action=JournalEntry.Action.ALERT_ACKNOWLEDGED).count() == 1
+    with pytest.raises(ValidationError):
+        services.acknowledge_alert(actor=users["icu"], alert=alert, team="cardiology")
+
+
+def test_each_team_acknowledges_the_alert_for_itself(infused_episode, users):
+    from cellrelay.monitoring.alerts import open_for
+
+    vitals(infused_episode, users, hypotension="one_vasopressor")
+    alert = Alert.objects.get()
+    patients = infused_episode.patient.__class__.objects.all()
+    acknowledgement = services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    assert (acknowledgement.team, acknowledgement.acknowledged_by) == ("icu", users["icu"])
+    assert acknowledgement.acknowledged_at is not None
+    entry = JournalEntry.objects.get(action=JournalEntry.Action.ALERT_ACKNOWLEDGED, object_id=str(alert.pk))
+    assert entry.actor == users["icu"] and entry.after["team"] == "icu"
+    assert open_for("icu", patients) == [] and open_for("neurology", patients) == [alert]
+
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    assert open_for("neurology", patients) == []
+    assert list(alert.acknowledgements.values_list("team", "acknowledged_by__username")) == [
+        ("icu", "icu"), ("neurology", "neurologist")]
+
+
+def test_a_grade_after_one_team_acknowledged_is_a_new_alert_for_both(infused_episode, users):
+    from cellrelay.monitoring.alerts import open_for
+
+    vitals(infused_episode, users, hypotension="one_vasopressor")  # 3
+    services.acknowledge_alert(actor=users["icu"], alert=Alert.objects.get(), team="icu")
+    later = vitals(infused_episode, users, hypotension="no_vasopressor")  # 2: would have joined the grade 3 alert
+    newest = Alert.objects.order_by("-pk").first()
+    assert Alert.objects.count() == 2 and newest.grade == later.crs_proposed == 2
+    assert open_for("icu", infused_episode.patient.__class__.objects.all()) == [newest]
+
+
+def test_an_unconfirmed_grade_stays_flagged_whatever_was_acknowledged(infused_episode, users):
+    from cellrelay.monitoring.alerts import grades_to_confirm
+
+    first = vitals(infused_episode, users, hypotension="no_vasopressor", taken_at=ago(hours=2))  # 2
+    later = vitals(infused_episode, users, hypotension="one_vasopressor")  # 3, unconfirmed
+    for alert in Alert.objects.all():
+        services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+        services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    services.confirm_grade(actor=users["haematologist"], source=first, confirmed=2)
+    assert [(row.pk, row.grade) for row in grades_to_confirm([infused_episode])] == [(later.pk, 3)]
+    services.confirm_grade(actor=users["haematologist"], source=later, confirmed=3)
+    assert grades_to_confirm([infused_episode]) == []
 
 
 @pytest.fixture
@@ -181,34 +232,34 @@ def alert_mail(settings):
     settings.CELLRELAY_ALERT_EMAILS = {"icu": ["rea@x"], "neurology": ["neuro@x"]}
 
 
-def test_an_alert_e_mails_the_icu_and_neurology_teams_after_commit(episode, users, alert_mail,
+def test_an_alert_e_mails_the_icu_and_neurology_teams_after_commit(infused_episode, users, alert_mail,
                                                                     django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        vitals(episode, users, hypotension="one_vasopressor")
+        vitals(infused_episode, users, hypotension="one_vasopressor")
     assert len(callbacks) == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert sorted(message.to) == ["neuro@x", "rea@x"]
     assert "CRS grade 3" in message.subject
-    assert str(episode.patient.family_name) not in message.subject + message.body  # no patient named
+    assert str(infused_episode.patient.family_name) not in message.subject + message.body  # no patient named
 
 
-def test_no_e_mail_below_grade_2_nor_without_a_mail_server(episode, users, alert_mail, settings,
+def test_no_e_mail_below_grade_2_nor_without_a_mail_server(infused_episode, users, alert_mail, settings,
                                                            django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        vitals(episode, users)  # grade 1
+        vitals(infused_episode, users)  # grade 1
     assert mail.outbox == []
     settings.EMAIL_HOST = ""
     with django_capture_on_commit_callbacks(execute=True):
-        vitals(episode, users, hypotension="no_vasopressor")
+        vitals(infused_episode, users, hypotension="no_vasopressor")
     assert Alert.objects.count() == 1
     assert mail.outbox == []
 
 
 # Confirmation -------------------------------------------------------------------------------------------------
 
-def test_confirming_the_proposed_grade_needs_no_reason(episode, users):
-    record = vitals(episode, users, hypotension="no_vasopressor")
+def test_confirming_the_proposed_grade_needs_no_reason(infused_episode, users):
+    record = vitals(infused_episode, users, hypotension="no_vasopressor")
     grade = services.confirm_grade(actor=users["haematologist"], source=record, confirmed=2)
     assert (grade.scale, grade.proposed, grade.confirmed, grade.confirmed_by) == ("crs", 2, 2, users["haematologist"])
     assert journaled(JournalEntry.Action.GRADE_CONFIRMED, grade)
@@ -216,8 +267,8 @@ def test_confirming_the_proposed_grade_needs_no_reason(episode, users):
         services.confirm_grade(actor=users["icu"], source=record, confirmed=2)
 
 
-def test_a_different_grade_needs_a_reason(episode, users):
-    record = neuro(episode, users, ice=8)
+def test_a_different_grade_needs_a_reason(infused_episode, users):
+    record = neuro(infused_episode, users, ice=8)
     with pytest.raises(ValidationError) as refused:
         services.confirm_grade(actor=users["neurologist"], source=record, confirmed=2, override_reason="  ")
     assert "override_reason" in refused.value.error_dict
@@ -226,6 +277,15 @@ def test_a_different_grade_needs_a_reason(episode, users):
                                    override_reason="Dysgraphia worse than the ICE shows")
     assert (grade.scale, grade.proposed, grade.confirmed) == ("icans", 1, 2)
     assert Alert.objects.filter(scale="icans", grade=2).exists()  # the confirmed grade alerts too
+
+
+def test_confirming_an_acknowledged_grade_raises_no_new_alert(infused_episode, users):
+    record = vitals(infused_episode, users, hypotension="no_vasopressor")  # 2
+    alert = Alert.objects.get()
+    services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
+    services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
+    services.confirm_grade(actor=users["haematologist"], source=record, confirmed=2)
+    assert Alert.objects.count() == 1
 
 
 # Treatments ---------------------------------------------------------------------------------------------------
@@ -335,3 +395,54 @@ def test_every_record_of_an_infused_episode_is_journaled(episode, users):
     neuro(episode, users)
     services.record_labs(actor=users["wardnurse"], episode=episode, sampled_at=ago(hours=1), crp_mg_l=Decimal("10"))
     assert JournalEntry.objects.count() == before + 4
+
+
+# Values that contradict each other ----------------------------------------------------------------------------
+
+def test_contradicting_vital_signs_are_saved_only_once_confirmed(infused_episode, users):
+    with pytest.raises(ValidationError) as refused:
+        vitals(infused_episode, users, systolic=60, diastolic=30, hypotension="none")
+    assert "Systolic pressure 60 mmHg (below 90) but hypotension recorded as none." in \
+        refused.value.error_dict["values_confirmed"][1].messages
+    assert not VitalSigns.objects.exists()
+    record = vitals(infused_episode, users, systolic=60, diastolic=30, hypotension="none", values_confirmed=True)
+    entry = JournalEntry.objects.get(action=JournalEntry.Action.VITALS_RECORDED, object_id=str(record.pk))
+    assert entry.after["values_confirmed_despite"] == ["low_systolic_no_hypotension"]
+    assert entry.after["systolic"] == 60
+
+
+def test_a_diastolic_above_the_systolic_is_refused_even_confirmed(infused_episode, users):
+    with pytest.raises(ValidationError) as refused:
+        vitals(infused_episode, users, systolic=80, diastolic=95, values_confirmed=True)
+    assert "diastolic" in refused.value.error_dict
+    assert not VitalSigns.objects.exists()
+
+
+# Before the infusion ------------------------------------------------------------------------------------------
+
+def test_a_fever_before_the_infusion_is_not_graded_as_crs_and_raises_no_alert(episode, users):
+    record = vitals(episode, users, temperature_c=Decimal("38.6"), hypotension="one_vasopressor")
+    assert record.crs_proposed is None
+    assert record.crs_reasons == ["fever_before_infusion", "hypotension_one_vasopressor"]
+    assert journaled(JournalEntry.Action.VITALS_RECORDED, record)
+    assert not Alert.objects.exists()
+    with pytest.raises(ValidationError, match="before the infusion"):
+        services.confirm_grade(actor=users["haematologist"], source=record, confirmed=1, override_reason="fever")
+    assert not GradeRecord.objects.exists()
+
+
+def test_neurological_signs_before_the_infusion_are_not_icans(episode, users):
+    record = neuro(episode, users, ice=5, seizure="rapidly_resolving")
+    assert record.icans_proposed is None and record.ice_score == 5
+    assert record.icans_reasons == ["neuro_signs_before_infusion", "ice_3_6", "seizure_rapidly_resolving"]
+    assert not Alert.objects.exists()
+
+
+def test_the_infusion_day_decides_what_is_graded(infused_episode, users):
+    d0 = services.infusion_day(infused_episode)
+    noon = lambda day: timezone.make_aware(dt.datetime.combine(day, dt.time(12)))  # noqa: E731
+    the_day_before = vitals(infused_episode, users, taken_at=noon(d0 - dt.timedelta(days=1)),
+                            hypotension="no_vasopressor")
+    on_d0 = vitals(infused_episode, users, taken_at=noon(d0), hypotension="no_vasopressor")
+    assert (the_day_before.crs_proposed, on_d0.crs_proposed) == (None, 2)
+    assert list(Alert.objects.values_list("grade", flat=True)) == [2]

@@ -113,7 +113,7 @@ def world(org, users, patient, referred_patient):
             letter=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 letter", content_type="application/pdf"))
         referral_services.add_to_agenda(actor=users["haematologist"], meeting=meeting, referral=pending)
         per_patient.append((who, episode, pending))
-    monitoring = monitoring_records(per_patient, users)
+    monitoring = monitoring_records(per_patient, users, org)
     return {"meeting": meeting, "per_patient": per_patient, "center": org["treating"],
             "template": ProtocolTemplate.objects.first(), "monitoring": monitoring,
             "products": product_records(per_patient, users)}
@@ -144,15 +144,19 @@ def product_records(per_patient, users):
     return records
 
 
-def monitoring_records(per_patient, users):
-    """For each episode, through the services: vital signs of CRS grade 2 (so an alert), a neurological
-    assessment and an ICU stay. Keys are the monitoring URL names aimed at them."""
+def monitoring_records(per_patient, users, org):
+    """For each patient, through the services: an episode infused weeks ago (nothing is graded before the
+    infusion), its vital signs of CRS grade 2 (so an alert), a neurological assessment and an ICU stay. Keys
+    are the monitoring URL names aimed at them."""
     from cellrelay.monitoring import services as monitoring_services
+    from tests.conftest import open_episode
+    from tests.monitoring.test_services import infused
 
     when = timezone.now() - dt.timedelta(hours=2)
     records = {"monitoring:vitals_confirm": [], "monitoring:neuro_confirm": [], "monitoring:icu_return": [],
-               "monitoring:alert_acknowledge": []}
-    for who, episode, _pending in per_patient:
+               "monitoring:alert_acknowledge_icu": [], "monitoring:alert_acknowledge_neurology": []}
+    for who, _planned, _pending in per_patient:
+        episode = infused(open_episode(org, who, product="kymriah", indication="lbcl"), users)
         vitals = monitoring_services.record_vital_signs(actor=users["wardnurse"], episode=episode, taken_at=when,
                                                         temperature_c=39, hypotension="no_vasopressor")
         assessment = monitoring_services.record_neuro_assessment(
@@ -164,7 +168,8 @@ def monitoring_records(per_patient, users):
                                                    reason="CRS grade 2")
         for name, obj in (("monitoring:vitals_confirm", vitals), ("monitoring:neuro_confirm", assessment),
                           ("monitoring:icu_return", stay),
-                          ("monitoring:alert_acknowledge", episode.alerts.get(scale="crs"))):
+                          ("monitoring:alert_acknowledge_icu", episode.alerts.get(scale="crs")),
+                          ("monitoring:alert_acknowledge_neurology", episode.alerts.get(scale="crs"))):
             records[name].append(Target({"pk": obj.pk}, patient=who))
     return records
 
