@@ -27,6 +27,9 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     VIEW_PATIENT = "patient.view"
+    # Every patient treated at the center. Without it a user sees, registers and refers only the patients they
+    # referred themselves, in their own name: a referring physician outside the treating center.
+    VIEW_CENTER_PATIENTS = "patient.view_center"
     CREATE_PATIENT = "patient.create"
     EDIT_PATIENT = "patient.edit"
     RECORD_CONSENT = "patient.consent"
@@ -65,7 +68,8 @@ class Action(StrEnum):
     REPORT_MANUFACTURING = "manufacturer.report"  # a manufacturer's system: its own products, no identity
 
 
-_CLINICAL_READ = {Action.VIEW_PATIENT, Action.USE_API, Action.VIEW_MDT, Action.VIEW_WORKLIST}
+_CLINICAL_READ = {Action.VIEW_PATIENT, Action.VIEW_CENTER_PATIENTS, Action.USE_API, Action.VIEW_MDT,
+                  Action.VIEW_WORKLIST}
 _CLINICAL_WRITE = _CLINICAL_READ | {Action.CREATE_PATIENT, Action.EDIT_PATIENT, Action.RECORD_CONSENT,
                                     Action.REFER, Action.DECIDE_MDT, Action.PLAN_PATHWAY, Action.RECORD_STEP}
 # Physicians at the bedside: observe, grade, treat, report adverse events, hold the neurology checklist.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.monitoring.views import open_alerts
-from cellrelay.patients.services import record_read
+from cellrelay.patients.access import may, patients_for, reach
 from cellrelay.products import worklist as product_worklist
 from cellrelay.web import run_service
 
@@ -21,12 +21,11 @@ from .models import Episode, Milestone, ProtocolTemplate
 from .states import FINAL, REACHED_THROUGH_THE_PRODUCT, State, next_state
 
 
-def _episode_for(user, pk, action=Action.VIEW_PATIENT) -> Episode:
-    """The episode if the user may see its patient (404 otherwise) and perform the action (403)."""
-    episode = get_object_or_404(Episode.objects.select_related("patient", "template", "decision__meeting",
-                                                               "decision__referral"), pk=pk)
-    access.patient_for(user, episode.patient_id, action)
-    return episode
+EPISODE_RELATED = ("template", "decision__meeting", "decision__referral")  # what the episode pages show
+
+
+def _episodes():
+    return Episode.objects.select_related(*EPISODE_RELATED)
 
 
 def key_delays(episode: Episode) -> list[delays.Delay]:
@@ -54,10 +53,9 @@ DELAY_LABELS = {
 
 @access.requires(Action.VIEW_PATIENT)
 def episode_detail(request, pk):
-    episode = _episode_for(request.user, pk)
-    record_read(actor=request.user, patient=episode.patient)
-    can_plan = access.patients_for(request.user, Action.PLAN_PATHWAY).filter(pk=episode.patient_id).exists()
-    can_record = access.patients_for(request.user, Action.RECORD_STEP).filter(pk=episode.patient_id).exists()
+    episode = reach(request.user, _episodes(), pk)
+    can_plan = may(request.user, Action.PLAN_PATHWAY, episode.patient)
+    can_record = may(request.user, Action.RECORD_STEP, episode.patient)
     upcoming = next_state(State(episode.state))
     return render(request, "pathway/episode.html", {
         "episode": episode,
@@ -78,9 +76,12 @@ def episode_detail(request, pk):
     })
 
 
-def _episode_form(request, pk, action, form_class, call, title, done, initial=None, extra=None):
+def _milestones():
+    return Milestone.objects.select_related(*(f"episode__{name}" for name in EPISODE_RELATED))
+
+
+def _episode_form(request, episode, form_class, call, title, done, initial=None, extra=None):
     """A small form acting on one episode: shows errors beside fields, refuses stale versions."""
-    episode = _episode_for(request.user, pk, action)
     form = form_class(request.POST or None, initial={"version": episode.version, **(initial or {})})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -94,7 +95,7 @@ def _episode_form(request, pk, action, form_class, call, title, done, initial=No
 @access.requires(Action.PLAN_PATHWAY)
 def episode_plan(request, pk):
     return _episode_form(
-        request, pk, Action.PLAN_PATHWAY, PlanForm,
+        request, reach(request.user, _episodes(), pk, Action.PLAN_PATHWAY), PlanForm,
         lambda episode, version, data: services.plan_schedule(actor=request.user, episode=episode,
                                                               expected_version=version, **data),
         _("Plan the schedule"), _("Schedule planned."))
@@ -105,8 +106,11 @@ PREVIEW_UNTIL_DAY = 28  # the preview shows the plan to D28; the follow-up comes
 
 @access.requires(Action.PLAN_PATHWAY)
 def episode_plan_preview(request, pk):
-    """The plan a date would give, before saving: the same rules as the schedule calculator API."""
-    episode = _episode_for(request.user, pk, Action.PLAN_PATHWAY)
+    """The plan a date would give, before saving: the same rules as the schedule calculator API. The preview shows
+    dates and doses, not who the patient is, and is asked again at each keystroke: its read is not journaled (the
+    plan page around it journaled it)."""
+    episode = reach(request.user, Episode.objects.select_related("template"), pk, Action.PLAN_PATHWAY,
+                    journal_read=False)
     form = PlanForm({**request.GET.dict(), "version": episode.version})
     milestones, error = [], ""
     if form.is_valid():
@@ -148,7 +152,7 @@ def _day_form(episode: Episode, step: str | None, milestone: Milestone | None) -
 
 @access.requires(Action.RECORD_STEP)
 def episode_advance(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_STEP)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_STEP)
     target = next_state(State(episode.state))
     title = _("Record: %(step)s") % {"step": Episode.STATE_LABELS[target]} if target else _("Episode closed")
     if target in REACHED_THROUGH_THE_PRODUCT:
@@ -158,7 +162,7 @@ def episode_advance(request, pk):
     milestone = episode.milestones.filter(kind=step, status=Milestone.Status.PLANNED).first() if step else None
     form_class, extra = _day_form(episode, step, milestone)
     return _episode_form(
-        request, pk, Action.RECORD_STEP, form_class,
+        request, episode, form_class,
         lambda episode, version, data: services.advance(actor=request.user, episode=episode, target=target,
                                                         expected_version=version, **data),
         title, _("Step recorded."), extra=extra)
@@ -167,24 +171,18 @@ def episode_advance(request, pk):
 @access.requires(Action.PLAN_PATHWAY)
 def episode_stop(request, pk):
     return _episode_form(
-        request, pk, Action.PLAN_PATHWAY, StopForm,
+        request, reach(request.user, _episodes(), pk, Action.PLAN_PATHWAY), StopForm,
         lambda episode, version, data: services.stop_episode(actor=request.user, episode=episode,
                                                              expected_version=version, **data),
         _("Stop the episode"), _("Episode stopped. It stays in the record and in the figures."))
 
 
-def _milestone_for(user, pk, action) -> Milestone:
-    milestone = get_object_or_404(Milestone.objects.select_related("episode"), pk=pk)
-    _episode_for(user, milestone.episode_id, action)
-    return milestone
-
-
 @access.requires(Action.RECORD_STEP)
 def milestone_record(request, pk):
-    milestone = _milestone_for(request.user, pk, Action.RECORD_STEP)
+    milestone = reach(request.user, _milestones(), pk, Action.RECORD_STEP, patient="episode__patient")
     form_class, extra = _day_form(milestone.episode, milestone.kind, milestone)
     return _episode_form(
-        request, milestone.episode_id, Action.RECORD_STEP, form_class,
+        request, milestone.episode, form_class,
         lambda episode, version, data: services.record_step(actor=request.user, milestone=milestone,
                                                             expected_version=version, **data),
         _("Record: %(step)s") % {"step": milestone.label}, _("Step recorded."), extra=extra)
@@ -192,9 +190,9 @@ def milestone_record(request, pk):
 
 @access.requires(Action.PLAN_PATHWAY)
 def milestone_replan(request, pk):
-    milestone = _milestone_for(request.user, pk, Action.PLAN_PATHWAY)
+    milestone = reach(request.user, _milestones(), pk, Action.PLAN_PATHWAY, patient="episode__patient")
     return _episode_form(
-        request, milestone.episode_id, Action.PLAN_PATHWAY, ReplanForm,
+        request, milestone.episode, ReplanForm,
         lambda episode, version, data: services.replan_milestone(actor=request.user, milestone=milestone,
                                                                  expected_version=version, **data),
         _("Move: %(step)s") % {"step": milestone.label}, _("Planned dates moved."),
@@ -217,7 +215,7 @@ def worklist_view(request):
     team = team if team in worklist.TEAMS else None
     shown = (lambda code: True) if team is None else (lambda code: code == team)
     today = timezone.localdate()
-    patients = access.patients_for(request.user)
+    patients = patients_for(request.user)
     buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if shown(t)])
                for code, label, teams in worklist.build(patients, today).buckets()]
     alerts = _alerts_for(team, open_alerts(patients))
