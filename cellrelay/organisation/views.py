@@ -15,7 +15,7 @@ from .permissions import Action
 @access.requires(Action.USE_API)
 def home(request):
     """Each user lands where their work is: the page their role registered, else the first they may open."""
-    registered = landing.landing_for(m.role for m in access.memberships(request.user))
+    registered = landing.landing_for(request.user)
     if registered:
         return redirect(registered)
     if access.can(request.user, Action.VIEW_PATIENT):
