@@ -8,6 +8,10 @@ class PathwayConfig(AppConfig):
     verbose_name = _("Treatment pathway")
 
     def ready(self):
-        from . import worklist
+        from cellrelay.referrals import on_approval
+
+        from . import services, worklist
 
         worklist.register_landings()
+        # An approving RCP decision (referrals, a room below) opens the treatment episode.
+        on_approval.register(check=services.template_for, follow=services.open_episode)
