@@ -2,6 +2,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -41,6 +42,15 @@ def episode_summaries(patient) -> list[dict]:
     episodes = patient.episodes.select_related("template", "decision__meeting", "decision__referral")
     return [{"episode": e, "delays": [(DELAY_LABELS[d.code], d) for d in key_delays(e)],
              "has_plan": e.milestones.exists()} for e in episodes]
+
+
+def patient_section(request, patient) -> str:
+    """The patient's episodes, each with its timeline and key delays: a section of the patient's page
+    (patients.page_sections); nothing before the first episode."""
+    episodes = episode_summaries(patient)
+    if not episodes:
+        return ""
+    return render_to_string("pathway/_patient_episodes.html", {"episodes": episodes}, request=request)
 
 
 DELAY_LABELS = {

@@ -6,9 +6,7 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.web import run_service
 
-from cellrelay.pathway.views import episode_summaries
-
-from . import services
+from . import page_sections, services
 from .access import may, patients_for, reach, registration_for
 from .forms import ConsentForm, ContactForm, LocalIdForm, PatientEditForm, PatientForm, SearchForm
 from .models import Patient
@@ -53,7 +51,7 @@ def patient_detail(request, pk):
         "consent_history": patient.consents.select_related("recorded_by").order_by("-recorded_at"),
         "can_edit": may(request.user, Action.EDIT_PATIENT, patient),
         "can_consent": may(request.user, Action.RECORD_CONSENT, patient),
-        "episodes": episode_summaries(patient),
+        "sections": page_sections.render(request, patient),
     })
 
 

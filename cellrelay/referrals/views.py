@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,6 +95,10 @@ def _after_decision(decision: MdtDecision) -> str:
 
 
 # Referrals -----------------------------------------------------------------------------------------
+
+def patient_section(request, patient) -> str:
+    """The patient's referrals and their RCP decisions: a section of the patient's page (patients.page_sections)."""
+    return render_to_string("referrals/_patient_section.html", {"patient": patient}, request=request)
 
 
 @access.requires(Action.VIEW_PATIENT)
