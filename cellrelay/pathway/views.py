@@ -10,12 +10,10 @@ from django.utils.translation import gettext_lazy
 
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
-from cellrelay.monitoring.views import open_alerts
 from cellrelay.patients.access import may, patients_for, reach
-from cellrelay.products import worklist as product_worklist
 from cellrelay.web import run_service
 
-from . import delays, schedule, services, step_checks, worklist
+from . import delays, schedule, services, step_checks, worklist, worklist_sections
 from .codes import day_label, localize_code
 from .forms import DayForm, PlanForm, ReplanForm, StopForm, TemplateForm
 from .models import Episode, Milestone, ProtocolTemplate
@@ -209,33 +207,21 @@ def milestone_replan(request, pk):
         initial={"planned": milestone.planned}, extra=_about(milestone))
 
 
-def _alerts_for(team: str | None, alerts: list) -> list:
-    """The toxicity alerts a team's section shows: the ICU's, neurology's, and the transplant unit's own patients'."""
-    if team is None or not alerts:
-        return alerts
-    if team == "unit":
-        return [("unit", worklist.TEAMS["unit"], alerts[0][2])]
-    return [entry for entry in alerts if entry[0] == team]
-
-
 @access.requires(Action.VIEW_WORKLIST)
 def worklist_view(request):
-    """Every team's work, or one team's (``?team=pharmacy``: where the pharmacist lands); an unknown team: all."""
-    team = request.GET.get("team")
-    team = team if team in worklist.TEAMS else None
-    shown = (lambda code: True) if team is None else (lambda code: code == team)
+    """Every team's work, or one team's (``?team=pharmacy``: where the pharmacist lands); an unknown team: all.
+    The rooms above add their sections (toxicity alerts, the product circuit), filtered to the team themselves."""
+    team = worklist.team_of(request)
     today = timezone.localdate()
     patients = patients_for(request.user)
-    buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if shown(t)])
+    buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if team in (None, t)])
                for code, label, teams in worklist.build(patients, today).buckets()]
-    alerts = _alerts_for(team, open_alerts(patients))
-    product_work = [(t, worklist.TEAMS[t], items) for t, items in product_worklist.build(
-        patients, access.centers_for(request.user, Action.MANAGE_STORAGE)) if shown(t)]
+    sections = worklist_sections.render(request, patients)
     return render(request, "pathway/worklist.html", {
-        "buckets": buckets, "today": today, "monitoring_alerts": alerts, "product_work": product_work,
+        "buckets": buckets, "today": today, "sections": sections,
         "team": team, "teams": [(code, label, worklist.url_of(code)) for code, label in worklist.TEAMS.items()],
         "all_teams_url": worklist.url_of(),
-        "empty": not (alerts or product_work or any(teams for _code, _label, teams in buckets))})
+        "empty": not (sections or any(teams for _code, _label, teams in buckets))})
 
 
 @access.requires(Action.USE_API)

@@ -42,6 +42,12 @@ TEAM_OF_ACTION = {
 }
 
 
+def team_of(request) -> str | None:
+    """The team whose section the worklist shows (``?team=pharmacy``); None for every team's, or an unknown team."""
+    team = request.GET.get("team")
+    return team if team in TEAMS else None
+
+
 def url_of(team: str | None = None) -> str:
     """The worklist, or one team's section of it."""
     url = reverse("pathway:worklist")
