@@ -59,6 +59,22 @@ def centers_for(user, action: Action) -> list[int]:
     return [m.center_id for m in memberships_allowing(user, action)]
 
 
+def guarded(route, path: str, action: Action, **options):
+    """Endpoint decorator (the API's ``requires``): declare an endpoint of a router that needs ``action``; the action
+    is published in the OpenAPI spec too."""
+
+    def decorate(endpoint):
+        @wraps(endpoint)
+        def checked(request, *args, **kwargs):
+            require(request.user, action)
+            return endpoint(request, *args, **kwargs)
+
+        extra = {**options.pop("openapi_extra", {}), "x-required-action": action.value}
+        return route(path, openapi_extra=extra, **options)(checked)
+
+    return decorate
+
+
 def requires(action: Action):
     """Page decorator: signed in, and allowed the action somewhere. Tags the view for the permission matrix."""
 

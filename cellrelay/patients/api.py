@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from cellrelay.apiutil import guarded
+from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 
 from . import services
