@@ -2,8 +2,9 @@
 
 from ninja import NinjaAPI, Swagger
 
-from cellrelay.apiutil import AUTH, install_error_handlers
+from cellrelay.apiutil import install_error_handlers
 from cellrelay.monitoring.api import router as monitoring_tools_router
+from cellrelay.organisation.api import AUTH
 from cellrelay.organisation.api import router as organisation_router
 from cellrelay.pathway.api import router as tools_router
 from cellrelay.patients.api import router as patients_router

@@ -1,43 +1,14 @@
-"""What every router of the JSON API shares: bearer/session auth, the permission guard, errors."""
+"""What every router of the JSON API shares: its errors, as JSON in the caller's language.
 
-from functools import wraps
+A project-level helper imports no room: who may call an endpoint is the organisation's (``access.guarded``,
+the bearer tokens in ``organisation/api.py``).
+"""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
-from ninja.security import HttpBearer, django_auth
-
-from cellrelay.organisation import access
-from cellrelay.organisation.permissions import Action
-from cellrelay.organisation.services import user_for_token
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-AUTH = [BearerToken(), django_auth]
-
-
-def guarded(route, path: str, action: Action, **options):
-    """Declare an endpoint that needs ``action``; the action is published in the OpenAPI spec too."""
-
-    def decorate(endpoint):
-        @wraps(endpoint)
-        def checked(request, *args, **kwargs):
-            access.require(request.user, action)
-            return endpoint(request, *args, **kwargs)
-
-        extra = {**options.pop("openapi_extra", {}), "x-required-action": action.value}
-        return route(path, openapi_extra=extra, **options)(checked)
-
-    return decorate
 
 
 def install_error_handlers(api) -> None:

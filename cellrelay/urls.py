@@ -14,7 +14,6 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("patients/", include("cellrelay.patients.urls")),
-    path("journal/", include("cellrelay.journal.urls")),
     path("", include("cellrelay.pathway.urls")),
     path("", include("cellrelay.organisation.urls")),
     path("", include("cellrelay.referrals.urls")),

@@ -116,9 +116,10 @@ def _for_team(team: str | None, groups: list) -> list:
     return [group for group in groups if group[0] == team]
 
 
-def worklist_section(request, patients, team: str | None = None) -> str:
+def worklist_section(request, patients) -> str:
     """The alerts block of the worklist, or of one team's section (registered in pathway's worklist sections):
     empty when quiet."""
+    team = worklist.team_of(request)
     if team is not None and team not in ALERT_TEAMS:
         return ""
     groups = _for_team(team, open_alerts(patients))

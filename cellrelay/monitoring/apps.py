@@ -10,8 +10,10 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         # The pathway (a room below) asks these before recording an infusion or a discharge.
         from cellrelay.pathway import step_checks as pathway_checks
+        from cellrelay.pathway import worklist_sections
 
         from . import step_checks
+        from .alerts import worklist_section
 
         pathway_checks.register_refusing(step_checks.infusion_refusals)
         pathway_checks.register_to_confirm(step_checks.discharge_reasons)

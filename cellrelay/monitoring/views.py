@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.codes import day_label
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.schedule import Kind
-from cellrelay.patients.services import record_read
+from cellrelay.patients.access import reach
 from cellrelay.pharmacy import services as pharmacy_services
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.web import live_errors, posted, run_service
@@ -52,17 +52,16 @@ def reason_texts(codes) -> list[str]:
 
 # Access ------------------------------------------------------------------------------------------------
 
-def _episode_for(user, pk, action=Action.VIEW_PATIENT) -> Episode:
-    """The episode if the user may see its patient (404 otherwise) and perform the action (403)."""
-    episode = get_object_or_404(Episode.objects.select_related("patient", "template"), pk=pk)
-    access.patient_for(user, episode.patient_id, action)
-    return episode
+# Pages reach an episode, or a record of the room through its episode, with patients.access.reach, which journals
+# the read. The grade previews do not: they show a grade, not who the patient is, at each keystroke in a form page
+# that journaled it.
+
+def _episodes():
+    return Episode.objects.select_related("template")
 
 
-def _record_for(model, user, pk, action):
-    """A record of the room, scoped through its episode's patient like the episode itself."""
-    obj = get_object_or_404(model.objects.select_related("episode"), pk=pk)
-    return obj, _episode_for(user, obj.episode_id, action)
+def _records(model):
+    return model.objects.select_related("episode__template")
 
 
 def room_actions(user, patient) -> set[str]:
@@ -221,9 +220,8 @@ def chart_svg(episode: Episode) -> str:
 
 @access.requires(Action.VIEW_PATIENT)
 def flow_sheet(request, pk):
-    episode = _episode_for(request.user, pk)
+    episode = reach(request.user, _episodes(), pk)
     patient = episode.patient
-    record_read(actor=request.user, patient=patient)
     d0 = d0_of(episode)
     name_day = day_namer(d0)
     vitals, assessments = graded_vitals(episode), graded_assessments(episode)
@@ -302,7 +300,7 @@ def before_infusion_notice(episode: Episode, scale: str) -> str:
 
 @access.requires(Action.RECORD_MONITORING)
 def vitals_new(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_MONITORING)
     form = VitalSignsForm(posted(request), age_years=age_today(episode))
     return _form_page(
         request, episode, form,
@@ -335,7 +333,7 @@ def vitals_preview(request, pk):
     """The CRS grade the vital signs would be given, before saving: nothing is saved. The fields' error
     areas and the values to confirm are re-rendered too (live validation), so that a corrected entry
     loses its error at once."""
-    episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_MONITORING, journal_read=False)
     form = VitalSignsForm(request.POST or request.GET or None, age_years=age_today(episode))
     context = {"id": "crs-preview", "scale": _("CRS")}
     if not form.is_bound:
@@ -366,7 +364,7 @@ def uses_capd(episode: Episode, day: date | None = None) -> bool:
 
 @access.requires(Action.RECORD_MONITORING)
 def neuro_new(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_MONITORING)
     capd = uses_capd(episode)
     form = NeuroAssessmentForm(posted(request), capd=capd)
     return _form_page(
@@ -383,7 +381,7 @@ def neuro_new(request, pk):
 @access.requires(Action.RECORD_MONITORING)
 def neuro_preview(request, pk):
     """The ICANS grade the assessment would be given, before saving: nothing is saved."""
-    episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_MONITORING, journal_read=False)
     context = {"id": "icans-preview", "scale": _("ICANS")}
     capd = uses_capd(episode)
     form = NeuroAssessmentForm(request.POST or request.GET or None, capd=capd)
@@ -415,7 +413,7 @@ def neuro_preview(request, pk):
 
 @access.requires(Action.RECORD_MONITORING)
 def labs_new(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_MONITORING)
     form = LabsForm(posted(request))
 
     def call():
@@ -444,7 +442,8 @@ def _confirm(request, episode, source, *, scale, proposed, reasons, observed_at,
 
 @access.requires(Action.CONFIRM_GRADE)
 def vitals_confirm(request, pk):
-    vitals, episode = _record_for(VitalSigns, request.user, pk, Action.CONFIRM_GRADE)
+    vitals = reach(request.user, _records(VitalSigns), pk, Action.CONFIRM_GRADE, patient="episode__patient")
+    episode = vitals.episode
     return _confirm(request, episode, vitals, scale=_("CRS"), proposed=vitals.crs_proposed, reasons=vitals.crs_reasons,
                     observed_at=vitals.taken_at,
                     score=_("%(temperature)s °C") % {"temperature": formats.localize(vitals.temperature_c)})
@@ -452,7 +451,8 @@ def vitals_confirm(request, pk):
 
 @access.requires(Action.CONFIRM_GRADE)
 def neuro_confirm(request, pk):
-    assessment, episode = _record_for(NeuroAssessment, request.user, pk, Action.CONFIRM_GRADE)
+    assessment = reach(request.user, _records(NeuroAssessment), pk, Action.CONFIRM_GRADE, patient="episode__patient")
+    episode = assessment.episode
     score = ""
     if assessment.ice_score is not None:
         score = _("ICE %(score)s/10") % {"score": assessment.ice_score}
@@ -484,7 +484,7 @@ def tocilizumab_context(episode: Episode) -> dict:
 
 @access.requires(Action.GIVE_TREATMENT)
 def treatment_new(request, pk):
-    episode = _episode_for(request.user, pk, Action.GIVE_TREATMENT)
+    episode = reach(request.user, _episodes(), pk, Action.GIVE_TREATMENT)
     form = TreatmentForm(posted(request), initial={"kind": Intervention.Kind.TOCILIZUMAB, "route": "IV"})
     return _form_page(
         request, episode, form,
@@ -495,7 +495,7 @@ def treatment_new(request, pk):
 
 @access.requires(Action.RECORD_MONITORING)
 def icu_transfer(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_MONITORING)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_MONITORING)
     form = IcuTransferForm(posted(request))
     return _form_page(
         request, episode, form,
@@ -505,7 +505,8 @@ def icu_transfer(request, pk):
 
 @access.requires(Action.RECORD_MONITORING)
 def icu_return(request, pk):
-    stay, episode = _record_for(IcuStay, request.user, pk, Action.RECORD_MONITORING)
+    stay = reach(request.user, _records(IcuStay), pk, Action.RECORD_MONITORING, patient="episode__patient")
+    episode = stay.episode
     form = IcuReturnForm(posted(request))
     return _form_page(
         request, episode, form,
@@ -516,7 +517,7 @@ def icu_return(request, pk):
 
 @access.requires(Action.RECORD_ADVERSE_EVENT)
 def adverse_event_new(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_ADVERSE_EVENT)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_ADVERSE_EVENT)
     form = AdverseEventForm(posted(request))
     return _form_page(
         request, episode, form,
@@ -526,7 +527,7 @@ def adverse_event_new(request, pk):
 
 @access.requires(Action.MANAGE_CHECKLIST)
 def checklist(request, pk):
-    episode = _episode_for(request.user, pk, Action.MANAGE_CHECKLIST)
+    episode = reach(request.user, _episodes(), pk, Action.MANAGE_CHECKLIST)
     current = NeuroChecklist.objects.filter(episode=episode).first()
     initial = {name: getattr(current, name) for name in NeuroChecklist.ITEMS} if current else {}
     form = ChecklistForm(posted(request), initial=initial)
@@ -540,7 +541,7 @@ def checklist(request, pk):
 
 @access.requires(Action.WAIVE_CHECKLIST)
 def checklist_waive(request, pk):
-    episode = _episode_for(request.user, pk, Action.WAIVE_CHECKLIST)
+    episode = reach(request.user, _episodes(), pk, Action.WAIVE_CHECKLIST)
     missing = services.infusion_blockers(episode)
     form = WaiverForm(posted(request))
     return _form_page(
@@ -553,7 +554,7 @@ def checklist_waive(request, pk):
 
 @access.requires(Action.RESERVE_DRUGS)
 def reserve(request, pk):
-    episode = _episode_for(request.user, pk, Action.RESERVE_DRUGS)
+    episode = reach(request.user, _episodes(), pk, Action.RESERVE_DRUGS)
     current = DrugReserve.objects.filter(episode=episode, drug=pharmacy_services.TOCILIZUMAB).first()
     form = ReserveForm(posted(request),
                        initial={"doses": current.reserved_doses if current else episode.template.tocilizumab_doses})
@@ -571,7 +572,8 @@ def reserve(request, pk):
 def _acknowledge(request, pk, team: AlertedTeam):
     """POST acknowledges the alert for this team; GET shows it and asks for the acknowledgement."""
     action = alerts.ACKNOWLEDGE_ACTION[team]
-    alert, episode = _record_for(Alert, request.user, pk, action)
+    alert = reach(request.user, _records(Alert), pk, action, patient="episode__patient")
+    episode = alert.episode
     form = AcknowledgeForm(posted(request))
     return _form_page(
         request, episode, form, lambda: services.acknowledge_alert(actor=request.user, alert=alert, team=team),

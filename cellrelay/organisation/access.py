@@ -1,17 +1,15 @@
-"""The one place that says what a user may see and do.
+"""The one place that says what a user may do, and where.
 
 Every page and endpoint names the action it performs; ``require`` checks the permission table
-(`permissions.py`) against the user's roles, and ``patients_for`` scopes every patient query:
-staff of a treating center see that center's patients, a referring physician only the patients
-they referred, anyone else nothing.
+(`permissions.py`) against the user's roles at their centers. Patients are reached through the room
+that keeps them (``cellrelay.patients.access``: scoping, ``reach``), which builds on these checks.
 """
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import QuerySet
 
 from .permissions import Action, Role, role_allows
 
@@ -61,27 +59,20 @@ def centers_for(user, action: Action) -> list[int]:
     return [m.center_id for m in memberships_allowing(user, action)]
 
 
-def patients_for(user, action: Action = Action.VIEW_PATIENT) -> QuerySet:
-    """The patients this user may act on: the scoping of every patient query."""
-    from cellrelay.patients.models import Patient
+def guarded(route, path: str, action: Action, **options):
+    """Endpoint decorator (the API's ``requires``): declare an endpoint of a router that needs ``action``; the action
+    is published in the OpenAPI spec too."""
 
-    scope = Q(pk__in=[])
-    for membership in memberships_allowing(user, action):
-        if membership.role == Role.REFERRING_PHYSICIAN:
-            scope |= Q(referring_physician=user)
-        else:
-            scope |= Q(treating_center_id=membership.center_id)
-    return Patient.objects.filter(scope)
+    def decorate(endpoint):
+        @wraps(endpoint)
+        def checked(request, *args, **kwargs):
+            require(request.user, action)
+            return endpoint(request, *args, **kwargs)
 
+        extra = {**options.pop("openapi_extra", {}), "x-required-action": action.value}
+        return route(path, openapi_extra=extra, **options)(checked)
 
-def patient_for(user, patient_id: int, action: Action = Action.VIEW_PATIENT):
-    """The patient if the user may act on it; 404 when they may not even see it, 403 when read-only."""
-    patient = patients_for(user, Action.VIEW_PATIENT).filter(pk=patient_id).first()
-    if patient is None:
-        raise Http404("no such patient")
-    if action != Action.VIEW_PATIENT and not patients_for(user, action).filter(pk=patient_id).exists():
-        raise PermissionDenied(action.value)
-    return patient
+    return decorate
 
 
 def requires(action: Action):

@@ -1,14 +1,25 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-
-from cellrelay.apiutil import guarded
+from ninja.security import HttpBearer, django_auth
 
 from . import access, services
+from .access import guarded
 from .models import Center, Membership
 from .permissions import Action
 
 router = Router(tags=["organisation"])
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = services.user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+AUTH = [BearerToken(), django_auth]  # the whole API's: a bearer token, or the signed-in session
 
 
 class MembershipOut(Schema):

@@ -19,6 +19,24 @@ class TrainingForm(forms.ModelForm):
         self.fields["user"].queryset = staff if staff is not None else User.objects.none()
 
 
+class ActorChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        name = user.get_full_name()
+        return f"{name} ({user.username})" if name else user.username
+
+
+class JournalFilter(forms.Form):
+    patient = forms.CharField(required=False, max_length=100, label=_("Patient"),
+                              widget=forms.TextInput(attrs={"placeholder": _("Name, INS or IPP")}))
+    user = ActorChoice(queryset=User.objects.none(), required=False, label=_("User"))
+    date_from = forms.DateField(required=False, label=_("From"), widget=DATE)
+    date_to = forms.DateField(required=False, label=_("To"), widget=DATE)
+
+    def __init__(self, *args, actors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = actors
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("What is this token for?"), max_length=100)
 

@@ -27,6 +27,9 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     VIEW_PATIENT = "patient.view"
+    # Every patient treated at the center. Without it a user sees, registers and refers only the patients they
+    # referred themselves, in their own name: a referring physician outside the treating center.
+    VIEW_CENTER_PATIENTS = "patient.view_center"
     CREATE_PATIENT = "patient.create"
     EDIT_PATIENT = "patient.edit"
     RECORD_CONSENT = "patient.consent"
@@ -41,6 +44,13 @@ class Action(StrEnum):
     PLAN_PATHWAY = "pathway.plan"  # schedule, move and stop episodes
     RECORD_STEP = "pathway.record_step"  # record that a step was done, on a given day
     VIEW_WORKLIST = "worklist.view"
+    # Whose work is the user's own on the worklist: the section they land on after signing in.
+    FOLLOW_ALL_TEAMS = "worklist.all_teams"  # the coordinator follows every team's work
+    WORK_IN_UNIT = "worklist.unit"  # the transplant unit's steps, bags and toxicity alerts
+    WORK_IN_PHARMACY = "worklist.pharmacy"
+    WORK_IN_APHERESIS = "worklist.apheresis"
+    WORK_IN_ICU = "worklist.icu"
+    WORK_IN_NEUROLOGY = "worklist.neurology"
     EDIT_PROTOCOLS = "protocol.edit"
     RECORD_MONITORING = "monitoring.record"  # vital signs, neurological assessments, labs, ICU stays
     CONFIRM_GRADE = "monitoring.confirm_grade"  # a physician confirms or overrides a proposed grade
@@ -67,7 +77,8 @@ class Action(StrEnum):
     REPORT_MANUFACTURING = "manufacturer.report"  # a manufacturer's system: its own products, no identity
 
 
-_CLINICAL_READ = {Action.VIEW_PATIENT, Action.USE_API, Action.VIEW_MDT, Action.VIEW_WORKLIST}
+_CLINICAL_READ = {Action.VIEW_PATIENT, Action.VIEW_CENTER_PATIENTS, Action.USE_API, Action.VIEW_MDT,
+                  Action.VIEW_WORKLIST}
 _CLINICAL_WRITE = _CLINICAL_READ | {Action.CREATE_PATIENT, Action.EDIT_PATIENT, Action.RECORD_CONSENT,
                                     Action.REFER, Action.DECIDE_MDT, Action.PLAN_PATHWAY, Action.RECORD_STEP}
 # Physicians at the bedside: observe, grade, treat, report adverse events, hold the neurology checklist.
@@ -75,26 +86,32 @@ _PHYSICIAN = {Action.RECORD_MONITORING, Action.CONFIRM_GRADE, Action.GIVE_TREATM
               Action.MANAGE_CHECKLIST, Action.WAIVE_CHECKLIST}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.VIEW_STAFF, Action.MANAGE_TRAINING,
-                                                    Action.RECORD_MONITORING, Action.MANAGE_CHECKLIST,
-                                                    Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING}),
-    Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | _PHYSICIAN | {Action.VIEW_STAFF, Action.ADMINISTER_PRODUCT}),
+    Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.FOLLOW_ALL_TEAMS, Action.VIEW_STAFF,
+                                                    Action.MANAGE_TRAINING, Action.RECORD_MONITORING,
+                                                    Action.MANAGE_CHECKLIST, Action.RECORD_SHIPMENT,
+                                                    Action.UPDATE_MANUFACTURING}),
+    Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | _PHYSICIAN | {Action.WORK_IN_UNIT, Action.VIEW_STAFF,
+                                                               Action.ADMINISTER_PRODUCT}),
     # Each team records the steps it performs (collection, product receipt, admission, infusion…).
     # The pharmacy is responsible for the product: receipt, storage, dispensing; it may thaw and destroy.
-    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.VIEW_STAFF, Action.RECORD_STEP, Action.RESERVE_DRUGS,
-                                                 Action.RECORD_SHIPMENT, Action.UPDATE_MANUFACTURING,
+    Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.WORK_IN_PHARMACY, Action.VIEW_STAFF, Action.RECORD_STEP,
+                                                 Action.RESERVE_DRUGS, Action.RECORD_SHIPMENT,
+                                                 Action.UPDATE_MANUFACTURING,
                                                  Action.PRINT_LABELS, Action.RECEIVE_PRODUCT, Action.RELEASE_PRODUCT,
                                                  Action.DISPENSE_PRODUCT, Action.ADMINISTER_PRODUCT,
                                                  Action.MANAGE_STORAGE, Action.RECORD_TANK_READING}),
     # The apheresis unit collects the cells, labels them and sends them to the manufacturer.
-    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.RECORD_STEP, Action.RECORD_SHIPMENT,
-                                                      Action.RECORD_COLLECTION, Action.PRINT_LABELS}),
+    Role.APHERESIS_NURSE: frozenset(_CLINICAL_READ | {Action.WORK_IN_APHERESIS, Action.RECORD_STEP,
+                                                      Action.RECORD_SHIPMENT, Action.RECORD_COLLECTION,
+                                                      Action.PRINT_LABELS}),
     # The ward weighs and measures the patient (body surface area drives chemotherapy doses) and gives the bag.
-    Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.EDIT_PATIENT, Action.RECORD_STEP, Action.RECORD_MONITORING,
-                                                 Action.GIVE_TREATMENT, Action.ADMINISTER_PRODUCT}),
+    Role.WARD_NURSE: frozenset(_CLINICAL_READ | {Action.WORK_IN_UNIT, Action.EDIT_PATIENT, Action.RECORD_STEP,
+                                                 Action.RECORD_MONITORING, Action.GIVE_TREATMENT,
+                                                 Action.ADMINISTER_PRODUCT}),
     # Each team acknowledges the toxicity alerts for itself: seen by intensive care is not seen by neurology.
-    Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.ACKNOWLEDGE_ICU_ALERT}),
-    Role.NEUROLOGIST: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.ACKNOWLEDGE_NEUROLOGY_ALERT}),
+    Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.WORK_IN_ICU, Action.ACKNOWLEDGE_ICU_ALERT}),
+    Role.NEUROLOGIST: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.WORK_IN_NEUROLOGY,
+                                                               Action.ACKNOWLEDGE_NEUROLOGY_ALERT}),
     Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT, Action.RECORD_ADVERSE_EVENT}),
     # Sees only the patients they referred (scoping), and may register a new one to refer.
     Role.REFERRING_PHYSICIAN: frozenset({Action.VIEW_PATIENT, Action.USE_API, Action.CREATE_PATIENT, Action.REFER}),

@@ -9,4 +9,5 @@ urlpatterns = [
     path("staff/training/new/", views.training_add, name="training_add"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("journal/", views.journal, name="journal"),
 ]

@@ -1,13 +1,18 @@
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cellrelay.journal.models import JournalEntry
 from cellrelay.web import run_service
 
-from . import access, landing, services
-from .forms import StaffMemberForm, TokenForm, TrainingForm
+from . import access, landing, patient_search, services
+from .forms import JournalFilter, StaffMemberForm, TokenForm, TrainingForm
 from .models import ApiToken, Center, Membership, TrainingRecord, User
 from .permissions import Action
 
@@ -15,13 +20,13 @@ from .permissions import Action
 @access.requires(Action.USE_API)
 def home(request):
     """Each user lands where their work is: the page their role registered, else the first they may open."""
-    registered = landing.landing_for(m.role for m in access.memberships(request.user))
+    registered = landing.landing_for(request.user)
     if registered:
         return redirect(registered)
     if access.can(request.user, Action.VIEW_PATIENT):
         return redirect("patients:list")
     if access.can(request.user, Action.VIEW_JOURNAL):
-        return redirect("journal:list")
+        return redirect("organisation:journal")
     return redirect("organisation:staff")
 
 
@@ -92,3 +97,36 @@ def token_revoke(request, pk):
     services.revoke_token(actor=request.user, token=token)
     messages.success(request, _("Token revoked: it no longer opens the API."))
     return redirect("organisation:profile")
+
+
+# The journal -----------------------------------------------------------------------------------------
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _actors(entries):
+    """Everyone who acted in these entries: staff, referring physicians and machine accounts alike."""
+    return User.objects.filter(pk__in=entries.values("actor_id")).order_by("last_name", "first_name", "username")
+
+
+@access.requires(Action.VIEW_JOURNAL)
+def journal(request):
+    """The audit journal of the administrator's centers (entries tied to no center included)."""
+    center_ids = access.centers_for(request.user, Action.VIEW_JOURNAL)
+    entries = JournalEntry.objects.filter(Q(center_id__in=center_ids) | Q(center_id__isnull=True))
+    form = JournalFilter(request.GET or None, actors=_actors(entries))
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["patient"]:
+            entries = entries.filter(patient_id__in=patient_search.patient_ids(data["patient"], center_ids))
+        if data["user"]:
+            entries = entries.filter(actor=data["user"])
+        if data["date_from"]:
+            entries = entries.filter(at__gte=_day_start(data["date_from"]))
+        if data["date_to"]:
+            entries = entries.filter(at__lt=_day_start(data["date_to"]) + timedelta(days=1))
+    page = Paginator(entries.select_related("actor").order_by("-id"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "organisation/journal.html", {"form": form, "page": page, "query": query.urlencode()})

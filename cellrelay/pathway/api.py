@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from cellrelay.apiutil import guarded
+from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.identity import HEIGHT_CM_RANGE, WEIGHT_KG_RANGE, body_surface_area_m2
 

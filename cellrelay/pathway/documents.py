@@ -10,7 +10,6 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.text import capfirst
@@ -26,7 +25,7 @@ from cellrelay.formats import weekday
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Unit
 from cellrelay.organisation.permissions import Action
-from cellrelay.patients import services as patient_services
+from cellrelay.patients.access import reach
 from cellrelay.patients.models import Patient
 from cellrelay.pdf import fonts
 
@@ -43,13 +42,8 @@ PATIENT_KINDS = (Kind.APHERESIS, Kind.ADMISSION, Kind.LYMPHODEPLETION, Kind.INFU
 CALL_UNITS = (Unit.Kind.TRANSPLANT, Unit.Kind.HAEMATOLOGY)
 
 
-def _episode(request, pk: int) -> tuple[Episode, Patient]:
-    """The episode, if the user may see its patient (404 otherwise); the download is journaled as a read."""
-    episode = get_object_or_404(
-        Episode.objects.select_related("template", "decision__referral", "decision__meeting"), pk=pk)
-    patient = access.patient_for(request.user, episode.patient_id)
-    patient_services.record_read(actor=request.user, patient=patient)
-    return episode, patient
+def _episodes():
+    return Episode.objects.select_related("template", "decision__referral", "decision__meeting")
 
 
 def _kept(episode: Episode) -> list[Milestone]:
@@ -117,7 +111,8 @@ def build_calendar(episode: Episode, patient: Patient) -> bytes:
 
 @access.requires(Action.VIEW_PATIENT)
 def episode_ical(request, pk):
-    episode, patient = _episode(request, pk)
+    episode = reach(request.user, _episodes(), pk)  # 404 out of scope; the download is journaled as a read
+    patient = episode.patient
     response = HttpResponse(build_calendar(episode, patient), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="plan-{episode.pk}.ics"'
     add_never_cache_headers(response)
@@ -251,7 +246,8 @@ def _language(request) -> str:
 
 @access.requires(Action.VIEW_PATIENT)
 def episode_plan_pdf(request, pk):
-    episode, patient = _episode(request, pk)
+    episode = reach(request.user, _episodes(), pk)  # 404 out of scope; the download is journaled as a read
+    patient = episode.patient
     with translation.override(_language(request)):
         content = build_plan(episode, patient)
     response = HttpResponse(content, content_type="application/pdf")

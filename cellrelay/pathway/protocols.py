@@ -7,26 +7,10 @@ Days are relative to the infusion (D0).
 
 from dataclasses import dataclass, field
 
+# The products and indications the protocols are written for: the codes an RCP decision names.
+from cellrelay.referrals.therapies import INDICATIONS, PRODUCTS  # noqa: F401
 from cellrelay.textmarks import gettext_noop
 
-
-PRODUCTS = {
-    "kymriah": "Kymriah (tisagenlecleucel)",
-    "yescarta": "Yescarta (axicabtagene ciloleucel)",
-    "tecartus": "Tecartus (brexucabtagene autoleucel)",
-    "breyanzi": "Breyanzi (lisocabtagene maraleucel)",
-    "abecma": "Abecma (idecabtagene vicleucel)",
-    "carvykti": "Carvykti (ciltacabtagene autoleucel)",
-    "investigational": gettext_noop("Investigational product (clinical trial)"),
-}
-INDICATIONS = {
-    "b_all": gettext_noop("B-cell acute lymphoblastic leukaemia"),
-    "lbcl": gettext_noop("Large B-cell lymphoma"),
-    "fl": gettext_noop("Follicular lymphoma"),
-    "mcl": gettext_noop("Mantle cell lymphoma"),
-    "mm": gettext_noop("Multiple myeloma"),
-    "trial": gettext_noop("Clinical trial indication (per protocol)"),
-}
 
 # Default pattern (pathway.md): 3 days of lymphodepletion, 2 days of rest, infusion on the 6th day.
 DEFAULT_LD_DAYS = (-5, -4, -3)

@@ -64,12 +64,19 @@ def _move(episode: Episode, target: State, *, actor, on: date, confirmed_despite
 
 # Opening -------------------------------------------------------------------------------------------
 
-def open_episode(*, actor, decision) -> Episode:
-    """An approved RCP decision opens the episode; a second open episode for the same product is refused."""
-    patient = decision.referral.patient
+def template_for(decision) -> ProtocolTemplate:
+    """The protocol template an approved RCP decision follows; refused when there is none for its product and
+    indication (checked with the decision's other checks, referrals.on_approval)."""
     template = ProtocolTemplate.objects.filter(product=decision.product, indication=decision.indication).first()
     if template is None:
         raise ValidationError({"indication": _("There is no protocol template for this product and indication.")})
+    return template
+
+
+def open_episode(*, actor, decision) -> Episode:
+    """An approved RCP decision opens the episode; a second open episode for the same product is refused."""
+    patient = decision.referral.patient
+    template = template_for(decision)
     open_same_product = Episode.objects.filter(patient=patient, template__product=decision.product).exclude(
         state__in=FINAL)
     if open_same_product.exists():

@@ -2,6 +2,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -9,8 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
-from cellrelay.patients.services import record_read
-from cellrelay.products import worklist as product_worklist
+from cellrelay.patients.access import may, patients_for, reach
 from cellrelay.web import run_service
 
 from . import delays, schedule, services, step_checks, worklist, worklist_sections
@@ -20,12 +20,11 @@ from .models import Episode, Milestone, ProtocolTemplate
 from .states import FINAL, REACHED_THROUGH_THE_PRODUCT, State, next_state
 
 
-def _episode_for(user, pk, action=Action.VIEW_PATIENT) -> Episode:
-    """The episode if the user may see its patient (404 otherwise) and perform the action (403)."""
-    episode = get_object_or_404(Episode.objects.select_related("patient", "template", "decision__meeting",
-                                                               "decision__referral"), pk=pk)
-    access.patient_for(user, episode.patient_id, action)
-    return episode
+EPISODE_RELATED = ("template", "decision__meeting", "decision__referral")  # what the episode pages show
+
+
+def _episodes():
+    return Episode.objects.select_related(*EPISODE_RELATED)
 
 
 def key_delays(episode: Episode) -> list[delays.Delay]:
@@ -43,6 +42,15 @@ def episode_summaries(patient) -> list[dict]:
              "has_plan": e.milestones.exists()} for e in episodes]
 
 
+def patient_section(request, patient) -> str:
+    """The patient's episodes, each with its timeline and key delays: a section of the patient's page
+    (patients.page_sections); nothing before the first episode."""
+    episodes = episode_summaries(patient)
+    if not episodes:
+        return ""
+    return render_to_string("pathway/_patient_episodes.html", {"episodes": episodes}, request=request)
+
+
 DELAY_LABELS = {
     "referral_to_decision": gettext_lazy("Referral → RCP decision"),
     "decision_to_apheresis": gettext_lazy("Decision → apheresis"),
@@ -53,10 +61,9 @@ DELAY_LABELS = {
 
 @access.requires(Action.VIEW_PATIENT)
 def episode_detail(request, pk):
-    episode = _episode_for(request.user, pk)
-    record_read(actor=request.user, patient=episode.patient)
-    can_plan = access.patients_for(request.user, Action.PLAN_PATHWAY).filter(pk=episode.patient_id).exists()
-    can_record = access.patients_for(request.user, Action.RECORD_STEP).filter(pk=episode.patient_id).exists()
+    episode = reach(request.user, _episodes(), pk)
+    can_plan = may(request.user, Action.PLAN_PATHWAY, episode.patient)
+    can_record = may(request.user, Action.RECORD_STEP, episode.patient)
     upcoming = next_state(State(episode.state))
     return render(request, "pathway/episode.html", {
         "episode": episode,
@@ -77,9 +84,12 @@ def episode_detail(request, pk):
     })
 
 
-def _episode_form(request, pk, action, form_class, call, title, done, initial=None, extra=None):
+def _milestones():
+    return Milestone.objects.select_related(*(f"episode__{name}" for name in EPISODE_RELATED))
+
+
+def _episode_form(request, episode, form_class, call, title, done, initial=None, extra=None):
     """A small form acting on one episode: shows errors beside fields, refuses stale versions."""
-    episode = _episode_for(request.user, pk, action)
     form = form_class(request.POST or None, initial={"version": episode.version, **(initial or {})})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -93,7 +103,7 @@ def _episode_form(request, pk, action, form_class, call, title, done, initial=No
 @access.requires(Action.PLAN_PATHWAY)
 def episode_plan(request, pk):
     return _episode_form(
-        request, pk, Action.PLAN_PATHWAY, PlanForm,
+        request, reach(request.user, _episodes(), pk, Action.PLAN_PATHWAY), PlanForm,
         lambda episode, version, data: services.plan_schedule(actor=request.user, episode=episode,
                                                               expected_version=version, **data),
         _("Plan the schedule"), _("Schedule planned."))
@@ -104,8 +114,11 @@ PREVIEW_UNTIL_DAY = 28  # the preview shows the plan to D28; the follow-up comes
 
 @access.requires(Action.PLAN_PATHWAY)
 def episode_plan_preview(request, pk):
-    """The plan a date would give, before saving: the same rules as the schedule calculator API."""
-    episode = _episode_for(request.user, pk, Action.PLAN_PATHWAY)
+    """The plan a date would give, before saving: the same rules as the schedule calculator API. The preview shows
+    dates and doses, not who the patient is, and is asked again at each keystroke: its read is not journaled (the
+    plan page around it journaled it)."""
+    episode = reach(request.user, Episode.objects.select_related("template"), pk, Action.PLAN_PATHWAY,
+                    journal_read=False)
     form = PlanForm({**request.GET.dict(), "version": episode.version})
     milestones, error = [], ""
     if form.is_valid():
@@ -147,7 +160,7 @@ def _day_form(episode: Episode, step: str | None, milestone: Milestone | None) -
 
 @access.requires(Action.RECORD_STEP)
 def episode_advance(request, pk):
-    episode = _episode_for(request.user, pk, Action.RECORD_STEP)
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_STEP)
     target = next_state(State(episode.state))
     title = _("Record: %(step)s") % {"step": Episode.STATE_LABELS[target]} if target else _("Episode closed")
     if target in REACHED_THROUGH_THE_PRODUCT:
@@ -157,7 +170,7 @@ def episode_advance(request, pk):
     milestone = episode.milestones.filter(kind=step, status=Milestone.Status.PLANNED).first() if step else None
     form_class, extra = _day_form(episode, step, milestone)
     return _episode_form(
-        request, pk, Action.RECORD_STEP, form_class,
+        request, episode, form_class,
         lambda episode, version, data: services.advance(actor=request.user, episode=episode, target=target,
                                                         expected_version=version, **data),
         title, _("Step recorded."), extra=extra)
@@ -166,24 +179,18 @@ def episode_advance(request, pk):
 @access.requires(Action.PLAN_PATHWAY)
 def episode_stop(request, pk):
     return _episode_form(
-        request, pk, Action.PLAN_PATHWAY, StopForm,
+        request, reach(request.user, _episodes(), pk, Action.PLAN_PATHWAY), StopForm,
         lambda episode, version, data: services.stop_episode(actor=request.user, episode=episode,
                                                              expected_version=version, **data),
         _("Stop the episode"), _("Episode stopped. It stays in the record and in the figures."))
 
 
-def _milestone_for(user, pk, action) -> Milestone:
-    milestone = get_object_or_404(Milestone.objects.select_related("episode"), pk=pk)
-    _episode_for(user, milestone.episode_id, action)
-    return milestone
-
-
 @access.requires(Action.RECORD_STEP)
 def milestone_record(request, pk):
-    milestone = _milestone_for(request.user, pk, Action.RECORD_STEP)
+    milestone = reach(request.user, _milestones(), pk, Action.RECORD_STEP, patient="episode__patient")
     form_class, extra = _day_form(milestone.episode, milestone.kind, milestone)
     return _episode_form(
-        request, milestone.episode_id, Action.RECORD_STEP, form_class,
+        request, milestone.episode, form_class,
         lambda episode, version, data: services.record_step(actor=request.user, milestone=milestone,
                                                             expected_version=version, **data),
         _("Record: %(step)s") % {"step": milestone.label}, _("Step recorded."), extra=extra)
@@ -191,9 +198,9 @@ def milestone_record(request, pk):
 
 @access.requires(Action.PLAN_PATHWAY)
 def milestone_replan(request, pk):
-    milestone = _milestone_for(request.user, pk, Action.PLAN_PATHWAY)
+    milestone = reach(request.user, _milestones(), pk, Action.PLAN_PATHWAY, patient="episode__patient")
     return _episode_form(
-        request, milestone.episode_id, Action.PLAN_PATHWAY, ReplanForm,
+        request, milestone.episode, ReplanForm,
         lambda episode, version, data: services.replan_milestone(actor=request.user, milestone=milestone,
                                                                  expected_version=version, **data),
         _("Move: %(step)s") % {"step": milestone.label}, _("Planned dates moved."),
@@ -202,22 +209,19 @@ def milestone_replan(request, pk):
 
 @access.requires(Action.VIEW_WORKLIST)
 def worklist_view(request):
-    """Every team's work, or one team's (``?team=pharmacy``: where the pharmacist lands); an unknown team: all."""
-    team = request.GET.get("team")
-    team = team if team in worklist.TEAMS else None
-    shown = (lambda code: True) if team is None else (lambda code: code == team)
+    """Every team's work, or one team's (``?team=pharmacy``: where the pharmacist lands); an unknown team: all.
+    The rooms above add their sections (toxicity alerts, the product circuit), filtered to the team themselves."""
+    team = worklist.team_of(request)
     today = timezone.localdate()
-    patients = access.patients_for(request.user)
-    buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if shown(t)])
+    patients = patients_for(request.user)
+    buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if team in (None, t)])
                for code, label, teams in worklist.build(patients, today).buckets()]
-    sections = worklist_sections.render(request, patients, team)
-    product_work = [(t, worklist.TEAMS[t], items) for t, items in product_worklist.build(
-        patients, access.centers_for(request.user, Action.MANAGE_STORAGE)) if shown(t)]
+    sections = worklist_sections.render(request, patients)
     return render(request, "pathway/worklist.html", {
-        "buckets": buckets, "today": today, "sections": sections, "product_work": product_work,
+        "buckets": buckets, "today": today, "sections": sections,
         "team": team, "teams": [(code, label, worklist.url_of(code)) for code, label in worklist.TEAMS.items()],
         "all_teams_url": worklist.url_of(),
-        "empty": not (sections or product_work or any(teams for _code, _label, teams in buckets))})
+        "empty": not (sections or any(teams for _code, _label, teams in buckets))})
 
 
 @access.requires(Action.USE_API)

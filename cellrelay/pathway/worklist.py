@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cellrelay.organisation import landing
-from cellrelay.organisation.permissions import Role
+from cellrelay.organisation.permissions import Action
 
 from .models import Milestone
 from .schedule import Kind
@@ -32,15 +32,20 @@ TEAMS = {
     "neurology": _("Neurology"), "research": _("Clinical research"),
 }
 WEEK = 7
-# The section of the worklist each role lands on; the coordinator's is every team's.
-TEAM_OF_ROLE = {
-    Role.HAEMATOLOGIST: "unit",  # the physicians of the transplant unit: its steps, its bags, its toxicity alerts
-    Role.WARD_NURSE: "unit",
-    Role.PHARMACIST: "pharmacy",
-    Role.APHERESIS_NURSE: "apheresis",
-    Role.ICU_PHYSICIAN: "icu",
-    Role.NEUROLOGIST: "neurology",
+# The section of the worklist whoever works in a team lands on (permission table); the coordinator's is every team's.
+TEAM_OF_ACTION = {
+    Action.WORK_IN_UNIT: "unit",  # the physicians and nurses of the transplant unit: its steps, bags, toxicity alerts
+    Action.WORK_IN_PHARMACY: "pharmacy",
+    Action.WORK_IN_APHERESIS: "apheresis",
+    Action.WORK_IN_ICU: "icu",
+    Action.WORK_IN_NEUROLOGY: "neurology",
 }
+
+
+def team_of(request) -> str | None:
+    """The team whose section the worklist shows (``?team=pharmacy``); None for every team's, or an unknown team."""
+    team = request.GET.get("team")
+    return team if team in TEAMS else None
 
 
 def url_of(team: str | None = None) -> str:
@@ -50,9 +55,9 @@ def url_of(team: str | None = None) -> str:
 
 
 def register_landings() -> None:
-    landing.register(Role.COORDINATOR, url_of)
-    for role, team in TEAM_OF_ROLE.items():
-        landing.register(role, partial(url_of, team))
+    landing.register(Action.FOLLOW_ALL_TEAMS, url_of)
+    for action, team in TEAM_OF_ACTION.items():
+        landing.register(action, partial(url_of, team))
 
 
 @dataclass

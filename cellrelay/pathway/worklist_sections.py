@@ -8,9 +8,7 @@ nothing when it returns an empty string.
 
 from collections.abc import Callable
 
-# (request, patients, team) -> a rendered template (SafeString), "" when nothing to show; ``team`` is the
-# worklist's team section being shown (a code of worklist.TEAMS), None for every team's work.
-Section = Callable[..., str]
+Section = Callable[..., str]  # (request, patients) -> a rendered template (SafeString), "" when nothing to show
 
 _sections: list[Section] = []
 
@@ -20,6 +18,6 @@ def register(section: Section) -> None:
         _sections.append(section)
 
 
-def render(request, patients, team: str | None = None) -> list[str]:
+def render(request, patients) -> list[str]:
     """The registered sections that have something to show, in the order the rooms registered them."""
-    return [html for html in (section(request, patients, team) for section in _sections) if html]
+    return [html for html in (section(request, patients) for section in _sections) if html]

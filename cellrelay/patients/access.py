@@ -5,31 +5,73 @@ checks the action in the permission table at the patient's center (403 when they
 and journals the read of the patient, since every page that shows such an object shows who the
 patient is (regulation.md: every read of identified data is journaled). Scoping itself is
 ``patients_for``: staff see their treating center's patients, a referring physician only the
-patients they referred, anyone else nothing.
+patients they referred, anyone else nothing. ``registration_for`` says where a user may register a
+new patient, so that the patient falls in their scope.
 """
 
+from dataclasses import dataclass
 from functools import reduce
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from cellrelay.organisation.access import memberships_allowing
-from cellrelay.organisation.permissions import Action, Role
+from cellrelay.organisation.access import centers_for, memberships_allowing
+from cellrelay.organisation.models import Center, Membership
+from cellrelay.organisation.permissions import Action
 
 from .models import Patient
 from .services import record_read
 
 
+def referring_membership(user, action: Action) -> Membership | None:
+    """The membership through which the user performs ``action`` on the patients they referred, in their own name
+    (a referring physician: the permission table gives them the action but not the center's patients); None when
+    they perform it for a treating center."""
+    center_wide = {m.pk for m in memberships_allowing(user, Action.VIEW_CENTER_PATIENTS)}
+    return next((m for m in memberships_allowing(user, action) if m.pk not in center_wide), None)
+
+
 def patients_for(user, action: Action = Action.VIEW_PATIENT) -> QuerySet:
     """The patients this user may act on: the scoping of every patient query."""
+    center_wide = {m.pk for m in memberships_allowing(user, Action.VIEW_CENTER_PATIENTS)}
     scope = Q(pk__in=[])
     for membership in memberships_allowing(user, action):
-        if membership.role == Role.REFERRING_PHYSICIAN:
-            scope |= Q(referring_physician=user)
-        else:
+        if membership.pk in center_wide:
             scope |= Q(treating_center_id=membership.center_id)
+        else:
+            scope |= Q(referring_physician=user)
     return Patient.objects.filter(scope)
+
+
+def may(user, action: Action, patient: Patient) -> bool:
+    """Whether the user may perform the action on this patient (e.g. to offer its link on a page)."""
+    return patients_for(user, action).filter(pk=patient.pk).exists()
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Where a user may register a new patient, and whose referral the patient then is."""
+
+    centers: QuerySet  # the treating centers they may choose
+    referred_by: dict  # a referring physician's {"referring_center", "referring_physician"}; {} for staff
+
+    def implied_center_id(self) -> int | None:
+        """Staff who may register at one center only need not name it (the API); a referring physician always does."""
+        if self.referred_by:
+            return None
+        ids = list(self.centers.values_list("pk", flat=True)[:2])
+        return ids[0] if len(ids) == 1 else None
+
+
+def registration_for(user) -> Registration:
+    """Staff register at their own treating center. A referring physician registers at any treating center, as the
+    patient's referring physician from their own hospital, so that the patient is in their scope."""
+    treating = Center.objects.filter(kind=Center.Kind.TREATING)
+    referring = referring_membership(user, Action.CREATE_PATIENT)
+    if referring:
+        return Registration(treating, {"referring_center": referring.center, "referring_physician": user})
+    return Registration(treating.filter(pk__in=centers_for(user, Action.CREATE_PATIENT)), {})
 
 
 def reach(user, objects: QuerySet | type[Model], pk, action: Action = Action.VIEW_PATIENT, *,
@@ -49,7 +91,7 @@ def reach(user, objects: QuerySet | type[Model], pk, action: Action = Action.VIE
     if found is None:
         raise Http404("not found in the user's scope")
     its_patient = reduce(getattr, patient.split("__"), found) if patient else found
-    if action != Action.VIEW_PATIENT and not patients_for(user, action).filter(pk=its_patient.pk).exists():
+    if action != Action.VIEW_PATIENT and not may(user, action, its_patient):
         raise PermissionDenied(action.value)
     if journal_read:
         record_read(actor=user, patient=its_patient)

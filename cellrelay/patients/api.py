@@ -7,12 +7,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from cellrelay.apiutil import guarded
-from cellrelay.organisation import access
-from cellrelay.organisation.models import Center
-from cellrelay.organisation.permissions import Action, Role
+from cellrelay.organisation.access import guarded
+from cellrelay.organisation.permissions import Action
 
 from . import services
+from .access import patients_for, reach, registration_for
 from .models import Consent, Contact, Patient
 from .search import search_patients
 from .views import PAGE_SIZE
@@ -130,40 +129,34 @@ def _full(patient: Patient) -> dict:
 @guarded(router.get, "", Action.VIEW_PATIENT, response=list[PatientSummary])
 def list_patients(request, q: str = ""):
     """Patients you may see, searched by name, INS or IPP (first 50)."""
-    return search_patients(access.patients_for(request.user), q)[:PAGE_SIZE]
+    return search_patients(patients_for(request.user), q)[:PAGE_SIZE]
 
 
 @guarded(router.post, "", Action.CREATE_PATIENT, response={201: PatientOut})
 def create_patient(request, payload: PatientIn):
     data = payload.dict()
+    registration = registration_for(request.user)
     center_id = data.pop("treating_center_id")
-    memberships = access.memberships_allowing(request.user, Action.CREATE_PATIENT)
-    referring = next((m for m in memberships if m.role == Role.REFERRING_PHYSICIAN), None)
-    if center_id is None and referring is None and len(memberships) == 1:
-        center_id = memberships[0].center_id
+    if center_id is None:
+        center_id = registration.implied_center_id()
     if center_id is None:
         raise ValidationError({"treating_center_id": [_("Name the treating center.")]})
-    if referring:
-        center = get_object_or_404(Center, pk=center_id, kind=Center.Kind.TREATING)
-        data.update(referring_center=referring.center, referring_physician=request.user)
-    else:
-        center = get_object_or_404(Center, pk=center_id, pk__in=[m.center_id for m in memberships])
-    patient = services.register_patient(actor=request.user, treating_center=center, **data)
+    center = get_object_or_404(registration.centers, pk=center_id)
+    patient = services.register_patient(actor=request.user, treating_center=center, **data,
+                                        **registration.referred_by)
     return Status(201, _full(patient))
 
 
 @guarded(router.get, "/{patient_id}", Action.VIEW_PATIENT, response=PatientOut)
 def get_patient(request, patient_id: int):
     """One patient's record. The read is journaled."""
-    patient = access.patient_for(request.user, patient_id)
-    services.record_read(actor=request.user, patient=patient)
-    return _full(patient)
+    return _full(reach(request.user, Patient, patient_id, patient=""))
 
 
 @guarded(router.patch, "/{patient_id}", Action.EDIT_PATIENT, response=PatientOut)
 def update_patient(request, patient_id: int, payload: PatientPatch):
     """Change identity, measures or home. Send the `version` you read: a stale one is refused (409)."""
-    patient = access.patient_for(request.user, patient_id, Action.EDIT_PATIENT)
+    patient = reach(request.user, Patient, patient_id, Action.EDIT_PATIENT, patient="")
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
     try:
@@ -175,11 +168,13 @@ def update_patient(request, patient_id: int, payload: PatientPatch):
 
 @guarded(router.post, "/{patient_id}/consents", Action.RECORD_CONSENT, response={201: ConsentOut})
 def add_consent(request, patient_id: int, payload: ConsentIn):
-    patient = access.patient_for(request.user, patient_id, Action.RECORD_CONSENT)
+    # The answer shows no identity and the consent's own journal entry names the patient: no read to journal.
+    patient = reach(request.user, Patient, patient_id, Action.RECORD_CONSENT, patient="", journal_read=False)
     return Status(201, services.record_consent(actor=request.user, patient=patient, **payload.dict()))
 
 
 @guarded(router.post, "/{patient_id}/contacts", Action.EDIT_PATIENT, response={201: ContactOut})
 def add_contact(request, patient_id: int, payload: ContactIn):
-    patient = access.patient_for(request.user, patient_id, Action.EDIT_PATIENT)
+    # As for a consent: the answer is the contact alone, and adding it is journaled under the patient.
+    patient = reach(request.user, Patient, patient_id, Action.EDIT_PATIENT, patient="", journal_read=False)
     return Status(201, services.add_contact(actor=request.user, patient=patient, **payload.dict()))

@@ -8,7 +8,7 @@ class PatientsConfig(AppConfig):
     verbose_name = _("Patients")
 
     def ready(self):
-        from cellrelay.journal import patient_search
+        from cellrelay.organisation import patient_search
 
         from .search import treated_patient_ids
 

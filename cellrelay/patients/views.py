@@ -3,14 +3,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cellrelay.organisation import access
-from cellrelay.organisation.models import Center
-from cellrelay.organisation.permissions import Action, Role
+from cellrelay.organisation.permissions import Action
 from cellrelay.web import run_service
 
-from cellrelay.pathway.views import episode_summaries
-
-from . import services
+from . import page_sections, services
+from .access import may, patients_for, reach, registration_for
 from .forms import ConsentForm, ContactForm, LocalIdForm, PatientEditForm, PatientForm, SearchForm
+from .models import Patient
 from .search import search_patients
 
 PAGE_SIZE = 50
@@ -20,35 +19,21 @@ PAGE_SIZE = 50
 def patient_list(request):
     form = SearchForm(request.GET or None)
     text = form.cleaned_data["q"] if form.is_valid() else ""
-    patients = search_patients(access.patients_for(request.user), text).select_related("treating_center")
+    patients = search_patients(patients_for(request.user), text).select_related("treating_center")
     total = patients.count()
     return render(request, "patients/list.html", {
         "form": form, "patients": patients[:PAGE_SIZE], "total": total, "q": text, "page_size": PAGE_SIZE,
     })
 
 
-def _registration_centers(user):
-    """Staff register at their own treating center; a referring physician picks the center they refer to."""
-    memberships = access.memberships_allowing(user, Action.CREATE_PATIENT)
-    if any(m.role == Role.REFERRING_PHYSICIAN for m in memberships):
-        return Center.objects.filter(kind=Center.Kind.TREATING)
-    return Center.objects.filter(pk__in=[m.center_id for m in memberships], kind=Center.Kind.TREATING)
-
-
-def _referral_of(user):
-    referring = [m for m in access.memberships_allowing(user, Action.CREATE_PATIENT)
-                 if m.role == Role.REFERRING_PHYSICIAN]
-    return {"referring_center": referring[0].center, "referring_physician": user} if referring else {}
-
-
 @access.requires(Action.CREATE_PATIENT)
 def patient_create(request):
-    centers = _registration_centers(request.user)
-    form = PatientForm(request.POST or None, centers=centers)
+    registration = registration_for(request.user)
+    form = PatientForm(request.POST or None, centers=registration.centers)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         patient = run_service(form, lambda: services.register_patient(
-            actor=request.user, **data, **_referral_of(request.user)))
+            actor=request.user, **data, **registration.referred_by))
         if patient:
             messages.success(request, _("Patient registered."))
             return redirect("patients:detail", patient.pk)
@@ -57,23 +42,22 @@ def patient_create(request):
 
 @access.requires(Action.VIEW_PATIENT)
 def patient_detail(request, pk):
-    patient = access.patient_for(request.user, pk)
-    services.record_read(actor=request.user, patient=patient)
+    patient = reach(request.user, Patient, pk, patient="")
     return render(request, "patients/detail.html", {
         "patient": patient,
         "local_ids": patient.local_ids.select_related("center"),
         "contacts": patient.contacts.all(),
         "consents": services.current_consents(patient),
         "consent_history": patient.consents.select_related("recorded_by").order_by("-recorded_at"),
-        "can_edit": access.patients_for(request.user, Action.EDIT_PATIENT).filter(pk=pk).exists(),
-        "can_consent": access.patients_for(request.user, Action.RECORD_CONSENT).filter(pk=pk).exists(),
-        "episodes": episode_summaries(patient),
+        "can_edit": may(request.user, Action.EDIT_PATIENT, patient),
+        "can_consent": may(request.user, Action.RECORD_CONSENT, patient),
+        "sections": page_sections.render(request, patient),
     })
 
 
 @access.requires(Action.EDIT_PATIENT)
 def patient_edit(request, pk):
-    patient = access.patient_for(request.user, pk, Action.EDIT_PATIENT)
+    patient = reach(request.user, Patient, pk, Action.EDIT_PATIENT, patient="")
     form = PatientEditForm(request.POST or None, instance=patient, initial={"version": patient.version})
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in PatientEditForm.Meta.fields}
@@ -86,7 +70,7 @@ def patient_edit(request, pk):
 
 
 def _patient_subform(request, pk, action, form_class, call, title, done):
-    patient = access.patient_for(request.user, pk, action)
+    patient = reach(request.user, Patient, pk, action, patient="")
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if run_service(form, lambda: call(patient, form.cleaned_data)):

@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
-from cellrelay.apiutil import guarded
 from cellrelay.organisation import access
+from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action, Role
 
 from . import storage

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
+from cellrelay.patients.access import patients_for, reach
+from cellrelay.patients.models import Patient
 from cellrelay.patients.services import record_read
 from cellrelay.products.models import Bag, Identifier, Product
 from cellrelay.web import posted, run_service
@@ -52,7 +54,7 @@ def _bag_for(user, pk) -> Bag:
     """The bag when its patient is in the user's scope (404) and they manage the storage there (403)."""
     bag = get_object_or_404(Bag.objects.select_related("product__episode__patient", "product__episode__template"),
                             pk=pk)
-    access.patient_for(user, bag.product.episode.patient_id, Action.MANAGE_STORAGE)
+    reach(user, Patient, bag.product.episode.patient_id, Action.MANAGE_STORAGE, patient="", journal_read=False)
     return bag
 
 
@@ -128,7 +130,7 @@ def occupancy(user) -> tuple[list[TankView], set]:
     tanks = _tanks_with_positions(user)
     bags = [p.bag for t in tanks for r in t.racks.all() for b in r.boxes.all() for p in b.positions.all() if p.bag]
     identifiers = identifiers_by_product(bag.product_id for bag in bags)
-    visible = set(access.patients_for(user).filter(
+    visible = set(patients_for(user).filter(
         pk__in={bag.product.episode.patient_id for bag in bags}).values_list("pk", flat=True))
     shown, views = set(), []
     for tank in tanks:
@@ -161,7 +163,7 @@ def _cell(position: Position, identifiers: dict, visible: set) -> Cell:
 def bags_to_place(user) -> list[Bag]:
     """Received bags not dispensed and in no position, of the patients the user manages the storage for."""
     bags = list(Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True, product__status__in=PLACEABLE,
-                                   product__episode__patient__in=access.patients_for(user, Action.MANAGE_STORAGE))
+                                   product__episode__patient__in=patients_for(user, Action.MANAGE_STORAGE))
                 .select_related("product__episode__patient").order_by("product__registered_at", "product", "number"))
     identifiers = identifiers_by_product(bag.product_id for bag in bags)
     for bag in bags:

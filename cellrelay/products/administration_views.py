@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
+from cellrelay.patients.access import reach
+from cellrelay.patients.models import Patient
 from cellrelay.patients.services import record_read
 from cellrelay.pharmacy.models import Position
 from cellrelay.web import posted, run_service
@@ -37,7 +39,7 @@ QUARANTINE_KINDS = (Deviation.Kind.TEMPERATURE_EXCURSION, Deviation.Kind.SEAL_BR
 def _product_for(user, pk, action) -> Product:
     """The product if the user may see its patient (404 otherwise) and perform the action there (403)."""
     product = get_object_or_404(Product.objects.select_related("episode__patient", "episode__template"), pk=pk)
-    access.patient_for(user, product.episode.patient_id, action)
+    reach(user, Patient, product.episode.patient_id, action, patient="", journal_read=False)
     return product
 
 
@@ -46,7 +48,7 @@ def _bag_for(user, pk, action) -> Bag:
     bag = get_object_or_404(Bag.objects.select_related(
         "product__episode__patient", "product__episode__template", "dispensed_by", "bedside_checked_by",
         "bedside_second_person"), pk=pk)
-    access.patient_for(user, bag.product.episode.patient_id, action)
+    reach(user, Patient, bag.product.episode.patient_id, action, patient="", journal_read=False)
     return bag
 
 

@@ -13,9 +13,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from cellrelay.apiutil import guarded
 from cellrelay.organisation import access
+from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
+from cellrelay.patients.access import reach
+from cellrelay.patients.models import Patient
 
 from . import isbt128, services, shipping
 from .models import Product, Shipment
@@ -84,7 +86,7 @@ def _patient_scoped(user, obj, patient_id: int, action: Action):
     """The object when its patient is visible to the user (404 otherwise), and the action allowed there (403)."""
     if obj is None:
         raise Http404("no such object")
-    access.patient_for(user, patient_id, action)
+    reach(user, Patient, patient_id, action, patient="", journal_read=False)
     return obj
 
 

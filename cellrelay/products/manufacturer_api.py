@@ -16,8 +16,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from cellrelay.apiutil import guarded
 from cellrelay.organisation import access
+from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 
 from . import services

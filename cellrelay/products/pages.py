@@ -4,15 +4,15 @@ one of these pages shows who the patient is."""
 
 from django.shortcuts import get_object_or_404
 
-from cellrelay.organisation import access
 from cellrelay.pathway.models import Episode
-from cellrelay.patients.services import record_read
+from cellrelay.patients.access import reach
+from cellrelay.patients.models import Patient
 
 from .models import Product
 
 
 def read_patient(user, patient_id: int, action) -> None:
-    record_read(actor=user, patient=access.patient_for(user, patient_id, action))
+    reach(user, Patient, patient_id, action, patient="")
 
 
 def episode_for(user, pk, action) -> Episode:

@@ -24,6 +24,8 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State
+from cellrelay.patients.access import reach
+from cellrelay.patients.models import Patient
 from cellrelay.patients.services import record_read
 from cellrelay.web import posted, run_service
 
@@ -46,7 +48,7 @@ class Step:
 
 def _episode_for(user, pk) -> Episode:
     episode = get_object_or_404(Episode.objects.select_related("patient__treating_center", "template"), pk=pk)
-    access.patient_for(user, episode.patient_id)
+    reach(user, Patient, episode.patient_id, patient="", journal_read=False)
     return episode
 
 

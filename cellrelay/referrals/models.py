@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from cellrelay import formats
 
 from cellrelay.organisation.models import Center
-from cellrelay.pathway import protocols
 from cellrelay.patients.models import Patient, validate_not_future
 
-PRODUCT_CHOICES = [(code, _(label)) for code, label in protocols.PRODUCTS.items()]
-INDICATION_CHOICES = [(code, _(label)) for code, label in protocols.INDICATIONS.items()]
+from . import therapies
+
+PRODUCT_CHOICES = [(code, _(label)) for code, label in therapies.PRODUCTS.items()]
+INDICATION_CHOICES = [(code, _(label)) for code, label in therapies.INDICATIONS.items()]
 
 
 class Referral(models.Model):

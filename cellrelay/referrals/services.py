@@ -1,4 +1,4 @@
-"""Referrals, RCP meetings and their decisions. An approved decision opens the treatment episode."""
+"""Referrals, RCP meetings and their decisions. An approved decision opens the treatment episode (on_approval.py)."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -7,10 +7,9 @@ from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, snapshot
-from cellrelay.pathway import services as pathway_services
-from cellrelay.pathway.models import ProtocolTemplate
 from cellrelay.validation import refuse_future_date
 
+from . import on_approval
 from .models import MdtDecision, MdtMeeting, Referral
 
 Action = JournalEntry.Action
@@ -91,8 +90,7 @@ def _check_decision(decision: MdtDecision) -> None:
             raise ValidationError(missing)
         if decision.product == "investigational" and not decision.trial.strip():
             raise ValidationError({"trial": _("Name the clinical trial.")})
-        if not ProtocolTemplate.objects.filter(product=decision.product, indication=decision.indication).exists():
-            raise ValidationError({"indication": _("There is no protocol template for this product and indication.")})
+        on_approval.check(decision)  # e.g. the pathway: a protocol template for this product and indication
         if decision.bridging_planned and not decision.bridging_detail.strip():
             raise ValidationError({"bridging_detail": _("Describe the bridging therapy planned.")})
     elif outcome == MdtDecision.Outcome.DECLINED and not decision.reason.strip():
@@ -131,5 +129,5 @@ def record_decision(*, actor, meeting: MdtMeeting, referral: Referral, outcome: 
            center_id=meeting.center_id, after=snapshot(decision, [
                "outcome", "product", "indication", "trial", "bridging_planned", "reason", "deferred_until"]))
     if outcome == MdtDecision.Outcome.APPROVED:
-        pathway_services.open_episode(actor=actor, decision=decision)
+        on_approval.follow(actor=actor, decision=decision)  # the pathway opens the episode
     return decision

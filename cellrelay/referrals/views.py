@@ -9,14 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
-from cellrelay.organisation.permissions import Action, Role
+from cellrelay.organisation.permissions import Action
 from cellrelay.patients import services as patient_services
+from cellrelay.patients.access import patients_for, reach, referring_membership
+from cellrelay.patients.models import Patient
 from cellrelay.web import run_service
 
 from . import minutes, services
@@ -38,12 +41,10 @@ class AgendaItem:
 
 
 def _visible_referrals(user):
-    return Referral.objects.filter(patient__in=access.patients_for(user))
+    return Referral.objects.filter(patient__in=patients_for(user))
 
 
-def _referral_for(user, pk) -> Referral:
-    related = ("patient", "from_center", "from_physician", "to_center")
-    return get_object_or_404(_visible_referrals(user).select_related(*related), pk=pk)
+REFERRAL_RELATED = ("patient", "from_center", "from_physician", "to_center")
 
 
 def _meeting_for(user, pk, action: Action = Action.VIEW_MDT) -> MdtMeeting:
@@ -57,8 +58,7 @@ def _meeting_for(user, pk, action: Action = Action.VIEW_MDT) -> MdtMeeting:
 
 def _physician_user(user):
     """A referring physician refers in their own name; staff name the referring physician."""
-    referring = any(m.role == Role.REFERRING_PHYSICIAN for m in access.memberships_allowing(user, Action.REFER))
-    return user if referring else None
+    return user if referring_membership(user, Action.REFER) else None
 
 
 def _referral_centers(user):
@@ -96,6 +96,11 @@ def _after_decision(decision: MdtDecision) -> str:
 
 # Referrals -----------------------------------------------------------------------------------------
 
+def patient_section(request, patient) -> str:
+    """The patient's referrals and their RCP decisions: a section of the patient's page (patients.page_sections)."""
+    return render_to_string("referrals/_patient_section.html", {"patient": patient}, request=request)
+
+
 @access.requires(Action.VIEW_PATIENT)
 def referral_list(request):
     referrals = (_visible_referrals(request.user).select_related("patient", "from_center", "from_physician")
@@ -108,7 +113,7 @@ def referral_list(request):
 
 @access.requires(Action.REFER)
 def referral_create(request, pk):
-    patient = access.patient_for(request.user, pk, Action.REFER)
+    patient = reach(request.user, Patient, pk, Action.REFER, patient="")
     physician = _physician_user(request.user)
     form = ReferralForm(request.POST or None, request.FILES or None, centers=_referral_centers(request.user),
                         physician_is_user=physician is not None,
@@ -127,8 +132,7 @@ def referral_create(request, pk):
 
 @access.requires(Action.VIEW_PATIENT)
 def referral_detail(request, pk):
-    referral = _referral_for(request.user, pk)
-    patient_services.record_read(actor=request.user, patient=referral.patient)
+    referral = reach(request.user, Referral.objects.select_related(*REFERRAL_RELATED), pk)
     return render(request, "referrals/detail.html", {
         "referral": referral,
         "decisions": referral.decisions.select_related("meeting", "decided_by"),
@@ -139,10 +143,7 @@ def referral_detail(request, pk):
 @access.requires(Action.VIEW_PATIENT)
 def referral_letter(request, pk):
     """The letter as a download, to those who may see the patient; reading it is a read of the record."""
-    referral = _referral_for(request.user, pk)
-    if not referral.letter:
-        raise Http404("no letter")
-    patient_services.record_read(actor=request.user, patient=referral.patient)
+    referral = reach(request.user, Referral.objects.exclude(letter=""), pk)  # no letter: 404, nothing read
     return FileResponse(referral.letter.open("rb"), as_attachment=True,
                         filename=os.path.basename(referral.letter.name))
 
@@ -205,7 +206,7 @@ def agenda_add(request, pk):
 @access.requires(Action.DECIDE_MDT)
 def decide(request, pk, referral_pk):
     meeting = _meeting_for(request.user, pk, Action.DECIDE_MDT)
-    referral = _referral_for(request.user, referral_pk)
+    referral = reach(request.user, Referral.objects.select_related(*REFERRAL_RELATED), referral_pk)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         decision = run_service(form, lambda: services.record_decision(

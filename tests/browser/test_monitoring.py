@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from cellrelay.monitoring.models import Alert, VitalSigns
 from cellrelay.monitoring.alerts import open_alerts
-from cellrelay.organisation import access
+from cellrelay.patients import access
 from tests.conftest import PASSWORD
 from tests.monitoring.test_services import infused
 

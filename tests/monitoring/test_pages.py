@@ -443,7 +443,7 @@ def test_acknowledge_asks_on_get_and_acknowledges_on_post_for_the_users_team(und
 
 
 def test_open_alerts_are_listed_for_intensive_care_and_neurology(under_way, users, referred_patient, org):
-    from cellrelay.organisation import access
+    from cellrelay.patients import access
 
     vitals(under_way, users, hypotension="one_vasopressor")
     groups = open_alerts(access.patients_for(users["icu"]))

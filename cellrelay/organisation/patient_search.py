@@ -1,4 +1,4 @@
-"""The journal page filters its entries by patient, but patients live in a room above the journal:
+"""The journal page filters its entries by patient, but patients live in a room above organisation:
 that room registers here how a typed name, INS or IPP finds them (``PatientsConfig.ready``)."""
 
 from collections.abc import Callable, Iterable

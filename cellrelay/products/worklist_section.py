@@ -1,0 +1,21 @@
+"""The product circuit's block of the worklist, registered in pathway's worklist sections (the worklist is a room
+below: it shows this block without importing products)."""
+
+from django.template.loader import render_to_string
+
+from cellrelay.organisation import access
+from cellrelay.organisation.permissions import Action
+from cellrelay.pathway import worklist as pathway_worklist
+
+from . import worklist
+
+
+def worklist_section(request, patients) -> str:
+    """What the product's circuit waits for, by team (only the team the worklist shows); empty when nothing."""
+    team = pathway_worklist.team_of(request)
+    work = [(code, pathway_worklist.TEAMS[code], items)
+            for code, items in worklist.build(patients, access.centers_for(request.user, Action.MANAGE_STORAGE))
+            if team in (None, code)]
+    if not work:
+        return ""
+    return render_to_string("products/_worklist.html", {"product_work": work}, request=request)
