@@ -442,6 +442,11 @@ class Label:
         left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
         return Box(left, y - self.size * ASCENT_EM, left + width, y + self.size * DESCENT_EM)
 
+    def svg(self, x: float | None = None, y: float | None = None, anchor: str | None = None) -> str:
+        """The text, where it is wanted or at (x, y, anchor)."""
+        return text(self.x if x is None else x, self.y if y is None else y, self.words, size=self.size,
+                    anchor=anchor or self.anchor, weight=self.weight, fill=self.fill, halo=self.halo, css=self.css)
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -456,9 +461,7 @@ class Placed:
         return abs(self.x - self.label.x) > 2 or self.y != self.label.y
 
     def svg(self) -> str:
-        label = self.label
-        return text(self.x, self.y, label.words, size=label.size, anchor=self.anchor, weight=label.weight,
-                    fill=label.fill, halo=label.halo, css=label.css)
+        return self.label.svg(self.x, self.y, self.anchor)
 
 
 def place_labels(labels: Sequence[Label], *, left: float, right: float, obstacles: Iterable[Box] = (),

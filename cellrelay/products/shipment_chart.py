@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cellrelay import charts
-from cellrelay.charts import ACCENT, ALERT, ALERT_FILL, INK, MUTED, SMALL_SIZE
+from cellrelay.charts import ACCENT, ALERT, ALERT_FILL, MUTED, SMALL_SIZE
 
 WIDTH = 800
 HEIGHT = 300
