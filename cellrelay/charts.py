@@ -465,18 +465,20 @@ class Placed:
 
 
 def place_labels(labels: Sequence[Label], *, left: float, right: float, obstacles: Iterable[Box] = (),
-                 row_step: float = 14, direction: int = -1, gap: float = 3) -> list[Placed]:
+                 row_step: float = 14, direction: int = -1, near_rows: int = 6, gap: float = 3) -> list[Placed]:
     """Lay out the labels, in the given order of priority, so that no two boxes (nor a box and an
-    obstacle) come closer than ``gap`` px: each goes where it is wanted, else at one of its
-    alternatives, else slides along x on its row to the nearest free place within [left, right], else
-    moves a row (``row_step`` px) further in ``direction`` (-1 up, +1 down, 0 alternately both), and
-    so on. Rows beyond every other box are free, so every label finds a place; the caller draws a
-    leader to a label that moved (``Placed.moved``) and makes room for the rows used."""
+    obstacle) come closer than ``gap`` px, all within [left, right]. Each label goes where it is wanted,
+    else at one of its alternatives, else on the nearest of the next ``near_rows`` rows (``row_step``
+    px apart, in ``direction``: -1 up, +1 down, 0 alternately both) where it fits within half its
+    width of where it is wanted; else on the nearest row where it fits within its width and the gaps
+    (enough to clear a line crossing it). Rows beyond every other box leave only lines across, so
+    every label finds a place. The caller draws a leader to a label that moved (``Placed.moved``)
+    and makes room for the rows used."""
     taken: list[Box] = list(obstacles)
     placed = []
     for label in labels:
         spot = _wanted_spot(label, taken, left, right, gap) or _nudged_spot(label, taken, left, right, row_step,
-                                                                             direction, gap)
+                                                                             direction, near_rows, gap)
         taken.append(spot.box)
         placed.append(spot)
     return placed
@@ -495,19 +497,21 @@ def _wanted_spot(label: Label, taken: list[Box], left: float, right: float, gap:
 
 
 def _nudged_spot(label: Label, taken: list[Box], left: float, right: float, row_step: float, direction: int,
-                 gap: float) -> Placed:
+                 near_rows: int, gap: float) -> Placed:
     wanted = label.box()
     width = wanted.right - wanted.left
-    for row in range(1, 10_000):
-        offset = _row_offset(row - 1, direction) * row_step
-        top, bottom = wanted.top + offset, wanted.bottom + offset
-        blocked = sorted((t.left - gap, t.right + gap) for t in taken if t.top < bottom + gap and top < t.bottom + gap)
-        box_left = _nearest_free(wanted.left, width, blocked, left, right)
-        if box_left is not None:
-            box = Box(box_left, top, box_left + width, bottom)
-            x = label.x + (box_left - wanted.left)
-            return Placed(label, x, label.y + offset, label.anchor, box)
-    raise AssertionError("unreachable: a row beyond every box is free")
+    passes = [(range(near_rows), width / 2), (range(10_000), width + 2 * gap + 4)]
+    for rows, reach in passes:
+        for row in rows:
+            offset = _row_offset(row, direction) * row_step
+            top, bottom = wanted.top + offset, wanted.bottom + offset
+            blocked = sorted((t.left - gap, t.right + gap) for t in taken
+                             if t.top < bottom + gap and top < t.bottom + gap)
+            box_left = _nearest_free(wanted.left, width, blocked, left, right, reach)
+            if box_left is not None:
+                x, y = label.x + (box_left - wanted.left), label.y + offset
+                return Placed(label, x, y, label.anchor, label.box(x, y))
+    raise AssertionError("unreachable: a row beyond every box is free but for lines")
 
 
 def _row_offset(n: int, direction: int) -> int:
@@ -516,14 +520,16 @@ def _row_offset(n: int, direction: int) -> int:
     return (n + 1) // 2 * (1 if n % 2 else -1)  # 0, +1, -1, +2, -2…
 
 
-def _nearest_free(wanted: float, width: float, blocked: list[tuple[float, float]], left: float,
-                  right: float) -> float | None:
-    """The left edge nearest ``wanted`` where [edge, edge + width] lies in [left, right] outside every
-    blocked interval; None when the row is full. A label wider than the plot starts at ``left`` on an
-    empty row."""
+def _nearest_free(wanted: float, width: float, blocked: list[tuple[float, float]], left: float, right: float,
+                  reach: float) -> float | None:
+    """The left edge nearest ``wanted`` (once kept within [left, right]), at most ``reach`` px from it, where
+    [edge, edge + width] lies in [left, right] outside every blocked interval; None if there is none. A
+    label wider than [left, right] starts at ``left``."""
     clamp = min(max(wanted, left), max(right - width, left))
     candidates = [clamp] + [end for _start, end in blocked] + [start - width for start, _end in blocked]
-    for edge in sorted(candidates, key=lambda c: abs(c - wanted)):
+    for edge in sorted(candidates, key=lambda c: abs(c - clamp)):
+        if abs(edge - clamp) > reach:
+            return None
         if edge < left - 0.01 or (edge + width > right + 0.01 and edge != clamp):
             continue
         if all(edge + width <= start or edge >= end for start, end in blocked):

@@ -30,7 +30,6 @@ from .schedule import Kind
 
 WIDTH = 1000
 MARGIN = 36
-LABEL_ROWS = 4  # rows kept above the axis for the labels, more when they need more
 ROW_HEIGHT = 15
 # The weeks before admission never take more than this share of the pathway axis.
 PREPARATION_SHARE = 0.36
@@ -202,7 +201,7 @@ def _place_above_axis(labels: list[tuple[float, str, bool]], today_x: float | No
               for x, words, strong in sorted(labels, key=lambda label: (not label[2], label[0]))]
     obstacles = [charts.now_obstacle(today_x, -1e6, 8)] if today_x is not None else []
     return charts.place_labels(wanted, left=axis.left - MARGIN / 2, right=axis.right + MARGIN / 2,
-                               obstacles=obstacles, row_step=-ROW_HEIGHT, direction=1)
+                               obstacles=obstacles, row_step=ROW_HEIGHT, direction=-1)
 
 
 def _pathway_band(items: list[Item], *, referral: date | None, decision: date | None, d0: date, today: date,
@@ -220,7 +219,7 @@ def _pathway_band(items: list[Item], *, referral: date | None, decision: date | 
     today_label_y = top + 12
     rows_top = top + 24
     highest = min((spot.box.top for spot in placed), default=0)
-    axis_y = rows_top + max(LABEL_ROWS * ROW_HEIGHT + 22, math.ceil(-highest) + 12)
+    axis_y = rows_top + max(ROW_HEIGHT + 22, math.ceil(-highest) + 12)
     out: list[str] = []
 
     # Lymphodepletion span, shaded behind the axis.
@@ -269,10 +268,10 @@ def _follow_up_band(items: list[Item], *, today: date, texts: Texts, top: float)
                           tooltip=_tooltip(item, texts), css=f"marker {item.kind} {_state(item)}"))
     codes = charts.place_labels([charts.Label(item.axis_label, x, axis_y - 11, size=LABEL_SIZE, css="label")
                                  for item, x in zip(items, xs, strict=True)],
-                                left=MARGIN, right=WIDTH - MARGIN, obstacles=obstacles, direction=-1)
+                                left=4, right=WIDTH - 4, obstacles=obstacles, direction=-1)
     months = charts.place_labels([charts.Label(texts.format_month(item.when), x, axis_y + 20, fill=MUTED)
                                   for item, x in zip(items, xs, strict=True)],
-                                 left=MARGIN, right=WIDTH - MARGIN, obstacles=obstacles, row_step=12, direction=1)
+                                 left=4, right=WIDTH - 4, obstacles=obstacles, row_step=12, direction=1)
     out += [spot.svg() for spot in codes + months]
     return out, max([axis_y + 20] + [spot.y for spot in months]) + 10
 
