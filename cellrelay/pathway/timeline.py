@@ -1,4 +1,4 @@
-"""The timeline of a treatment episode as a server-rendered SVG. No Django, no JavaScript.
+"""The timeline of a treatment episode, drawn with the product's chart module (cellrelay/charts.py).
 
 Two bands:
 
@@ -12,29 +12,24 @@ Two bands:
 Planned dates are hollow markers, done dates filled ones (joined by a thin arc when the step
 was done on another day than planned), cancelled steps are crossed out. Markers differ by
 shape and fill, not only by colour, so that the figure reads when printed in black and white.
-Every text comes in already translated (``Texts``); dates are formatted by the caller's
-functions so that this module stays language-free.
+This module only turns milestones into marks on a date axis; drawing, the print-safe styles and
+the placing of labels (none over another nor over the "today" line) are the chart module's. Every
+text comes in already translated (``Texts``); dates are formatted by the caller's functions so that
+this module stays language-free.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from xml.sax.saxutils import escape, quoteattr
+import math
+
+from cellrelay import charts
+from cellrelay.charts import ACCENT, ALERT, INK, LABEL_SIZE, LINE, MUTED, SHADE, SMALL_SIZE, WHITE, num, text_width
 
 from .schedule import Kind
 
 WIDTH = 1000
 MARGIN = 36
-INK = "#1d2430"
-MUTED = "#5b6472"
-LINE = "#9aa3b1"
-ACCENT = "#1f5fa8"
-TODAY = "#b3261e"
-SHADE = "#e3e8ef"
-FONT = "DejaVu Sans, Verdana, sans-serif"
-LABEL_SIZE = 11
-SMALL_SIZE = 10
-LABEL_ROWS = 4
 ROW_HEIGHT = 15
 # The weeks before admission never take more than this share of the pathway axis.
 PREPARATION_SHARE = 0.36
@@ -94,109 +89,31 @@ class Texts:
 
 # Geometry ------------------------------------------------------------------------------------------
 
-def text_width(text: str, size: float = LABEL_SIZE) -> float:
-    """A conservative estimate for DejaVu Sans (wide): enough to keep labels apart."""
-    wide = sum(1 for c in text if c.isupper() or c in "mwMW%@")
-    return (len(text) * 0.6 + wide * 0.12) * size
-
-
-@dataclass(frozen=True)
-class Scale:
-    """Dates to x, linear, or piecewise linear with the preparation weeks compressed."""
-
-    start: date
-    end: date
-    split: date | None = None  # first date of the uncompressed stretch
-    split_x: float | None = None
-    left: float = MARGIN
-    right: float = WIDTH - MARGIN
-
-    def x(self, day: date) -> float:
-        if self.split is None or self.split_x is None:
-            return self._lin(day, self.start, self.end, self.left, self.right)
-        if day < self.split:
-            return self._lin(day, self.start, self.split, self.left, self.split_x)
-        return self._lin(day, self.split, self.end, self.split_x, self.right)
-
-    @staticmethod
-    def _lin(day: date, d0: date, d1: date, x0: float, x1: float) -> float:
-        span = max((d1 - d0).days, 1)
-        return x0 + (x1 - x0) * (day - d0).days / span
-
-    @classmethod
-    def for_pathway(cls, start: date, end: date, hospital_start: date | None) -> "Scale":
-        total = max((end - start).days, 1)
-        if hospital_start is None or not start < hospital_start < end:
-            return cls(start, end)
-        natural = (hospital_start - start).days / total
-        if natural <= PREPARATION_SHARE + 0.04:
-            return cls(start, end)
-        width = WIDTH - 2 * MARGIN
-        return cls(start, end, hospital_start, MARGIN + width * PREPARATION_SHARE)
-
-
-def place_labels(wanted: list[tuple[float, float]], rows: int, left: float, right: float,
-                 gap: float = 6) -> list[tuple[float, int]]:
-    """(centre x, width) → (clamped centre x, row): the nearest row where the label fits.
-
-    Rows are filled from the axis outwards; a label that fits nowhere goes where it overlaps least.
-    """
-    ends = [float("-inf")] * rows
-    placed: list[tuple[float, int] | None] = [None] * len(wanted)
-    for index in sorted(range(len(wanted)), key=lambda i: wanted[i][0]):
-        centre, width = wanted[index]
-        centre = min(max(centre, left + width / 2), right - width / 2)
-        start = centre - width / 2
-        row = next((r for r in range(rows) if start >= ends[r] + gap), None)
-        if row is None:
-            row = min(range(rows), key=lambda r: ends[r])
-        ends[row] = max(ends[row], centre + width / 2)
-        placed[index] = (centre, row)
-    return placed  # type: ignore[return-value]
+def pathway_axis(start: date, end: date, hospital_start: date | None) -> charts.Axis:
+    """Dates (as ordinals) to x: linear, or with the weeks before the hospital stay compressed into
+    ``PREPARATION_SHARE`` of the width when they would take more."""
+    left, right = MARGIN, WIDTH - MARGIN
+    first, last = start.toordinal(), max(end.toordinal(), start.toordinal() + 1)
+    if hospital_start is None or not start < hospital_start < end:
+        return charts.Axis(first, last, left, right)
+    if (hospital_start - start).days / (last - first) <= PREPARATION_SHARE + 0.04:
+        return charts.Axis(first, last, left, right)
+    return charts.Axis(first, last, left, right, break_at=hospital_start.toordinal(),
+                       break_x=left + (right - left) * PREPARATION_SHARE)
 
 
 # Drawing -------------------------------------------------------------------------------------------
-
-def _f(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _text(x: float, y: float, content: str, *, size: int = LABEL_SIZE, anchor: str = "middle",
-          weight: str = "normal", fill: str = INK, halo: bool = False, css: str = "") -> str:
-    attrs = [f'x="{_f(x)}"', f'y="{_f(y)}"', f'font-size="{size}"', f'text-anchor="{anchor}"', f'fill="{fill}"']
-    if weight != "normal":
-        attrs.append(f'font-weight="{weight}"')
-    if halo:
-        attrs.append('stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"')
-    if css:
-        attrs.append(f"class={quoteattr(css)}")
-    return f"<text {' '.join(attrs)}>{escape(content)}</text>"
-
 
 def marker(kind: str, x: float, y: float, *, filled: bool, crossed: bool = False, tooltip: str = "",
            css: str = "") -> str:
     """Squares for lymphodepletion, a large diamond for D0, small dots for rest days, circles otherwise;
     triangles for the referral and the decision. Filled = done, hollow = planned."""
     colour = MUTED if crossed else INK
-    fill = colour if filled else "#fff"
-    style = f'fill="{fill}" stroke="{colour}" stroke-width="{2 if kind == Kind.INFUSION else 1.6}"'
-    if kind == Kind.LYMPHODEPLETION:
-        shape = f'<rect x="{_f(x - 5)}" y="{_f(y - 5)}" width="10" height="10" {style}/>'
-    elif kind == Kind.INFUSION:
-        shape = (f'<path d="M{_f(x)} {_f(y - 9)} L{_f(x + 9)} {_f(y)} L{_f(x)} {_f(y + 9)} '
-                 f'L{_f(x - 9)} {_f(y)} Z" {style}/>')
-    elif kind == Kind.REST:
-        shape = f'<circle cx="{_f(x)}" cy="{_f(y)}" r="3" {style}/>'
-    elif kind in ("referral", "decision"):
-        shape = f'<path d="M{_f(x)} {_f(y - 6)} L{_f(x + 6)} {_f(y + 5)} L{_f(x - 6)} {_f(y + 5)} Z" {style}/>'
-    else:
-        shape = f'<circle cx="{_f(x)}" cy="{_f(y)}" r="5.5" {style}/>'
-    if crossed:
-        shape += (f'<path d="M{_f(x - 6)} {_f(y - 6)} L{_f(x + 6)} {_f(y + 6)} M{_f(x - 6)} {_f(y + 6)} '
-                  f'L{_f(x + 6)} {_f(y - 6)}" stroke="{INK}" stroke-width="1.6"/>')
-    title = f"<title>{escape(tooltip)}</title>" if tooltip else ""
-    css_attr = f" class={quoteattr(css)}" if css else ""
-    return f"<g{css_attr}>{title}{shape}</g>"
+    shape, size = {Kind.LYMPHODEPLETION: ("square", 10), Kind.INFUSION: ("diamond", 18), Kind.REST: ("circle", 6),
+                   "referral": ("up", 12), "decision": ("up", 12)}.get(kind, ("circle", 11))
+    mark = charts.marker(shape, x, y, size=size, fill=colour if filled else WHITE, stroke=colour,
+                         width=2 if kind == Kind.INFUSION else 1.6)
+    return charts.group(mark, charts.cross(x, y) if crossed else "", css=css, tip=tooltip)
 
 
 def _tooltip(item: Item, texts: Texts) -> str:
@@ -212,173 +129,163 @@ def _state(item: Item) -> str:
     return {DONE: "done", CANCELLED: "cancelled"}.get(item.status, "planned")
 
 
-def _legend(y: float, texts: Texts, with_cancelled: bool) -> list[str]:
-    out, x = [], MARGIN
-    entries = [("circle", False, texts.planned), ("circle", True, texts.done)]
-    for _shape, filled, words in entries:
-        out.append(marker(Kind.APHERESIS, x + 6, y - 4, filled=filled))
-        out.append(_text(x + 16, y, words, anchor="start"))
-        x += 16 + text_width(words) + 18
+def _legend(texts: Texts, with_cancelled: bool) -> tuple[list[str], float]:
+    entries = [charts.LegendEntry(12, lambda x, y: marker(Kind.APHERESIS, x + 6, y, filled=False), texts.planned),
+               charts.LegendEntry(12, lambda x, y: marker(Kind.APHERESIS, x + 6, y, filled=True), texts.done)]
     if with_cancelled and texts.cancelled:
-        out.append(marker(Kind.APHERESIS, x + 6, y - 4, filled=False, crossed=True))
-        out.append(_text(x + 16, y, texts.cancelled, anchor="start"))
-        x += 16 + text_width(texts.cancelled) + 18
-    out.append(f'<line x1="{_f(x)}" y1="{_f(y - 4)}" x2="{_f(x + 22)}" y2="{_f(y - 4)}" stroke="{TODAY}" '
-               f'stroke-width="2" stroke-dasharray="5 3"/>')
-    out.append(_text(x + 28, y, texts.today, anchor="start"))
+        entries.append(charts.LegendEntry(12, lambda x, y: marker(Kind.APHERESIS, x + 6, y, filled=False,
+                                                                  crossed=True), texts.cancelled))
+    entries.append(charts.LegendEntry(22, lambda x, y: charts.line(x, y, x + 22, y, stroke=ALERT, width=2,
+                                                                   dash=charts.DASHED), texts.today))
+    return charts.legend(entries, left=MARGIN, top=2, right=WIDTH - MARGIN, size=LABEL_SIZE)
+
+
+def _week_labels(axis: charts.Axis, d0: date, texts: Texts, axis_y: float) -> list[str]:
+    """Weekly ticks from D0, both ways; their dates while they stand apart, D0's in bold."""
+    out, last_end = [], float("-inf")
+    for ordinal in axis.aligned_ticks(7, anchor=d0.toordinal()):
+        day, x = date.fromordinal(int(ordinal)), axis.x(ordinal)
+        out.append(charts.line(x, axis_y, x, axis_y + 5))
+        words = texts.format_tick(day)
+        width = text_width(words, SMALL_SIZE)
+        if x - width / 2 >= last_end + 6 and x + width / 2 <= WIDTH:
+            out.append(charts.text(x, axis_y + 18, words, size=SMALL_SIZE, weight="bold" if day == d0 else "",
+                                   fill=INK if day == d0 else MUTED))
+            last_end = x + width / 2
     return out
 
 
-def _weekly_ticks(scale: Scale, d0: date) -> list[date]:
-    """Every 7 days from D0, both ways, within the axis."""
-    ticks, day = [], d0
-    while day >= scale.start:
-        ticks.append(day)
-        day -= timedelta(days=7)
-    day = d0 + timedelta(days=7)
-    while day <= scale.end:
-        ticks.append(day)
-        day += timedelta(days=7)
-    return sorted(ticks)
+def _shown_on(item: Item) -> date:
+    """Where the step's mark (and label) stands: when it was done, else when it is planned."""
+    return item.actual if item.status == DONE and item.actual else item.planned
+
+
+def _wanted_labels(items: list[Item], events: list[tuple[str, str, date]],
+                   axis: charts.Axis) -> list[tuple[float, str, bool]]:
+    """(x, words, emphasised) of each label the marks ask for."""
+    return ([(axis.x(day.toordinal()), words, False) for _kind, words, day in events]
+            + [(axis.x(_shown_on(item).toordinal()), item.axis_label, item.kind == Kind.INFUSION)
+               for item in items if item.axis_label])
+
+
+def _marks(items: list[Item], events: list[tuple[str, str, date]], axis: charts.Axis, texts: Texts,
+           axis_y: float) -> list[str]:
+    """The markers on the axis: planned hollow, done filled, an arc from plan to what happened."""
+    out = []
+    for kind, words, day in events:
+        out.append(marker(kind, axis.x(day.toordinal()), axis_y, filled=True,
+                          tooltip=f"{words} — {texts.format_date(day)}", css=f"marker {kind} done"))
+    for item in items:
+        tooltip, css = _tooltip(item, texts), f"marker {item.kind} {_state(item)}"
+        x = axis.x(item.planned.toordinal())
+        if item.status == DONE and item.actual:
+            actual_x = axis.x(item.actual.toordinal())
+            if item.actual != item.planned:
+                out.append(charts.path(f"M{num(x)} {num(axis_y)} Q{num((x + actual_x) / 2)} {num(axis_y - 18)} "
+                                       f"{num(actual_x)} {num(axis_y)}", width=1, css="slip"))
+                out.append(marker(item.kind, x, axis_y, filled=False, tooltip=tooltip,
+                                  css=f"marker {item.kind} planned"))
+            out.append(marker(item.kind, actual_x, axis_y, filled=True, tooltip=tooltip, css=css))
+        else:
+            out.append(marker(item.kind, x, axis_y, filled=False, crossed=item.status == CANCELLED,
+                              tooltip=tooltip, css=css))
+    return out
+
+
+def _place_above_axis(labels: list[tuple[float, str, bool]], today_x: float | None,
+                      axis: charts.Axis) -> list[charts.Placed]:
+    """The labels above the axis (y relative to it), on the nearest free row, away from the today line;
+    D0 first."""
+    wanted = [charts.Label(words, x, -16, size=LABEL_SIZE + 2 if strong else LABEL_SIZE,
+                           weight="bold" if strong else "", fill=ACCENT if strong else INK, halo=True, css="label")
+              for x, words, strong in sorted(labels, key=lambda label: (not label[2], label[0]))]
+    obstacles = [charts.now_obstacle(today_x, -1e6, 8)] if today_x is not None else []
+    return charts.place_labels(wanted, left=axis.left - MARGIN / 2, right=axis.right + MARGIN / 2,
+                               obstacles=obstacles, row_step=ROW_HEIGHT, direction=-1)
 
 
 def _pathway_band(items: list[Item], *, referral: date | None, decision: date | None, d0: date, today: date,
                   texts: Texts, top: float) -> tuple[list[str], float]:
     """The pathway axis with its markers and labels; returns the SVG parts and the band's bottom."""
-    events = [(("referral", texts.referral), referral), (("decision", texts.decision), decision)]
-    events = [(kind_label, day) for kind_label, day in events if day is not None]
-    dates = [d for i in items for d in (i.planned, i.actual) if d] + [day for _kl, day in events] + [d0]
-    start = min(dates)
-    end = max(dates + [d0 + timedelta(days=28)])
+    events = [(kind, words, day) for kind, words, day in (("referral", texts.referral, referral),
+                                                          ("decision", texts.decision, decision)) if day is not None]
+    dates = [d for i in items for d in (i.planned, i.actual) if d] + [day for _k, _w, day in events] + [d0]
     hospital = [i.planned for i in items if i.kind in HOSPITAL_KINDS]
-    hospital_start = min(hospital) - timedelta(days=2) if hospital else None
-    scale = Scale.for_pathway(start, end, hospital_start)
+    axis = pathway_axis(min(dates), max(dates + [d0 + timedelta(days=28)]),
+                        min(hospital) - timedelta(days=2) if hospital else None)
+    today_x = axis.x(today.toordinal()) if axis.contains(today.toordinal()) else None
 
+    placed = _place_above_axis(_wanted_labels(items, events, axis), today_x, axis)
     today_label_y = top + 12
     rows_top = top + 24
-    axis_y = rows_top + LABEL_ROWS * ROW_HEIGHT + 22
-    bottom = axis_y + 32
+    highest = min((spot.box.top for spot in placed), default=0)
+    axis_y = rows_top + max(ROW_HEIGHT + 22, math.ceil(-highest) + 12)
     out: list[str] = []
 
     # Lymphodepletion span, shaded behind the axis.
     ld = [i.when for i in items if i.kind == Kind.LYMPHODEPLETION and i.status != CANCELLED]
     if ld:
-        x0, x1 = scale.x(min(ld)) - 7, scale.x(max(ld)) + 7
-        out.append(f'<rect class="lymphodepletion" x="{_f(x0)}" y="{_f(axis_y - 10)}" width="{_f(x1 - x0)}" '
-                   f'height="20" rx="3" fill="{SHADE}"/>')
-
-    # The axis, with a break mark where the preparation weeks are compressed.
-    out.append(f'<line x1="{_f(scale.left)}" y1="{_f(axis_y)}" x2="{_f(scale.right)}" y2="{_f(axis_y)}" '
-               f'stroke="{INK}" stroke-width="1.5"/>')
-    if scale.split_x is not None:
-        bx = scale.split_x - 6
-        out.append(f'<rect x="{_f(bx - 4)}" y="{_f(axis_y - 3)}" width="8" height="6" fill="#fff"/>')
-        out.append(f'<path class="axis-break" d="M{_f(bx - 7)} {_f(axis_y + 6)} L{_f(bx - 1)} {_f(axis_y - 6)} '
-                   f'M{_f(bx + 1)} {_f(axis_y + 6)} L{_f(bx + 7)} {_f(axis_y - 6)}" stroke="{INK}" '
-                   f'stroke-width="1.5" fill="none"/>')
-
-    # Weekly ticks from D0, with their dates; D0's in bold.
-    last_end = float("-inf")
-    for day in _weekly_ticks(scale, d0):
-        x = scale.x(day)
-        out.append(f'<line x1="{_f(x)}" y1="{_f(axis_y)}" x2="{_f(x)}" y2="{_f(axis_y + 5)}" stroke="{INK}"/>')
-        words = texts.format_tick(day)
-        width = text_width(words, SMALL_SIZE)
-        if x - width / 2 >= last_end + 6 and x + width / 2 <= WIDTH:
-            out.append(_text(x, axis_y + 18, words, size=SMALL_SIZE, weight="bold" if day == d0 else "normal",
-                             fill=INK if day == d0 else MUTED))
-            last_end = x + width / 2
-
-    # D0: a strong vertical rule across the band.
-    d0_x = scale.x(d0)
-    out.append(f'<line class="d0" x1="{_f(d0_x)}" y1="{_f(rows_top - 4)}" x2="{_f(d0_x)}" y2="{_f(axis_y + 8)}" '
-               f'stroke="{ACCENT}" stroke-width="3"/>')
-
-    # Today, when it falls on the axis.
-    if scale.start <= today <= scale.end:
-        tx = scale.x(today)
-        out.append(f'<line class="today" x1="{_f(tx)}" y1="{_f(today_label_y + 4)}" x2="{_f(tx)}" '
-                   f'y2="{_f(axis_y + 8)}" stroke="{TODAY}" stroke-width="2" stroke-dasharray="5 3"/>')
-        width = text_width(texts.today)
-        tx_label = min(max(tx, scale.left + width / 2), scale.right - width / 2)
-        out.append(_text(tx_label, today_label_y, texts.today, fill=TODAY, weight="bold", halo=True,
-                         css="today-label"))
-
-    # Markers: planned (hollow), done (filled), an arc from plan to what happened.
-    labels: list[tuple[float, str, bool]] = []  # (x, words, emphasised)
-    for (kind, words), day in events:
-        x = scale.x(day)
-        out.append(marker(kind, x, axis_y, filled=True, tooltip=f"{words} — {texts.format_date(day)}",
-                          css=f"marker {kind} done"))
-        labels.append((x, words, False))
-    for item in items:
-        tooltip = _tooltip(item, texts)
-        css = f"marker {item.kind} {_state(item)}"
-        planned_x = scale.x(item.planned)
-        if item.status == DONE and item.actual:
-            actual_x = scale.x(item.actual)
-            if item.actual != item.planned:
-                mid = (planned_x + actual_x) / 2
-                out.append(f'<path class="slip" d="M{_f(planned_x)} {_f(axis_y)} Q{_f(mid)} {_f(axis_y - 18)} '
-                           f'{_f(actual_x)} {_f(axis_y)}" fill="none" stroke="{INK}" stroke-width="1"/>')
-                out.append(marker(item.kind, planned_x, axis_y, filled=False, tooltip=tooltip,
-                                  css=f"marker {item.kind} planned"))
-            out.append(marker(item.kind, actual_x, axis_y, filled=True, tooltip=tooltip, css=css))
-            x = actual_x
-        else:
-            out.append(marker(item.kind, planned_x, axis_y, filled=False, crossed=item.status == CANCELLED,
-                              tooltip=tooltip, css=css))
-            x = planned_x
-        if item.axis_label:
-            labels.append((x, item.axis_label, item.kind == Kind.INFUSION))
-
-    # Labels above the axis, on the nearest free row, with a thin leader to their marker.
-    sizes = [LABEL_SIZE + 2 if strong else LABEL_SIZE for _x, _w, strong in labels]
-    placed = place_labels([(x, text_width(w, s)) for (x, w, _s), s in zip(labels, sizes, strict=True)],
-                          LABEL_ROWS, scale.left - MARGIN / 2, scale.right + MARGIN / 2)
-    texts_out, leaders = [], []
-    for (x, words, strong), size, (cx, row) in zip(labels, sizes, placed, strict=True):
-        y = axis_y - 16 - row * ROW_HEIGHT
-        if row or abs(cx - x) > 2:
-            leaders.append(f'<line x1="{_f(x)}" y1="{_f(y + 3)}" x2="{_f(x)}" y2="{_f(axis_y - 9)}" '
-                           f'stroke="{LINE}" stroke-width="0.8"/>')
-        texts_out.append(_text(cx, y, words, size=size, weight="bold" if strong else "normal",
-                               fill=ACCENT if strong else INK, halo=True, css="label"))
-    return leaders + out + texts_out, bottom
+        x0, x1 = axis.x(min(ld).toordinal()) - 7, axis.x(max(ld).toordinal()) + 7
+        out.append(charts.rect(x0, axis_y - 10, x1 - x0, 20, fill=SHADE, rx=3, css="lymphodepletion"))
+    out.append(charts.line(axis.left, axis_y, axis.right, axis_y, width=1.5))
+    if axis.break_x is not None:
+        out += charts.break_mark(axis.break_x - 6, axis_y)
+    out += _week_labels(axis, d0, texts, axis_y)
+    d0_x = axis.x(d0.toordinal())
+    out.append(charts.line(d0_x, rows_top - 4, d0_x, axis_y + 8, stroke=ACCENT, width=3, css="d0"))
+    if today_x is not None:
+        out.append(charts.line(today_x, today_label_y + 4, today_x, axis_y + 8, stroke=ALERT, width=2,
+                               dash=charts.DASHED, css="today"))
+        half = text_width(texts.today) / 2
+        out.append(charts.text(min(max(today_x, axis.left + half), axis.right - half), today_label_y, texts.today,
+                               fill=ALERT, weight="bold", halo=True, css="today-label"))
+    out += _marks(items, events, axis, texts, axis_y)
+    # The labels were placed above an axis at y = 0: moved down to the axis, a leader to those that moved.
+    leaders = [charts.leader(spot.label.x, axis_y + spot.y + 3, axis_y - 9) for spot in placed if spot.moved]
+    words = [replace(spot, y=axis_y + spot.y).svg() for spot in placed]
+    return leaders + out + words, axis_y + 32
 
 
 def _follow_up_band(items: list[Item], *, today: date, texts: Texts, top: float) -> tuple[list[str], float]:
-    """The follow-up timepoints, evenly spaced in order: code above, date below."""
+    """The follow-up timepoints, evenly spaced in order: code above, date below, the today line between the
+    timepoints around it."""
     items = sorted(items, key=lambda i: i.planned)
-    title_y = top + 12
-    axis_y = top + 40
+    title_y, axis_y = top + 12, top + 40
     left, right = MARGIN + 6, WIDTH - MARGIN - 6
     step = (right - left) / max(len(items) - 1, 1)
     xs = [left + step * n for n in range(len(items))] if len(items) > 1 else [(left + right) / 2]
-    out = [_text(MARGIN, title_y, texts.follow_up, anchor="start", weight="bold", css="band-title"),
-           f'<line x1="{_f(xs[0])}" y1="{_f(axis_y)}" x2="{_f(xs[-1])}" y2="{_f(axis_y)}" stroke="{INK}" '
-           f'stroke-width="1.2"/>']
-    months = [texts.format_month(i.when) for i in items]
-    stagger = any(text_width(m, SMALL_SIZE) + 6 > step for m in months) and len(items) > 1
-    for n, (item, x, month) in enumerate(zip(items, xs, months, strict=True)):
-        done = item.status == DONE
-        out.append(marker(Kind.FOLLOW_UP, x, axis_y, filled=done, crossed=item.status == CANCELLED,
+    title = charts.Label(texts.follow_up, MARGIN, title_y, size=LABEL_SIZE, anchor="start", weight="bold",
+                         css="band-title")
+    out = [title.svg(), charts.line(xs[0], axis_y, xs[-1], axis_y, width=1.2)]
+    obstacles = [title.box()]
+    today_x = _follow_up_today_x(items, xs, today)
+    if today_x is not None:
+        out.append(charts.line(today_x, axis_y - 24, today_x, axis_y + 8, stroke=ALERT, width=2, dash=charts.DASHED,
+                               css="today"))
+        obstacles.append(charts.now_obstacle(today_x, axis_y - 24, axis_y + 8))
+    for item, x in zip(items, xs, strict=True):
+        out.append(marker(Kind.FOLLOW_UP, x, axis_y, filled=item.status == DONE, crossed=item.status == CANCELLED,
                           tooltip=_tooltip(item, texts), css=f"marker {item.kind} {_state(item)}"))
-        out.append(_text(x, axis_y - 11, item.axis_label, css="label"))
-        out.append(_text(x, axis_y + 20 + (12 if stagger and n % 2 else 0), month, size=SMALL_SIZE, fill=MUTED))
-    # Today, between the timepoints around it.
+    codes = charts.place_labels([charts.Label(item.axis_label, x, axis_y - 11, size=LABEL_SIZE, css="label")
+                                 for item, x in zip(items, xs, strict=True)],
+                                left=4, right=WIDTH - 4, obstacles=obstacles, direction=-1)
+    months = charts.place_labels([charts.Label(texts.format_month(item.when), x, axis_y + 20, fill=MUTED)
+                                  for item, x in zip(items, xs, strict=True)],
+                                 left=4, right=WIDTH - 4, obstacles=obstacles, row_step=12, direction=1)
+    out += [spot.svg() for spot in codes + months]
+    return out, max([axis_y + 20] + [spot.y for spot in months]) + 10
+
+
+def _follow_up_today_x(items: list[Item], xs: list[float], today: date) -> float | None:
+    """Today between the timepoints around it (the timepoints are evenly spaced, not by date)."""
     days = [i.when for i in items]
-    if len(items) > 1 and days[0] <= today <= days[-1]:
-        after = next(n for n, d in enumerate(days) if d >= today)
-        if after == 0:
-            tx = xs[0]
-        else:
-            before = after - 1
-            share = (today - days[before]).days / max((days[after] - days[before]).days, 1)
-            tx = xs[before] + share * (xs[after] - xs[before])
-        out.append(f'<line class="today" x1="{_f(tx)}" y1="{_f(axis_y - 24)}" x2="{_f(tx)}" y2="{_f(axis_y + 8)}" '
-                   f'stroke="{TODAY}" stroke-width="2" stroke-dasharray="5 3"/>')
-    return out, axis_y + 20 + (12 if stagger else 0) + 10
+    if len(items) < 2 or not days[0] <= today <= days[-1]:
+        return None
+    after = next(n for n, d in enumerate(days) if d >= today)
+    if after == 0:
+        return xs[0]
+    share = (today - days[after - 1]).days / max((days[after] - days[after - 1]).days, 1)
+    return xs[after - 1] + share * (xs[after] - xs[after - 1])
 
 
 def render(items: Iterable[Item], *, referral: date | None, decision: date | None, d0: date, today: date,
@@ -387,20 +294,13 @@ def render(items: Iterable[Item], *, referral: date | None, decision: date | Non
     items = list(items)
     pathway = [i for i in items if i.kind != Kind.FOLLOW_UP]
     follow_up = [i for i in items if i.kind == Kind.FOLLOW_UP]
-    legend_y = 16
-    parts = _legend(legend_y, texts, any(i.status == CANCELLED for i in items))
+    parts, legend_bottom = _legend(texts, any(i.status == CANCELLED for i in items))
     band, bottom = _pathway_band(pathway, referral=referral, decision=decision, d0=d0, today=today, texts=texts,
-                                 top=legend_y + 6)
+                                 top=legend_bottom - 4)
     parts += band
     if follow_up:
-        parts.append(f'<line x1="{MARGIN}" y1="{_f(bottom + 6)}" x2="{WIDTH - MARGIN}" y2="{_f(bottom + 6)}" '
-                     f'stroke="{LINE}" stroke-width="0.8" stroke-dasharray="2 3"/>')
+        parts.append(charts.line(MARGIN, bottom + 6, WIDTH - MARGIN, bottom + 6, stroke=LINE, width=0.8,
+                                 dash=charts.DOTTED))
         band, bottom = _follow_up_band(follow_up, today=today, texts=texts, top=bottom + 10)
         parts += band
-    height = int(bottom + 8)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
-            f'role="img" class="timeline" font-family={quoteattr(FONT)} '
-            f'preserveAspectRatio="xMinYMin meet">'
-            f"<title>{escape(texts.title)}</title>"
-            f'<rect width="{WIDTH}" height="{height}" fill="#fff"/>'
-            + "".join(parts) + "</svg>")
+    return charts.document(parts, width=WIDTH, height=int(bottom + 8), title=texts.title, css="timeline")

@@ -1,10 +1,10 @@
-"""The temperature of a dry shipper during a shipment, as a server-rendered SVG. No Django, no JavaScript.
+"""The temperature of a dry shipper during a shipment, drawn with the product's chart module (cellrelay/charts.py).
 
 Over the time of the log: the readings as a line, the product's storage limit as a dashed horizontal
 line with its label, each excursion above the limit as a red band, and axes with a few time and °C
-ticks. Like the monitoring chart (monitoring/chart.py): shapes and dash patterns carry the meaning,
-colour only repeats it; every text comes in already translated (``ChartTexts``), and the caller says
-how a time is written; this module escapes every text.
+ticks. This module only turns the log into a series, a threshold and bands; drawing, the print-safe
+styles and the placing of labels are the chart module's. Every text comes in already translated
+(``ChartTexts``), and the caller says how a time is written.
 
 Positions come from ``datetime.timestamp()``, so readings in any zone (or across a change of summer
 time) fall where they belong; ticks are placed on the wall clock of the first reading's zone: pass
@@ -15,7 +15,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from xml.sax.saxutils import escape, quoteattr
+
+from cellrelay import charts
+from cellrelay.charts import ACCENT, ALERT, ALERT_FILL, MUTED, SMALL_SIZE
 
 WIDTH = 800
 HEIGHT = 300
@@ -23,21 +25,9 @@ LEFT = 64  # room for the °C labels
 RIGHT = 20
 TOP = 24  # room for the limit's label above the plot
 BOTTOM = 44  # room for the time labels
-FONT = "DejaVu Sans, Verdana, sans-serif"
-INK = "#1d2430"
-MUTED = "#5b6472"
-GRID = "#d6dbe3"
-LIMIT = "#b3261e"
-ACCENT = "#1f5fa8"
-EXCURSION_FILL = "#e8a09a"
-LABEL_SIZE = 11
-SMALL_SIZE = 10
 MAX_TICKS = 7
-# Steps between ticks, the smallest that keeps at most MAX_TICKS ticks.
-DEGREE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
-TIME_STEPS = tuple(timedelta(minutes=m) for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 720)) + tuple(
-    timedelta(days=d) for d in (1, 2, 3, 7, 14))
 SINGLE_READING_SPAN = timedelta(minutes=30)  # a lone reading is drawn in the middle of an hour
+MAX_DOTS = 60  # a dot per reading while they can be told apart
 
 
 def _default_time(moment: datetime) -> str:
@@ -57,8 +47,6 @@ class ChartTexts:
     time_label: Callable[[datetime], str] = _default_time
 
 
-# Geometry ---------------------------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Frame:
     """The plot area and the mapping of (time, °C) into it."""
@@ -72,16 +60,19 @@ class Frame:
     top: float = TOP
     bottom: float = HEIGHT - BOTTOM
 
+    @property
+    def axis(self) -> charts.Axis:
+        return charts.Axis(self.start, self.end, self.left, self.right)
+
+    @property
+    def scale(self) -> charts.Scale:
+        return charts.Scale(self.low, self.high, self.top, self.bottom)
+
     def x(self, moment: datetime) -> float:
-        return self.left + (moment.timestamp() - self.start) / (self.end - self.start) * (self.right - self.left)
+        return self.axis.x(moment.timestamp())
 
     def y(self, celsius: float) -> float:
-        return self.bottom - (celsius - self.low) / (self.high - self.low) * (self.bottom - self.top)
-
-
-def degree_step(low: float, high: float) -> int:
-    """The smallest step of DEGREE_STEPS that keeps at most MAX_TICKS ticks between low and high."""
-    return next((step for step in DEGREE_STEPS if (high - low) / step + 1 <= MAX_TICKS), DEGREE_STEPS[-1])
+        return self.scale.y(celsius)
 
 
 def temperature_range(values: list[float]) -> tuple[int, int, int]:
@@ -89,53 +80,14 @@ def temperature_range(values: list[float]) -> tuple[int, int, int]:
     low, high = min(values), max(values)
     if high - low < 2:
         low, high = low - 1, high + 1
-    step = degree_step(low, high)
+    step = charts.nice_step(low, high, MAX_TICKS)
     bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
-    step = degree_step(bottom, top)  # rounding outwards may have widened the range
+    step = charts.nice_step(bottom, top, MAX_TICKS)  # rounding outwards may have widened the range
     return math.floor(low / step) * step, math.ceil(high / step) * step, step
-
-
-def time_step(span: timedelta) -> timedelta:
-    return next((step for step in TIME_STEPS if span / step + 1 <= MAX_TICKS), TIME_STEPS[-1])
-
-
-def time_ticks(first: datetime, last: datetime) -> list[datetime]:
-    """Moments on round values of the wall clock (every hour, every 6 hours, each midnight…) from first to last."""
-    step = time_step(last - first)
-    midnight = first.replace(hour=0, minute=0, second=0, microsecond=0)
-    count = math.ceil((first - midnight) / step)
-    ticks = []
-    tick = midnight + count * step
-    while tick.timestamp() <= last.timestamp():
-        if tick.timestamp() >= first.timestamp():
-            ticks.append(tick)
-        tick += step
-    return ticks
-
-
-# Drawing ----------------------------------------------------------------------------------------------
-
-def _f(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _text(x: float, y: float, content: str, *, size: int = LABEL_SIZE, anchor: str = "middle", fill: str = INK,
-          css: str = "") -> str:
-    css_attr = f" class={quoteattr(css)}" if css else ""
-    return (f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{css_attr}>'
-            f"{escape(content)}</text>")
 
 
 def _degrees(value: float) -> str:
     return f"{value:g}".replace("-", "\u2212")
-
-
-def _svg(body: str, texts: ChartTexts) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-            f'class="shipment-chart" font-family={quoteattr(FONT)} preserveAspectRatio="xMinYMin meet" '
-            f"aria-label={quoteattr(texts.title)}>"
-            f"<title>{escape(texts.title)}</title>"
-            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>{body}</svg>')
 
 
 def _frame(readings: list[tuple[datetime, float]], limit_c: float | None) -> tuple[Frame, int]:
@@ -148,26 +100,16 @@ def _frame(readings: list[tuple[datetime, float]], limit_c: float | None) -> tup
 
 
 def _axes(frame: Frame, step: int, first: datetime, last: datetime, texts: ChartTexts) -> list[str]:
-    out = []
-    for degree in range(int(frame.low), int(frame.high) + 1, step):
-        y = frame.y(degree)
-        out.append(f'<line x1="{_f(frame.left)}" y1="{_f(y)}" x2="{_f(frame.right)}" y2="{_f(y)}" stroke="{GRID}" '
-                   f'stroke-width="0.8"/>')
-        out.append(_text(frame.left - 6, y + 4, _degrees(degree), size=SMALL_SIZE, anchor="end", fill=MUTED,
-                         css="degree-tick"))
-    out.append(_text(frame.left - 6, frame.top - 8, texts.temperature, size=SMALL_SIZE, anchor="end", fill=MUTED))
-    for tick in time_ticks(first, last):
+    out = charts.value_grid(frame.axis, frame.scale, step, label=_degrees, css="degree-tick")
+    out.append(charts.text(frame.left - 6, frame.top - 8, texts.temperature, size=SMALL_SIZE, anchor="end",
+                           fill=MUTED))
+    for tick in charts.time_ticks(first, last, MAX_TICKS):
         x = frame.x(tick)
-        out.append(f'<line x1="{_f(x)}" y1="{_f(frame.top)}" x2="{_f(x)}" y2="{_f(frame.bottom + 4)}" '
-                   f'stroke="{GRID}" stroke-width="0.8"/>')
-        # A label at either end is aligned inwards, not cut off by the edge.
-        anchor = "start" if x - frame.left < 40 else "end" if frame.right - x < 40 else "middle"
-        out.append(_text(x, frame.bottom + 18, texts.time_label(tick), size=SMALL_SIZE, anchor=anchor, fill=MUTED,
-                         css="time-tick"))
-    out.append(f'<line x1="{_f(frame.left)}" y1="{_f(frame.bottom)}" x2="{_f(frame.right)}" y2="{_f(frame.bottom)}" '
-               f'stroke="{INK}" stroke-width="1.2"/>')
-    out.append(f'<line x1="{_f(frame.left)}" y1="{_f(frame.top)}" x2="{_f(frame.left)}" y2="{_f(frame.bottom)}" '
-               f'stroke="{INK}" stroke-width="1.2"/>')
+        out.append(charts.line(x, frame.top, x, frame.bottom + 4, stroke=charts.GRID, width=0.8))
+        out.append(charts.text(x, frame.bottom + 18, texts.time_label(tick), size=SMALL_SIZE, fill=MUTED,
+                               anchor=charts.tick_anchor(x, frame.left, frame.right), css="time-tick"))
+    out.append(charts.line(frame.left, frame.bottom, frame.right, frame.bottom, width=1.2))
+    out.append(charts.line(frame.left, frame.top, frame.left, frame.bottom, width=1.2))
     return out
 
 
@@ -175,36 +117,29 @@ def _excursions(frame: Frame, excursions: list[tuple[datetime, datetime]], texts
     """A red band over each excursion, at least 4 px wide (an excursion of a single reading)."""
     out = []
     for start, end in excursions:
-        x0, x1 = frame.x(start), frame.x(end)
-        if x1 - x0 < 4:
-            x0, x1 = (x0 + x1) / 2 - 2, (x0 + x1) / 2 + 2
-        x0, x1 = max(x0, frame.left), min(x1, frame.right)
-        tooltip = f"{texts.excursion}: {texts.time_label(start)} → {texts.time_label(end)}"
-        out.append(f'<rect class="excursion" x="{_f(x0)}" y="{_f(frame.top)}" width="{_f(x1 - x0)}" '
-                   f'height="{_f(frame.bottom - frame.top)}" fill="{EXCURSION_FILL}" fill-opacity="0.6" '
-                   f'stroke="{LIMIT}" stroke-width="1"><title>{escape(tooltip)}</title></rect>')
+        x0, x1 = charts.span_x(frame.x(start), frame.x(end), left=frame.left, right=frame.right)
+        words = f"{texts.excursion}: {texts.time_label(start)} → {texts.time_label(end)}"
+        out.append(charts.rect(x0, frame.top, x1 - x0, frame.bottom - frame.top, fill=ALERT_FILL, opacity=0.6,
+                               stroke=ALERT, css="excursion", tip=words))
     return out
 
 
 def _limit(frame: Frame, limit_c: float, texts: ChartTexts) -> list[str]:
     y = frame.y(float(limit_c))
-    return [f'<line class="limit" x1="{_f(frame.left)}" y1="{_f(y)}" x2="{_f(frame.right)}" y2="{_f(y)}" '
-            f'stroke="{LIMIT}" stroke-width="1.5" stroke-dasharray="6 4"/>',
-            _text(frame.right - 2, y - 5, texts.limit, size=SMALL_SIZE, anchor="end", fill=LIMIT, css="limit-label")]
+    label = charts.Label(texts.limit, frame.right - 2, y - 5, anchor="end", fill=ALERT, css="limit-label",
+                         halo=True)
+    placed = charts.place_labels([label], left=frame.left, right=frame.right)
+    return [charts.threshold(frame.axis, y, css="limit")] + [spot.svg() for spot in placed]
 
 
 def _readings(frame: Frame, readings: list[tuple[datetime, float]], texts: ChartTexts) -> list[str]:
-    points = [(frame.x(at), frame.y(float(celsius))) for at, celsius in readings]
-    out = []
-    if len(points) > 1:
-        out.append(f'<polyline class="readings" points="{" ".join(f"{_f(x)},{_f(y)}" for x, y in points)}" '
-                   f'fill="none" stroke="{ACCENT}" stroke-width="2" stroke-linejoin="round"/>')
-    if len(points) <= 60:  # a dot per reading while they can be told apart
-        for (x, y), (at, celsius) in zip(points, readings, strict=True):
-            words = texts.reading % {"temperature": _degrees(float(celsius)), "time": texts.time_label(at)}
-            out.append(f'<circle class="reading" cx="{_f(x)}" cy="{_f(y)}" r="2.5" fill="{ACCENT}">'
-                       f"<title>{escape(words)}</title></circle>")
-    return out
+    def tip(at: float, celsius: float) -> str:
+        moment = datetime.fromtimestamp(at, readings[0][0].tzinfo)
+        return texts.reading % {"temperature": _degrees(celsius), "time": texts.time_label(moment)}
+
+    series = charts.Series("readings", [(at.timestamp(), float(celsius)) for at, celsius in readings], ACCENT,
+                           filled=True, marker_size=5, max_markers=MAX_DOTS, tip=tip, mark_css="reading")
+    return charts.series_marks(frame.axis, frame.scale, series)
 
 
 def render(readings: list[tuple[datetime, float]], limit_c: float | None,
@@ -215,8 +150,7 @@ def render(readings: list[tuple[datetime, float]], limit_c: float | None,
     (no line drawn); ``excursions``: (first, last reading above the limit) of each excursion.
     """
     if not readings:
-        return _svg(_text(WIDTH / 2, HEIGHT / 2, texts.no_readings, size=LABEL_SIZE + 2, fill=MUTED, css="empty"),
-                    texts)
+        return charts.no_data(texts.no_readings, width=WIDTH, height=HEIGHT, title=texts.title, css="shipment-chart")
     frame, step = _frame(readings, limit_c)
     first = datetime.fromtimestamp(frame.start, readings[0][0].tzinfo)
     last = datetime.fromtimestamp(frame.end, readings[0][0].tzinfo)
@@ -224,4 +158,4 @@ def render(readings: list[tuple[datetime, float]], limit_c: float | None,
     if limit_c is not None:
         parts += _limit(frame, limit_c, texts)
     parts += _readings(frame, readings, texts)
-    return _svg("".join(parts), texts)
+    return charts.document(parts, width=WIDTH, height=HEIGHT, title=texts.title, css="shipment-chart")

@@ -145,3 +145,27 @@ def test_the_episode_page_include_draws_the_planned_episode(org, patient):
     labels = words(root)
     assert {"LD1", "LD2", "LD3", "D0", "Y15", "Apheresis", "Referral", "RCP decision"} <= set(labels)
     assert [e for e in root.iter() if e.get("class") == "today"]  # referral 20 days ago, D0 in 60 days
+
+
+def label_boxes(root: ET.Element) -> list[tuple[str, float, float, float, float]]:
+    """(words, left, top, right, bottom) of every label above the axis, from the module's width estimate."""
+    boxes = []
+    for t in root.iter(f"{SVG}text"):
+        if t.get("class") == "label":
+            size, x, y = float(t.get("font-size")), float(t.get("x")), float(t.get("y"))
+            width = timeline.text_width(t.text, size)
+            boxes.append((t.text, x - width / 2, y - size * 0.8, x + width / 2, y + size * 0.2))
+    return boxes
+
+
+@pytest.mark.parametrize("days_from_d0", [-6, -5, -3, -1, 0, 7, 14])
+def test_no_label_crosses_the_today_line_nor_another_label(days_from_d0):
+    root = draw(yescarta_items(), today=D0 + dt.timedelta(days=days_from_d0))
+    boxes = label_boxes(root)
+    for n, (words, left, top, right, bottom) in enumerate(boxes):
+        for other in boxes[n + 1:]:
+            assert not (left < other[3] and other[1] < right and top < other[4] and other[2] < bottom), (words, other)
+    for line in (e for e in root.iter(f"{SVG}line") if e.get("class") == "today"):
+        x, y1, y2 = float(line.get("x1")), float(line.get("y1")), float(line.get("y2"))
+        for words, left, top, right, bottom in boxes:
+            assert not (left <= x <= right and top < y2 and y1 < bottom), words
