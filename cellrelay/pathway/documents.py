@@ -37,7 +37,7 @@ INK, MUTED, LINE, SHADE = (colors.HexColor(c) for c in ("#1d2430", "#5b6472", "#
 
 # What the patient needs to know: no product receipt, no rest day, no drug.
 PATIENT_KINDS = (Kind.APHERESIS, Kind.ADMISSION, Kind.LYMPHODEPLETION, Kind.INFUSION, Kind.ASSESSMENT,
-                 Kind.DISCHARGE, Kind.PROXIMITY_END, Kind.FOLLOW_UP)
+                 Kind.DISCHARGE, Kind.PROXIMITY_END, Kind.NO_DRIVING_END, Kind.FOLLOW_UP)
 # The unit the patient calls, in order of preference.
 CALL_UNITS = (Unit.Kind.TRANSPLANT, Unit.Kind.HAEMATOLOGY)
 
@@ -181,7 +181,7 @@ def _identity_table(episode: Episode, patient: Patient, styles) -> Table:
 def _dates_table(rows: list[tuple[Milestone, str]], styles) -> Table:
     head = [Paragraph(escape(capfirst(_("date"))), styles["label"]),
             Paragraph(escape(capfirst(Milestone._meta.get_field("kind").verbose_name)), styles["label"])]
-    emphasised = {Kind.INFUSION, Kind.PROXIMITY_END}
+    emphasised = {Kind.INFUSION, Kind.PROXIMITY_END, Kind.NO_DRIVING_END}
     cells = [head] + [
         [Paragraph(escape(day), styles["strong" if m.kind in emphasised else "text"]),
          Paragraph(escape(m.label), styles["strong" if m.kind in emphasised else "text"])]
@@ -197,12 +197,16 @@ def _dates_table(rows: list[tuple[Milestone, str]], styles) -> Table:
     return table
 
 
-def _reminders(patient: Patient, proximity_end: Milestone | None, styles) -> list:
+def _reminders(patient: Patient, proximity_end: Milestone | None, no_driving_end: Milestone | None, styles) -> list:
     items = []
     if proximity_end is not None:
         until = _day(proximity_end.actual or proximity_end.planned)
         items.append(Paragraph(escape(_("Stay within 1 hour of the center until %(date)s, with a caregiver.")
                                       % {"date": until}), styles["strong"]))
+    if no_driving_end is not None:
+        until = _day(no_driving_end.actual or no_driving_end.planned)
+        items.append(Paragraph(escape(_("Do not drive or operate machines until %(date)s.") % {"date": until}),
+                               styles["strong"]))
     items.append(Paragraph(escape(_("Always carry your patient alert card and show it to any doctor or nurse "
                                     "you see.")), styles["text"]))
     items.append(Paragraph(escape(_("Call %(unit)s immediately, day or night, if you have a fever of 38 °C or "
@@ -220,6 +224,7 @@ def build_plan(episode: Episode, patient: Patient) -> bytes:
     milestones = _kept(episode)
     rows = plan_rows(milestones)
     proximity_end = next((m for m in milestones if m.kind == Kind.PROXIMITY_END), None)
+    no_driving_end = next((m for m in milestones if m.kind == Kind.NO_DRIVING_END), None)
     story = [
         Paragraph(escape(patient.treating_center.name), styles["center"]),
         Paragraph(escape(_("Your treatment plan")), styles["title"]),
@@ -227,7 +232,7 @@ def build_plan(episode: Episode, patient: Patient) -> bytes:
         Paragraph(escape(_("Your dates")), styles["heading"]),
         _dates_table(rows, styles) if rows else Paragraph(escape(_("No date is planned yet.")), styles["text"]),
         Paragraph(escape(_("Important")), styles["heading"]),
-        *_reminders(patient, proximity_end, styles),
+        *_reminders(patient, proximity_end, no_driving_end, styles),
         Spacer(1, 10),
         Paragraph(escape(_("Printed on %(date)s.") % {"date": _day(timezone.localdate())}), styles["small"]),
     ]

@@ -37,6 +37,8 @@ class ProtocolTemplate(models.Model):
                                              validators=[MinValueValidator(1), MaxValueValidator(90)])
     proximity_days = models.PositiveSmallIntegerField(_("stay near the center (days after D0)"),
                                                       validators=[MaxValueValidator(180)])
+    no_driving_days = models.PositiveSmallIntegerField(_("no driving (days after D0)"), default=56,
+                                                       validators=[MaxValueValidator(180)])
     tocilizumab_doses = models.PositiveSmallIntegerField(_("tocilizumab doses reserved before infusion"),
                                                          validators=[MinValueValidator(1), MaxValueValidator(4)])
     thaw_limit_minutes = models.PositiveSmallIntegerField(_("thaw to end of infusion (minutes)"), null=True, blank=True)
@@ -61,6 +63,7 @@ class ProtocolTemplate(models.Model):
             if self.infusion_window_min is not None else None,
             manufacturing_days=self.manufacturing_days, admission_day=self.admission_day,
             discharge_day=self.discharge_day, proximity_days=self.proximity_days,
+            no_driving_days=self.no_driving_days,
             tocilizumab_doses=self.tocilizumab_doses, thaw_limit_minutes=self.thaw_limit_minutes,
             storage_max_c=self.storage_max_c, source=self.source, unverified=self.unverified,
         )
@@ -141,7 +144,8 @@ class Milestone(models.Model):
         schedule.Kind.ADMISSION: _("Admission"), schedule.Kind.LYMPHODEPLETION: _("Lymphodepletion"),
         schedule.Kind.REST: _("Rest day"), schedule.Kind.INFUSION: _("Infusion (D0)"),
         schedule.Kind.ASSESSMENT: _("Assessment"), schedule.Kind.DISCHARGE: _("Discharge"),
-        schedule.Kind.PROXIMITY_END: _("End of stay near the center"), schedule.Kind.FOLLOW_UP: _("Follow-up visit"),
+        schedule.Kind.PROXIMITY_END: _("End of stay near the center"),
+        schedule.Kind.NO_DRIVING_END: _("End of the no-driving period"), schedule.Kind.FOLLOW_UP: _("Follow-up visit"),
     }
 
     class Status(models.TextChoices):

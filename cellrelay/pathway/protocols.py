@@ -21,6 +21,8 @@ DEFAULT_ADMISSION_DAY = -6
 DEFAULT_DISCHARGE_DAY = 14
 # products.md: EBMT/JACIE 2020, stay within 1 h of the center for at least 4 weeks.
 DEFAULT_PROXIMITY_DAYS = 28
+# products.md: no driving for 8 weeks after the infusion (EU labels; US labels since June 2025: 2 weeks).
+DEFAULT_NO_DRIVING_DAYS = 56
 # products.md: 2 doses of tocilizumab on site (former REMS; EU SmPC ≥ 1 + 1 within 8 h).
 DEFAULT_TOCILIZUMAB_DOSES = 2
 
@@ -35,6 +37,7 @@ class Protocol:
     admission_day: int = DEFAULT_ADMISSION_DAY
     discharge_day: int = DEFAULT_DISCHARGE_DAY
     proximity_days: int = DEFAULT_PROXIMITY_DAYS
+    no_driving_days: int = DEFAULT_NO_DRIVING_DAYS
     tocilizumab_doses: int = DEFAULT_TOCILIZUMAB_DOSES
     thaw_limit_minutes: int | None = None
     storage_max_c: int | None = None
@@ -105,6 +108,7 @@ def template_fields(protocol: Protocol) -> dict:
         "infusion_window_min": window[0], "infusion_window_max": window[1],
         "manufacturing_days": protocol.manufacturing_days, "admission_day": protocol.admission_day,
         "discharge_day": protocol.discharge_day, "proximity_days": protocol.proximity_days,
+        "no_driving_days": protocol.no_driving_days,
         "tocilizumab_doses": protocol.tocilizumab_doses, "thaw_limit_minutes": protocol.thaw_limit_minutes,
         "storage_max_c": protocol.storage_max_c, "source": protocol.source, "unverified": protocol.unverified,
     }

@@ -30,10 +30,11 @@ class Kind:
     ASSESSMENT = "assessment"
     DISCHARGE = "discharge"
     PROXIMITY_END = "proximity_end"
+    NO_DRIVING_END = "no_driving_end"
     FOLLOW_UP = "follow_up"
 
     ALL = (APHERESIS, PRODUCT_RECEIPT, ADMISSION, LYMPHODEPLETION, REST, INFUSION, ASSESSMENT, DISCHARGE,
-           PROXIMITY_END, FOLLOW_UP)
+           PROXIMITY_END, NO_DRIVING_END, FOLLOW_UP)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def plan(protocol: Protocol, *, infusion_date: date | None = None, apheresis_dat
     milestones += [at(Kind.ASSESSMENT, f"D{day}", day) for day in protocol.assessment_days]
     milestones.append(at(Kind.DISCHARGE, "DIS", protocol.discharge_day))
     milestones.append(at(Kind.PROXIMITY_END, "PROX", protocol.proximity_days))
+    milestones.append(at(Kind.NO_DRIVING_END, "DRV", protocol.no_driving_days))
     for code in protocol.follow_up:
         day = follow_up_date(d0, code)
         milestones.append(Planned(Kind.FOLLOW_UP, code, (day - d0).days, day))
@@ -163,7 +165,7 @@ def plan(protocol: Protocol, *, infusion_date: date | None = None, apheresis_dat
 # From the infusion on, every date is counted from D0 and from nothing else: a discharge or a
 # visit done early or late moves no other date.
 BEFORE_D0 = (Kind.APHERESIS, Kind.PRODUCT_RECEIPT, Kind.ADMISSION, Kind.LYMPHODEPLETION, Kind.REST)
-FROM_D0 = (Kind.ASSESSMENT, Kind.DISCHARGE, Kind.PROXIMITY_END, Kind.FOLLOW_UP)
+FROM_D0 = (Kind.ASSESSMENT, Kind.DISCHARGE, Kind.PROXIMITY_END, Kind.NO_DRIVING_END, Kind.FOLLOW_UP)
 OPEN = "planned"  # a step neither done nor cancelled (Milestone.Status.PLANNED)
 
 

@@ -25,6 +25,7 @@ TEAM_OF_KIND = {
     Kind.ASSESSMENT: "unit",
     Kind.DISCHARGE: "unit",
     Kind.PROXIMITY_END: "unit",
+    Kind.NO_DRIVING_END: "unit",
     Kind.FOLLOW_UP: "research",
 }
 TEAMS = {

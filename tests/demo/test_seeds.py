@@ -40,7 +40,7 @@ def assert_milestones_consistent(episode: Episode, milestones: list, on: dt.date
     d0 = by_code["D0"].actual or by_code["D0"].planned
     for m in milestones:
         when = m.actual or m.planned
-        if m.kind in (Kind.ASSESSMENT, Kind.PROXIMITY_END, Kind.FOLLOW_UP):
+        if m.kind in (Kind.ASSESSMENT, Kind.PROXIMITY_END, Kind.NO_DRIVING_END, Kind.FOLLOW_UP):
             assert m.planned == timepoint(d0, m.kind, m.code, m.day), (episode, m.code, m.planned, d0)
         if m.kind == Kind.LYMPHODEPLETION:
             assert when < d0, (episode, m.code)

@@ -20,7 +20,7 @@ TODAY = timezone.localdate()
 
 def counted_from(d0: dt.date) -> dict[str, dt.date]:
     """Where the dates after the infusion belong (followup.md, products.md), for the default Yescarta template."""
-    days = {"D7": 7, "D14": 14, "D28": 28, "DIS": 14, "PROX": 28, "D100": 100}
+    days = {"D7": 7, "D14": 14, "D28": 28, "DIS": 14, "PROX": 28, "DRV": 56, "D100": 100}
     return {**{code: d0 + dt.timedelta(days=n) for code, n in days.items()},
             "M6": add_months(d0, 6), "M12": add_months(d0, 12), "Y15": add_months(d0, 180)}
 
@@ -95,6 +95,8 @@ def test_the_calendar_and_the_printed_plan_keep_the_stay_near_the_center_after_a
     pdf = client.get(reverse("pathway:episode_plan_pdf", args=[episode.pk]), {"lang": "en"}).content
     until = formats.date_format(d0 + dt.timedelta(days=28), "DATE_FORMAT")
     assert f"Stay within 1 hour of the center until {until}, with a caregiver.".encode() in pdf
+    no_driving_until = formats.date_format(d0 + dt.timedelta(days=56), "DATE_FORMAT")
+    assert f"Do not drive or operate machines until {no_driving_until}.".encode() in pdf
 
 
 def test_the_record_page_says_which_dates_move(client_as, episode, users):

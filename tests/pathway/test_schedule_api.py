@@ -24,7 +24,7 @@ def test_a_plan_from_d0(api_as):
                               {"drug": "fludarabine", "dose_mg_m2": 30.0, "dose_mg": 55.2}]
     kinds = {m["kind"] for m in body["milestones"]}
     assert kinds == {"apheresis", "product_receipt", "admission", "lymphodepletion", "rest", "infusion",
-                     "assessment", "discharge", "proximity_end", "follow_up"}
+                     "assessment", "discharge", "proximity_end", "no_driving_end", "follow_up"}
     assert body["milestones"][-1]["day"] > 15 * 365
 
 

@@ -6,9 +6,11 @@ def load_defaults(apps, schema_editor):
     from cellrelay.pathway.protocols import DEFAULTS, template_fields
 
     template = apps.get_model("pathway", "ProtocolTemplate")
+    # Today's protocol fields, limited to those the table had at this migration (later ones add theirs).
+    known = {field.name for field in template._meta.get_fields()}
     for protocol in DEFAULTS:
-        template.objects.get_or_create(product=protocol.product, indication=protocol.indication,
-                                       defaults=template_fields(protocol))
+        fields = {name: value for name, value in template_fields(protocol).items() if name in known}
+        template.objects.get_or_create(product=protocol.product, indication=protocol.indication, defaults=fields)
 
 
 class Migration(migrations.Migration):
