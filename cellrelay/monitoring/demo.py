@@ -11,7 +11,7 @@ from datetime import time
 from django.utils import timezone
 
 from cellrelay.pathway.states import ORDER, State
-from cellrelay.pharmacy import services as pharmacy_services
+from cellrelay.pharmacy.services import drugs as pharmacy_services
 
 from . import grading, services
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient, snapshot
 from cellrelay.pathway.models import Episode
-from cellrelay.pharmacy import services as pharmacy
+from cellrelay.pharmacy.services import drugs as pharmacy
 from cellrelay.validation import refuse_future_date, refuse_future_time
 
 from . import grading

@@ -14,8 +14,8 @@ from cellrelay.apiutil import guarded
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 
-from . import storage
 from .models import Tank, TankReading
+from .services import storage
 
 router = Router(tags=["pharmacy"])
 

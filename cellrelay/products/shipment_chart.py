@@ -41,7 +41,7 @@ SINGLE_READING_SPAN = timedelta(minutes=30)  # a lone reading is drawn in the mi
 
 
 def _default_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")  # the pages pass the language's own (collection_views._tick)
+    return moment.strftime("%Y-%m-%d %H:%M")  # the pages pass the language's own (views.shipments._tick)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
-from cellrelay.pharmacy.services import reserve_drug
-from cellrelay.products import shipping
-from cellrelay.products.dispensing import dispense_bag
+from cellrelay.pharmacy.services.drugs import reserve_drug
+from cellrelay.products.services import shipping
+from cellrelay.pharmacy.services.dispensing import dispense_bag
 from cellrelay.products.models import Bag, Deviation
 from tests.conftest import PASSWORD
 from tests.pathway.test_episode import walk_to
