@@ -162,6 +162,6 @@ def excursion_release(request, pk):
             messages.success(request, _("The temperature excursion is released: the product may be dispensed."))
             return redirect("products:chain", deviation.episode_id)
     return render(request, "products/excursion_release.html", {
-        "form": form, "deviation": deviation, "excursion": shipping.excursion_text(deviation),
+        "form": form, "deviation": deviation, "excursion": shipping.excursion_text(deviation) if deviation.is_shipment_excursion else "",
         "episode": deviation.episode, "patient": deviation.episode.patient,
         "refusal": shipping.excursion_release_refusal(deviation)})
