@@ -99,8 +99,8 @@ def decision(deviation: Deviation) -> str:
 def deviation_rows(chain: Chain) -> list[tuple]:
     """The deviations table as printed, its header first."""
     rows = [(_("When"), _("Deviation"), _("Expected"), _("Scanned or measured"), _("Recorded by"), _("Decision"))]
-    return rows + [(_when(d.at), Deviation.Kind(d.kind).label, d.expected, d.scanned, _person(d.actor), decision(d))
-                   for d in chain.deviations]
+    return rows + [(_when(d.at), Deviation.Kind(d.kind).label, d.expected_text, d.scanned_text, _person(d.actor),
+                    decision(d)) for d in chain.deviations]
 
 
 def _deviations(chain: Chain, styles) -> list:

@@ -216,6 +216,12 @@ class CustodyEvent(models.Model):
         return f"{self.get_action_display()} — {what}, {formats.moment(self.at)}"
 
 
+# What the receipt finds on the seal and the documents (services/receipt.py): stored in English, the same in every
+# language, and shown in the reader's.
+RECEIPT_FINDINGS = {"intact": _("intact"), "not intact": _("not intact"), "complete": _("complete"),
+                    "missing or wrong": _("missing or wrong")}
+
+
 class Deviation(models.Model):
     """Something that did not go as expected at a handover; kept even when the handover was refused."""
 
@@ -250,6 +256,16 @@ class Deviation(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("deviation")
+
+    @property
+    def expected_text(self) -> str:
+        """``expected`` as shown: the receipt's findings in the reader's language, codes and measures as recorded."""
+        return str(RECEIPT_FINDINGS.get(self.expected, self.expected))
+
+    @property
+    def scanned_text(self) -> str:
+        """``scanned`` as shown, like ``expected_text``."""
+        return str(RECEIPT_FINDINGS.get(self.scanned, self.scanned))
 
     @property
     def is_shipment_excursion(self) -> bool:

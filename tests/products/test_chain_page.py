@@ -85,6 +85,22 @@ def test_the_page_in_french(client_as, episode, users):
     assert "Chaîne d’identité et de traçabilité" in html and "Réceptionné" in html
 
 
+def test_what_the_receipt_found_on_the_seal_and_the_documents_is_said_in_french(client_as, episode, users):
+    from django.utils import translation
+
+    from cellrelay.products import chain, custody_pdf
+
+    receive(released(episode, users, [("din", scanned_din(DIN_A)), ("manufacturer", "KITE-123")]), users,
+            seal_intact=False, documents_ok=False)
+    for url in (f"/episodes/{episode.pk}/products/", f"/bags/{episode.products.get().bags.get().pk}/"):
+        html = client_as("pharmacist", "fr").get(url).content.decode()
+        assert "non intact" in html and "manquants ou erronés" in html
+        assert "not intact" not in html and "missing or wrong" not in html
+    with translation.override("fr"):
+        printed = [cell for row in custody_pdf.deviation_rows(chain.chain_of(episode)) for cell in row]
+    assert "non intact" in printed and "manquants ou erronés" in printed and "not intact" not in printed
+
+
 def test_the_episode_page_sends_the_product_steps_to_the_product_page(client_as, episode, users):
     product = released(episode, users, [("din", scanned_din(DIN_A))])
     html = client_as("pharmacist").get(f"/episodes/{episode.pk}/").content.decode()

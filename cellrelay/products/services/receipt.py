@@ -109,7 +109,7 @@ def _accept_receipt(*, actor, reception: Signature, verification: Signature, pro
                                             "received.") % {"status": product.get_status_display()}})
     episode = product.episode
     limit = episode.template.storage_max_c
-    problems = []
+    problems = []  # (kind, expected, found): the seal's and the documents' words are models.RECEIPT_FINDINGS
     if limit is not None and temperature_c > limit:
         problems.append((Deviation.Kind.TEMPERATURE_EXCURSION, f"≤ {limit} °C", f"{temperature_c} °C"))
     if not seal_intact:
