@@ -40,15 +40,20 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def org(db):
-    # A transactional test before this one flushes the tables, data migrations' rows included.
+def restore_protocol_templates():
+    """The protocol templates of the data migrations: a transactional test before this one flushes the tables,
+    data migrations' rows included."""
     from cellrelay.pathway.models import ProtocolTemplate
     from cellrelay.pathway.protocols import DEFAULTS, template_fields
 
     for protocol in DEFAULTS:
         ProtocolTemplate.objects.get_or_create(product=protocol.product, indication=protocol.indication,
                                                defaults=template_fields(protocol))
+
+
+@pytest.fixture
+def org(db):
+    restore_protocol_templates()
     return demo.build_organisation(password=PASSWORD)
 
 

@@ -15,6 +15,7 @@ from django.core.management import call_command
 import pytest
 
 from cellrelay import demo
+from tests.conftest import restore_protocol_templates
 
 from .crawler import DOCUMENT_TYPES, Session, crawl, parse
 
@@ -76,6 +77,7 @@ def check_page(page, language: str, english: set[str]) -> list[str]:
 @pytest.fixture
 def demo_hospital(live_server, transactional_db, settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+    restore_protocol_templates()  # the crawl in the other language, run just before, flushed them
     call_command("seed_demo", verbosity=0, stdout=open("/dev/null", "w"))
     return live_server
 
