@@ -19,6 +19,6 @@ urlpatterns = [
     path("", include("cellrelay.referrals.urls")),
     path("", include("cellrelay.monitoring.urls")),
     path("", include("cellrelay.products.urls")),
-    path("pharmacy/", include("cellrelay.pharmacy.urls")),
+    path("", include("cellrelay.pharmacy.urls")),
     path("api/", api.urls),
 ]

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 
 from cellrelay.journal.services import verify
 from cellrelay.pathway.states import State
-from cellrelay.pharmacy import storage
+from cellrelay.pharmacy.services import storage
 from cellrelay.pharmacy.models import Position
-from cellrelay.pharmacy.services import reserve_drug
-from cellrelay.products.dispensing import dispense_bag
+from cellrelay.pharmacy.services.drugs import reserve_drug
+from cellrelay.pharmacy.services.dispensing import dispense_bag
 from cellrelay.products.models import Bag, CustodyEvent
 from tests.conftest import PASSWORD
 from tests.pharmacy.helpers import SCAN_A, received_bags, tank_with_positions

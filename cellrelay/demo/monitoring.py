@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cellrelay.monitoring import grading, services
 from cellrelay.pathway.states import ORDER, State
-from cellrelay.pharmacy import services as pharmacy_services
+from cellrelay.pharmacy.services import drugs as pharmacy_services
 
 FULL_ICE = dict(orientation_year=1, orientation_month=1, orientation_city=1, orientation_hospital=1, naming_1=1,
                 naming_2=1, naming_3=1, follows_commands=1, writes_sentence=1, counts_backwards=1)

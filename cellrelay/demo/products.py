@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from cellrelay.demo.hospital import DEMO_PASSWORD
 from cellrelay.pathway.models import Episode
-from cellrelay.pharmacy import services as pharmacy_services
-from cellrelay.pharmacy import storage
 from cellrelay.pharmacy.models import Position, Tank
-from cellrelay.products import administration, dispensing, isbt128, manufacturers, services, shipping
+from cellrelay.pharmacy.services import dispensing, storage
+from cellrelay.pharmacy.services import drugs as pharmacy_services
+from cellrelay.products import isbt128, manufacturers
 from cellrelay.products.models import Bag, Product
+from cellrelay.products.services import administration, manufacturing, receipt, shipping
+from cellrelay.products.services.collection import record_collection
 
 FACILITY = "F9999"  # the demo center's fictional ISBT 128 facility identification number (hospital.TREATING)
 BAGS = {"abecma": 2, "kymriah": 2}  # several bags for some products (products.md); one otherwise
@@ -35,8 +37,8 @@ def collect(episode: Episode, users, day: dt.date) -> Episode:
     """The apheresis on its day, its labels' DIN, and the cells shipped to the manufacturer that afternoon."""
     # The next DIN of the demo center that year (the demo seeds an empty database once).
     scanned = isbt128.next_din(FACILITY, day.year, next(_highest_sequence))
-    collection = services.record_collection(actor=users["apheresis"], episode=episode, collected_at=at(day, 9, 30),
-                                            volume_ml=Decimal("210"), cd3_count=Decimal("4.8"), din=scanned)
+    collection = record_collection(actor=users["apheresis"], episode=episode, collected_at=at(day, 9, 30),
+                                   volume_ml=Decimal("210"), cd3_count=Decimal("4.8"), din=scanned)
     din = collection.din
     arrival = at(day + dt.timedelta(days=1), 11)
     shipping.record_shipment(actor=users["apheresis"], product_or_collection=collection, direction="out",
@@ -48,24 +50,24 @@ def collect(episode: Episode, users, day: dt.date) -> Episode:
 def register(episode: Episode, users, day: dt.date) -> Episode:
     collection = episode.collections.last()
     manufacturer = manufacturers.of(episode.template.product)
-    services.register_product(actor=users["coordinator"], episode=episode, manufacturer=manufacturer,
-                              identifiers=[("din", isbt128.scanner_din(collection.din)),
-                                           ("manufacturer", f"{manufacturer[:3].upper()}-{collection.din[-6:]}")],
-                              registered_at=at(day, 10))
+    manufacturing.register_product(actor=users["coordinator"], episode=episode, manufacturer=manufacturer,
+                                   identifiers=[("din", isbt128.scanner_din(collection.din)),
+                                                ("manufacturer", f"{manufacturer[:3].upper()}-{collection.din[-6:]}")],
+                                   registered_at=at(day, 10))
     return Episode.objects.get(pk=episode.pk)
 
 
 def fail(episode: Episode, users, reason: str) -> None:
     product = episode.products.exclude(status=Product.Status.FAILED).last()
-    services.update_manufacturing(actor=users["coordinator"], product=product, status=Product.Status.FAILED,
-                                  reason=reason)
+    manufacturing.update_manufacturing(actor=users["coordinator"], product=product, status=Product.Status.FAILED,
+                                       reason=reason)
 
 
 def receive(episode: Episode, users, day: dt.date, *, broken_seal: bool = False) -> Episode:
     """Released, shipped back the day before, received by two people; with a ``broken_seal``, quarantined then
     released after an investigation."""
     product = episode.products.exclude(status=Product.Status.FAILED).last()
-    services.update_manufacturing(actor=users["coordinator"], product=product, status=Product.Status.RELEASED)
+    manufacturing.update_manufacturing(actor=users["coordinator"], product=product, status=Product.Status.RELEASED)
     shipping.record_shipment(actor=users["pharmacist"], product_or_collection=product, direction="back",
                              courier="Cryoport (demo)", shipper_id=f"DS-R{product.pk:03d}",
                              seal_numbers=[f"R{product.pk:05d}"], departed_at=at(day - dt.timedelta(days=1), 8),
@@ -73,14 +75,14 @@ def receive(episode: Episode, users, day: dt.date, *, broken_seal: bool = False)
     codes = [identifier.value if identifier.scheme == "manufacturer" else isbt128.scanner_din(identifier.value)
              for identifier in product.identifiers.all()]
     received_at = at(day, 9)
-    services.receive_product(
+    receipt.receive_product(
         actor=users["pharmacist"], actor_password=DEMO_PASSWORD, second_person=users["pharmacist2"],
         second_password=DEMO_PASSWORD, product=product, scanned=codes, seal_intact=not broken_seal,
         shipper_temperature_c=Decimal("-182"), documents_ok=True,
         bag_count=BAGS.get(episode.template.product, 1), bag_expiry=received_at + dt.timedelta(days=270),
         place="PUI", received_at=received_at)
     if broken_seal:
-        services.release_from_quarantine(
+        receipt.release_from_quarantine(
             actor=users["pharmacist"], actor_password=DEMO_PASSWORD, product=product,
             reason="Scellé coupé par la douane (procès-verbal joint au dossier du transporteur) ; l'enregistreur du "
                    "conteneur montre -182 °C tout du long et chaque étiquette concordait. Produit libéré après revue "
@@ -109,7 +111,7 @@ def infusion_morning(day: dt.date, bags: int) -> tuple[dt.datetime, float]:
     """When the pharmacy dispenses on the infusion day, and how much the morning's steps are shortened.
 
     08:30, or early enough today for the whole morning to be over before now. The dispensing belongs to the
-    infusion day (dispensing_day.py): when the seed runs just after midnight on it, the steps are squeezed between
+    infusion day (pharmacy/dispensing_day.py): when the seed runs just after midnight on it, the steps are squeezed between
     midnight and now (factor below 1) rather than moved to the day before.
     """
     midnight = timezone.make_aware(dt.datetime.combine(day, dt.time()))

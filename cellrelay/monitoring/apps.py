@@ -8,7 +8,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Toxicity monitoring")
 
     def ready(self):
-        # The pathway (a room below) asks these before recording an infusion or a discharge.
+        # The pathway (a room below) asks these before recording an infusion or a discharge, and shows the alerts.
         from cellrelay.pathway import step_checks as pathway_checks
         from cellrelay.pathway import worklist_sections
 
@@ -19,8 +19,4 @@ class MonitoringConfig(AppConfig):
         pathway_checks.register_to_confirm(step_checks.discharge_reasons)
 
         # The worklist (pathway, a lower room) shows the toxicity alerts without importing this room.
-        from cellrelay.pathway import worklist_sections
-
-        from .alerts import worklist_section
-
         worklist_sections.register(worklist_section)

@@ -18,7 +18,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient, snapshot
 from cellrelay.pathway.models import Episode, Milestone
 from cellrelay.pathway.schedule import Kind
-from cellrelay.pharmacy import services as pharmacy
+from cellrelay.pharmacy.services import drugs as pharmacy
 from cellrelay.validation import refuse_future_date, refuse_future_time
 
 from . import contradictions, grading

@@ -22,7 +22,7 @@ from cellrelay.pathway.codes import day_label
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.schedule import Kind
 from cellrelay.patients.access import reach
-from cellrelay.pharmacy import services as pharmacy_services
+from cellrelay.pharmacy.services import drugs as pharmacy_services
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.web import live_errors, posted, run_service
 

@@ -74,6 +74,7 @@ class Action(StrEnum):
     ADMINISTER_PRODUCT = "products.administer"  # thaw, bedside check, infusion, return or destruction
     MANAGE_STORAGE = "pharmacy.storage"  # place, move, remove bags; typed tank readings; alarms
     RECORD_TANK_READING = "pharmacy.tank_reading"  # a tank's LN2 level and temperature (staff or probe)
+    POST_AS_PROBE = "pharmacy.probe"  # a reading posted is the probe's (source “probe”), not typed by a person
     REPORT_MANUFACTURING = "manufacturer.report"  # a manufacturer's system: its own products, no identity
 
 
@@ -123,7 +124,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
          Action.EDIT_PROTOCOLS}
     ),
     Role.MANUFACTURER: frozenset({Action.REPORT_MANUFACTURING}),
-    Role.TANK_PROBE: frozenset({Action.RECORD_TANK_READING}),
+    Role.TANK_PROBE: frozenset({Action.RECORD_TANK_READING, Action.POST_AS_PROBE}),
 }
 
 

@@ -15,9 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -27,13 +25,13 @@ from cellrelay.organisation.models import Unit
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import reach
 from cellrelay.patients.models import Patient
-from cellrelay.pdf import fonts
+from cellrelay.pdf import INK, LINE, SHADE, fonts
+from cellrelay.pdf import styles as pdf_styles
 
 from .models import Episode, Milestone, ProtocolTemplate
 from .schedule import Kind, add_months
 
 MARGIN = 1.8 * cm
-INK, MUTED, LINE, SHADE = (colors.HexColor(c) for c in ("#1d2430", "#5b6472", "#d6dbe3", "#eef1f5"))
 
 # What the patient needs to know: no product receipt, no rest day, no drug.
 PATIENT_KINDS = (Kind.APHERESIS, Kind.ADMISSION, Kind.LYMPHODEPLETION, Kind.INFUSION, Kind.ASSESSMENT,
@@ -121,19 +119,6 @@ def episode_ical(request, pk):
 
 # The patient's plan (PDF) ---------------------------------------------------------------------------
 
-def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
-    return {
-        "center": ParagraphStyle("center", fontName=bold, fontSize=15, leading=19, textColor=INK),
-        "title": ParagraphStyle("title", fontName=bold, fontSize=14, leading=18, spaceBefore=2, spaceAfter=6),
-        "heading": ParagraphStyle("heading", fontName=bold, fontSize=12.5, leading=16, spaceBefore=10,
-                                  spaceAfter=4),
-        "text": ParagraphStyle("text", fontName=regular, fontSize=11.5, leading=14.5),
-        "strong": ParagraphStyle("strong", fontName=bold, fontSize=11.5, leading=14.5),
-        "label": ParagraphStyle("label", fontName=regular, fontSize=10.5, leading=14, textColor=MUTED),
-        "small": ParagraphStyle("small", fontName=regular, fontSize=8.5, leading=11, textColor=MUTED),
-    }
-
-
 def _long_day(value) -> str:
     return capfirst(weekday(value))
 
@@ -220,7 +205,7 @@ def _reminders(patient: Patient, proximity_end: Milestone | None, no_driving_end
 def build_plan(episode: Episode, patient: Patient) -> bytes:
     """The patient's plan on one A4 page, in the active language; no drug, no dose."""
     regular, bold = fonts()
-    styles = _styles(regular, bold)
+    styles = pdf_styles(regular, bold)
     milestones = _kept(episode)
     rows = plan_rows(milestones)
     proximity_end = next((m for m in milestones if m.kind == Kind.PROXIMITY_END), None)

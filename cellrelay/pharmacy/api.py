@@ -10,12 +10,12 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
-from cellrelay.organisation import access
 from cellrelay.organisation.access import guarded
-from cellrelay.organisation.permissions import Action, Role
+from cellrelay.organisation import access
+from cellrelay.organisation.permissions import Action
 
-from . import storage
 from .models import Tank, TankReading
+from .services import storage
 
 router = Router(tags=["pharmacy"])
 
@@ -58,8 +58,9 @@ def _tank_for(user, tank_id: int) -> Tank:
 
 def _source(user, tank: Tank) -> str:
     """“probe” for the probe's account at the tank's center, “typed” for a person posting."""
-    roles = {m.role for m in access.memberships(user) if m.center_id == tank.center_id}
-    return TankReading.Source.PROBE if Role.TANK_PROBE in roles else TankReading.Source.TYPED
+    if access.can(user, Action.POST_AS_PROBE, tank.center_id):
+        return TankReading.Source.PROBE
+    return TankReading.Source.TYPED
 
 
 @guarded(router.post, "/tanks/{tank_id}/readings", Action.RECORD_TANK_READING, response={201: ReadingOut})

@@ -1,9 +1,11 @@
-"""The forms of the pharmacy's cryostorage pages. They parse; the services (storage.py) check and save."""
+"""The forms of the pharmacy's pages: cryostorage and dispensing. They parse; the services check and save."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cellrelay.pharmacy.models import Position
+from cellrelay.products import forms as product_forms
+
+from .models import Position
 
 # A barcode scanner types the code and presses Enter (which submits the form): the scan field comes last,
 # has the focus when the page opens, and nothing the browser remembers is offered in it.
@@ -104,3 +106,10 @@ class RemoveForm(ScanForm):
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("Transfer to another center, return to the manufacturer…"))
     scanned_bag_code = scan_field()
+
+
+class DispenseForm(forms.Form):
+    """The bag's label scanned, then the pharmacist's signature: one code per field, as at the bedside."""
+
+    scanned_bag_code = product_forms.scan_field(_("Bag's code"), _("Scan the bag's label."))
+    actor_password = product_forms.password_field(_("Your password"))

@@ -92,7 +92,7 @@ class Box(models.Model):
 
 class Position(models.Model):
     """A place in a box. It holds at most one bag and a bag is in at most one position: the database says so
-    (one ``bag`` column per position, unique). Changes go through ``storage.py``."""
+    (one ``bag`` column per position, unique). Changes go through ``services/storage.py``."""
 
     box = models.ForeignKey(Box, on_delete=models.PROTECT, related_name="positions")
     label = models.CharField(_("label"), max_length=10)

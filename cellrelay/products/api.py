@@ -9,18 +9,16 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from cellrelay.organisation import access
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import reach
-from cellrelay.patients.models import Patient
 
-from . import isbt128, services, shipping
+from . import isbt128
 from .models import Product, Shipment
+from .services import manufacturing, shipping
 
 router = Router(tags=["tools"])
 
@@ -82,26 +80,17 @@ class TemperatureLogOut(Schema):
     excursions: list[ExcursionOut]
 
 
-def _patient_scoped(user, obj, patient_id: int, action: Action):
-    """The object when its patient is visible to the user (404 otherwise), and the action allowed there (403)."""
-    if obj is None:
-        raise Http404("no such object")
-    reach(user, Patient, patient_id, action, patient="", journal_read=False)
-    return obj
-
-
 @guarded(products_router.post, "/{product_id}/status", Action.UPDATE_MANUFACTURING, response=ProductStatusOut)
 def update_status(request, product_id: int, payload: ProductStatusIn):
     """The manufacturer's news of the product: released, shipped, or failed (with the reason).
 
     A move the product cannot make (e.g. shipped → released) is a 422 naming ``status``.
     """
-    product = Product.objects.select_related("episode").filter(pk=product_id).first()
-    _patient_scoped(request.user, product, product.episode.patient_id if product else 0,
-                    Action.UPDATE_MANUFACTURING)
-    product = services.update_manufacturing(actor=request.user, product=product, status=payload.status,
-                                            reason=payload.reason)
-    return product
+    # The answer names no patient: no read to journal.
+    product = reach(request.user, Product, product_id, Action.UPDATE_MANUFACTURING, patient="episode__patient",
+                    journal_read=False)
+    return manufacturing.update_manufacturing(actor=request.user, product=product, status=payload.status,
+                                              reason=payload.reason)
 
 
 LOG_BODY = {"requestBody": {"required": True, "content": {
@@ -132,10 +121,9 @@ def attach_temperature_log(request, shipment_id: int):
     Body: the CSV as ``text/csv`` (a header naming the time and temperature columns, ``,`` or ``;``), or
     ``{"csv": "..."}`` as JSON. Errors are 422 naming ``csv`` with the line and the reason.
     """
-    shipment = Shipment.objects.select_related("product__episode", "collection__episode").filter(
-        pk=shipment_id).first()
-    owner = (shipment.product or shipment.collection) if shipment else None
-    _patient_scoped(request.user, shipment, owner.episode.patient_id if owner else 0, Action.RECORD_SHIPMENT)
+    # The answer names no patient: no read to journal.
+    shipment = reach(request.user, Shipment, shipment_id, Action.RECORD_SHIPMENT,
+                     patient=Shipment.patient_path(shipment_id), journal_read=False)
     try:
         result = shipping.attach_temperature_log(actor=request.user, shipment=shipment,
                                                  csv_file=_log_body(request))

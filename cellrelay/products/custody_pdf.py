@@ -12,8 +12,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from cellrelay.pathway.documents import INK, LINE, _styles
-from cellrelay.pdf import fonts
+from cellrelay.pdf import INK, LINE, fonts
+from cellrelay.pdf import styles as pdf_styles
 
 from .chain import Chain, subject
 from .models import CustodyEvent, Deviation
@@ -99,8 +99,8 @@ def decision(deviation: Deviation) -> str:
 def deviation_rows(chain: Chain) -> list[tuple]:
     """The deviations table as printed, its header first."""
     rows = [(_("When"), _("Deviation"), _("Expected"), _("Scanned or measured"), _("Recorded by"), _("Decision"))]
-    return rows + [(_when(d.at), Deviation.Kind(d.kind).label, d.expected, d.scanned, _person(d.actor), decision(d))
-                   for d in chain.deviations]
+    return rows + [(_when(d.at), Deviation.Kind(d.kind).label, d.expected_text, d.scanned_text, _person(d.actor),
+                    decision(d)) for d in chain.deviations]
 
 
 def _deviations(chain: Chain, styles) -> list:
@@ -112,7 +112,7 @@ def _deviations(chain: Chain, styles) -> list:
 
 def build(chain: Chain, *, printed_by) -> bytes:
     regular, bold = fonts()
-    styles = _styles(regular, bold)
+    styles = pdf_styles(regular, bold)
     styles["small_ink"] = styles["small"].clone("small_ink", textColor=INK)
     title = _("Chain of identity and custody")
     patient = chain.episode.patient

@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from cellrelay.patients.models import LocalId
-from cellrelay.pdf import fonts
+from cellrelay.pdf import INK, MUTED, fonts
 
 from . import isbt128
 from .models import Collection
@@ -36,7 +36,7 @@ GAP = 4 * mm
 PADDING = 4 * mm
 BAR_WIDTH = 0.25 * mm  # ISBT 128 recommends an X dimension of 0.19-0.25 mm; wider reads better, not longer
 BAR_HEIGHT = 12 * mm
-INK, MUTED, CUT = colors.HexColor("#1d2430"), colors.HexColor("#5b6472"), colors.HexColor("#aab2bf")
+CUT = colors.HexColor("#aab2bf")  # the dashed line to cut along
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from cellrelay.organisation import access
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 
-from . import services
 from .models import Collection, Identifier, Product
+from .services import manufacturing
 
 router = Router(tags=["manufacturer"])
 
@@ -125,8 +125,8 @@ class ManufacturerStatusIn(Schema):
 def report_status(request, product_id: int, payload: ManufacturerStatusIn):
     """Released, shipped, or failed (with the reason). A move the product cannot make is a 422 naming
     ``status``; a failure without a reason a 422 naming ``reason``. The journal names this system."""
-    product = services.update_manufacturing(actor=request.user, product=_product_for(request.user, product_id),
-                                            status=payload.status, reason=payload.reason)
+    product = manufacturing.update_manufacturing(actor=request.user, product=_product_for(request.user, product_id),
+                                                 status=payload.status, reason=payload.reason)
     return product_out(_loaded(Product.objects).get(pk=product.pk))
 
 
@@ -140,7 +140,7 @@ def _pdf_body(request) -> ContentFile:
         raise ValidationError({"certificate": _("Send the certificate of analysis as the body of the request, "
                                                 "with Content-Type: application/pdf.")})
     # Read from the stream rather than request.body, whose size is capped far below a certificate's.
-    data = request.read(services.CERTIFICATE_MAX_BYTES + 1)
+    data = request.read(manufacturing.CERTIFICATE_MAX_BYTES + 1)
     return ContentFile(data, name="certificate.pdf")
 
 
@@ -150,5 +150,5 @@ def attach_certificate(request, product_id: int):
     """The certificate of analysis of a released product, as a PDF body (``Content-Type: application/pdf``,
     at most 20 MB). Not a PDF, or a product not released: 422 naming ``certificate``."""
     product = _product_for(request.user, product_id)
-    product = services.attach_certificate(actor=request.user, product=product, certificate=_pdf_body(request))
+    product = manufacturing.attach_certificate(actor=request.user, product=product, certificate=_pdf_body(request))
     return Status(201, product_out(_loaded(Product.objects).get(pk=product.pk)))

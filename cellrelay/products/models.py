@@ -1,7 +1,8 @@
 """Chain of identity and custody: collections, products, bags, identifiers, shipments, custody events, deviations.
 
 A CAR-T product exists once, for one patient (one episode); every handover of the cells is a verified,
-signed, journaled ``CustodyEvent``. Changes go through ``services.py`` only.
+signed, journaled ``CustodyEvent``. Changes go through the services (``products/services/``; storing and
+dispensing a bag: ``pharmacy/services/``) only.
 """
 
 from django.conf import settings
@@ -81,7 +82,7 @@ class Bag(models.Model):
     dispensed_at = models.DateTimeField(_("dispensed at"), null=True, blank=True)
     dispensed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      null=True, blank=True, verbose_name=_("dispensed by"))
-    # Administration (administration.py). ``status`` stays “dispensed” once the bag is out: these fields tell
+    # Administration (``services.administration``). ``status`` stays “dispensed” once the bag is out: these fields tell
     # how far it went (thawed, checked at the bedside, infused, or returned/destroyed unused).
     thaw_started_at = models.DateTimeField(_("thaw started at"), null=True, blank=True)
     bedside_checked_at = models.DateTimeField(_("checked at the bedside at"), null=True, blank=True)
@@ -161,6 +162,13 @@ class Shipment(models.Model):
         return (f"{capfirst(self._meta.verbose_name)} {self.get_direction_display().lower()}: "
                 f"{self.collection or self.product}" + (f" ({carrier})" if carrier else ""))
 
+    @classmethod
+    def patient_path(cls, pk) -> str:
+        """The lookup from the shipment with this key to its patient (for ``patients.access.reach``): through the
+        product it brings back, or the collected cells it takes out."""
+        return ("product__episode__patient" if cls.objects.filter(pk=pk, product__isnull=False).exists()
+                else "collection__episode__patient")
+
 
 class CustodyEvent(models.Model):
     """One handover of the cells: who, with whom verifying, where, what was scanned, and what each signed."""
@@ -208,6 +216,12 @@ class CustodyEvent(models.Model):
         return f"{self.get_action_display()} — {what}, {formats.moment(self.at)}"
 
 
+# What the receipt finds on the seal and the documents (services/receipt.py): stored in English, the same in every
+# language, and shown in the reader's.
+RECEIPT_FINDINGS = {"intact": _("intact"), "not intact": _("not intact"), "complete": _("complete"),
+                    "missing or wrong": _("missing or wrong")}
+
+
 class Deviation(models.Model):
     """Something that did not go as expected at a handover; kept even when the handover was refused."""
 
@@ -242,6 +256,16 @@ class Deviation(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("deviation")
+
+    @property
+    def expected_text(self) -> str:
+        """``expected`` as shown: the receipt's findings in the reader's language, codes and measures as recorded."""
+        return str(RECEIPT_FINDINGS.get(self.expected, self.expected))
+
+    @property
+    def scanned_text(self) -> str:
+        """``scanned`` as shown, like ``expected_text``."""
+        return str(RECEIPT_FINDINGS.get(self.scanned, self.scanned))
 
     @property
     def is_shipment_excursion(self) -> bool:

@@ -31,7 +31,7 @@ MAX_DOTS = 60  # a dot per reading while they can be told apart
 
 
 def _default_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")  # the pages pass the language's own (collection_views._tick)
+    return moment.strftime("%Y-%m-%d %H:%M")  # the pages pass the language's own (views.shipments._tick)
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,26 @@
 """What the product's circuit waits for, by team: cells to ship, products arriving, bags to place, dispense, thaw
 and infuse, and the tanks' open alarms. Read-only queries; the worklist page shows them above the schedule.
+
+The pharmacy's own work (its tanks' alarms, the bags to place and to dispense) belongs to the pharmacy, a room
+above this one: it adds its items from its ``AppConfig.ready`` with ``register`` (``pharmacy/worklist.py``).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cellrelay.organisation.permissions import Action
-from cellrelay.pathway import schedule
 from cellrelay.pathway.states import FINAL, State
-from cellrelay.pharmacy.models import StorageAlarm
 
-from . import dispensing_day
 from .models import Bag, Collection, Product, Shipment
 
 Status = Product.Status
 # A bag waits in the tank from the receipt to the dispensing; a quarantined product's episode is still at
 # “Manufacturing”. After the infusion, a bag left over is returned or destroyed, not stored.
 BEFORE_INFUSION = (State.MANUFACTURING, State.PRODUCT_RECEIVED, State.ADMITTED, State.LYMPHODEPLETION)
+TEAMS = ("apheresis", "pharmacy", "unit")  # the circuit's order: the cells go out, come back, are given
 
 
 @dataclass
@@ -32,48 +32,45 @@ class Item:
     urgent: bool = False
 
 
-def _open(queryset, path: str):
+# (patients, storage_center_ids) -> [(team code, items)]: the patients the user sees, and the centers whose
+# storage they manage (whose tanks' alarms they answer).
+Contributor = Callable[..., list[tuple[str, list[Item]]]]
+
+_contributors: list[tuple[bool, Contributor]] = []
+
+
+def register(contributor: Contributor, *, ahead: bool = False) -> None:
+    """Add a room's items to the circuit's teams: after this room's own items, or ``ahead`` of them (what must be
+    seen first, such as a tank's alarm)."""
+    if all(registered is not contributor for _ahead, registered in _contributors):  # ready() may run twice
+        _contributors.append((ahead, contributor))
+
+
+def still_open(queryset, path: str):
+    """The rows whose episode (reached through ``path``, e.g. ``"product__"``) is not closed."""
     return queryset.exclude(**{f"{path}episode__state__in": FINAL})
 
 
 def _collections_to_ship(patients) -> list[Item]:
     shipped = Shipment.objects.filter(collection__isnull=False).values("collection_id")
-    collections = (_open(Collection.objects.filter(episode__patient__in=patients), "")
+    collections = (still_open(Collection.objects.filter(episode__patient__in=patients), "")
                    .exclude(pk__in=shipped).select_related("episode__patient", "episode__template"))
     return [Item(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": c.din},
                  reverse("products:shipment_out_new", args=[c.pk]), Action.RECORD_SHIPMENT, c.episode) for c in collections]
 
 
-def _pharmacy(patients) -> list[Item]:
+def _products_arriving(patients) -> list[Item]:
+    """Products to receive, and quarantined products waiting for the pharmacist's decision."""
     items = []
-    products = _open(Product.objects.filter(episode__patient__in=patients), "").select_related("episode__patient", "episode__template")
+    products = (still_open(Product.objects.filter(episode__patient__in=patients), "")
+                .select_related("episode__patient", "episode__template"))
     for product in products.filter(status__in=(Status.RELEASED, Status.SHIPPED)):
         items.append(Item(_("Receive the product (%(manufacturer)s)") % {"manufacturer": product.manufacturer},
                           reverse("products:receive", args=[product.pk]), Action.RECEIVE_PRODUCT, product.episode))
     for product in products.filter(status=Status.QUARANTINED):
         items.append(Item(_("Quarantined product: decide"), reverse("products:quarantine_release", args=[product.pk]),
                           Action.RELEASE_PRODUCT, product.episode, urgent=True))
-    bags = (_open(Bag.objects.filter(product__episode__patient__in=patients, status=Bag.Status.AVAILABLE),
-                  "product__").select_related("product__episode__patient", "product__episode__template"))
-    for bag in bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED), position__isnull=True,
-                           product__episode__state__in=BEFORE_INFUSION):
-        items.append(Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
-                          reverse("pharmacy:bag_place", args=[bag.pk]), Action.MANAGE_STORAGE, bag.product.episode))
-    # From the planned infusion day only: dispensing is refused before it (dispensing_day.py).
-    last_planned_d0 = timezone.localdate() + timedelta(days=dispensing_day.DAYS_BEFORE_INFUSION)
-    for bag in bags.filter(product__status=Status.ACCEPTED, product__episode__state=State.LYMPHODEPLETION,
-                           product__episode__milestones__kind=schedule.Kind.INFUSION,
-                           product__episode__milestones__planned__lte=last_planned_d0).distinct():
-        items.append(Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
-                          reverse("products:dispense", args=[bag.pk]), Action.DISPENSE_PRODUCT, bag.product.episode))
     return items
-
-
-def _alarms(center_ids) -> list[Item]:
-    alarms = StorageAlarm.objects.filter(tank__center_id__in=center_ids, acknowledged_at__isnull=True)
-    return [Item(_("Tank %(tank)s: %(alarm)s") % {"tank": alarm.tank.name, "alarm": alarm.get_kind_display()},
-                 reverse("pharmacy:tank", args=[alarm.tank_id]), Action.MANAGE_STORAGE, urgent=True)
-            for alarm in alarms.select_related("tank")]
 
 
 def _bags_out(patients) -> list[Item]:
@@ -87,9 +84,17 @@ def _bags_out(patients) -> list[Item]:
                  urgent=bag.thaw_started_at is not None) for bag in bags]
 
 
-def build(patients, alarm_center_ids) -> list[tuple[str, list[Item]]]:
-    """(team code, items) for the teams with something to do; alarms of the tanks at these centers."""
-    teams = [("apheresis", _collections_to_ship(patients)),
-             ("pharmacy", _alarms(alarm_center_ids) + _pharmacy(patients)),
-             ("unit", _bags_out(patients))]
-    return [(team, items) for team, items in teams if items]
+def _own(patients, _storage_center_ids) -> list[tuple[str, list[Item]]]:
+    return [("apheresis", _collections_to_ship(patients)), ("pharmacy", _products_arriving(patients)),
+            ("unit", _bags_out(patients))]
+
+
+def build(patients, storage_center_ids) -> list[tuple[str, list[Item]]]:
+    """(team code, items) for the teams with something to do; the alarms of the tanks at these centers."""
+    contributors = ([c for ahead, c in _contributors if ahead] + [_own]
+                    + [c for ahead, c in _contributors if not ahead])
+    teams: dict[str, list[Item]] = {team: [] for team in TEAMS}
+    for contribute in contributors:
+        for team, items in contribute(patients, storage_center_ids):
+            teams.setdefault(team, []).extend(items)
+    return [(team, items) for team, items in teams.items() if items]

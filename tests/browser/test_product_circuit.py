@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cellrelay.products.administration import start_thaw
+from cellrelay.products.services.administration import start_thaw
 from cellrelay.products.models import Bag, CustodyEvent, Deviation, Product
 from tests.conftest import PASSWORD
 from tests.pharmacy.helpers import DIN_A, SCAN_A

@@ -21,8 +21,13 @@ from cellrelay.organisation.permissions import Role
 from cellrelay.pathway import protocols
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State, StopReason
-from cellrelay.pharmacy import services as pharmacy_services
-from cellrelay.products import administration, dispensing, isbt128, services
+from cellrelay.pharmacy.services import dispensing
+from cellrelay.pharmacy.services import drugs as pharmacy_services
+from cellrelay.products import isbt128
+from cellrelay.products.custody import VERIFIED
+from cellrelay.products.services import administration
+from cellrelay.products.services.manufacturing import update_manufacturing
+from cellrelay.products.services.receipt import RECEIVED, receive_product
 from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
 from tests.conftest import PASSWORD
 
@@ -102,7 +107,7 @@ def test_each_episode_has_the_product_records_of_the_states_it_reached(org):
         assert timezone.localtime(received.at).date() == states[State.PRODUCT_RECEIVED]
         assert Role.PHARMACIST in roles[received.actor_id]
         assert received.second_person_id and received.second_person_id != received.actor_id
-        assert (received.meaning, received.second_meaning) == (services.RECEIVED, services.VERIFIED)
+        assert (received.meaning, received.second_meaning) == (RECEIVED, VERIFIED)
         assert received.temperature_c <= (episode.template.storage_max_c or -150)
         bags = list(product.bags.all())
         assert 1 <= len(bags) <= 2 and [bag.number for bag in bags] == list(range(1, len(bags) + 1))
@@ -229,8 +234,8 @@ def test_the_services_take_over_where_the_synthetic_chain_stops(org):
     din = product.identifiers.get(scheme="din").value
     number = product.identifiers.get(scheme="manufacturer").value
 
-    services.update_manufacturing(actor=users["coordinator"], product=product, status=Product.Status.RELEASED)
-    services.receive_product(
+    update_manufacturing(actor=users["coordinator"], product=product, status=Product.Status.RELEASED)
+    receive_product(
         actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["pharmacist2"],
         second_password=PASSWORD, product=product, scanned=[synthetic.din_scan(din), number], seal_intact=True,
         shipper_temperature_c=Decimal("-180"), documents_ok=True, bag_count=1,
@@ -330,7 +335,7 @@ def test_a_center_without_a_valid_facility_number_gets_the_synthetic_one():
 def test_every_product_has_a_manufacturer_and_the_signatures_mean_what_the_services_store():
     assert synthetic.MANUFACTURERS.keys() == protocols.PRODUCTS.keys()
     assert set(synthetic.MANUFACTURERS.values()) == synthetic.NUMBER_PREFIXES.keys()
-    assert (synthetic.RECEIVED, synthetic.VERIFIED) == (services.RECEIVED, services.VERIFIED)
+    assert (synthetic.RECEIVED, synthetic.VERIFIED) == (RECEIVED, VERIFIED)
     assert synthetic.DISPENSED == dispensing.DISPENSED
     assert synthetic.CHECKED_AT_BEDSIDE == administration.CHECKED_AT_BEDSIDE
     assert synthetic.TOCILIZUMAB == pharmacy_services.TOCILIZUMAB

@@ -13,7 +13,7 @@ from cellrelay.monitoring.grading import CAPD_REVERSED_ITEMS, CAPD_STRAIGHT_ITEM
 from cellrelay.monitoring.models import Alert, GradeRecord, IcuStay, Intervention, NeuroAssessment, VitalSigns
 from cellrelay.monitoring.alerts import open_alerts
 from cellrelay.monitoring.views import lab_row
-from cellrelay.pharmacy import services as pharmacy
+from cellrelay.pharmacy.services import drugs as pharmacy
 from cellrelay.pharmacy.models import DrugReserve
 from tests.monitoring.test_services import ICE_FULL, ago, infused, neuro, vitals
 

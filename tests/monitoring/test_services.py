@@ -14,7 +14,7 @@ from cellrelay.monitoring import services
 from cellrelay.monitoring.models import Alert, GradeRecord, Intervention, VitalSigns
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.states import ORDER, State
-from cellrelay.pharmacy import services as pharmacy
+from cellrelay.pharmacy.services import drugs as pharmacy
 from cellrelay.pharmacy.models import DrugReserve
 
 pytestmark = pytest.mark.django_db

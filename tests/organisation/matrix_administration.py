@@ -8,8 +8,8 @@ aimed at bag 1 of each patient's product, received through the services by the p
 
 from tests.organisation.matrix_pharmacy import received_bag, users_by_name
 
-BAG_ROUTES = {"products:bag", "products:dispense", "products:thaw", "products:bedside", "products:infusion_start",
-              "products:infusion_end", "products:dispose"}
+BAG_ROUTES = {"products:bag", "products:thaw", "products:bedside", "products:infusion_start", "products:infusion_end",
+              "products:dispose"}
 
 
 def targets(name, route, world):

@@ -24,13 +24,13 @@ def _with_certificates(world) -> dict:
     certificate page has something to serve; a released product still offers its next moves."""
     if "manufacturing" not in world:
         from cellrelay.organisation.models import User
-        from cellrelay.products import services
+        from cellrelay.products.services.manufacturing import update_manufacturing
 
         coordinator = User.objects.get(username="coordinator")
         for ids in world["products"].values():
             product = Product.objects.get(pk=ids["product_id"])
             if not product.certificate:
-                services.update_manufacturing(
+                update_manufacturing(
                     actor=coordinator, product=product, status="released",
                     certificate=SimpleUploadedFile("coa.pdf", b"%PDF-1.4 certificate", content_type="application/pdf"))
         world["manufacturing"] = {"certified": True}

@@ -2,7 +2,8 @@
 
 Objects are built lazily through the services and cached in the world: a tank of the demo treating center
 with an open alarm, and a received product with two bags (bag 2 stored in the tank, bag 1 waiting for a
-place). ``received_bag`` is shared: other rooms' matrices may import it.
+place; the dispensing page is aimed at bag 1 of each patient). ``received_bag`` is shared: other rooms'
+matrices may import it.
 """
 
 import datetime as dt
@@ -24,8 +25,9 @@ def users_by_name() -> dict:
 def received_bag(world, users, patient):
     """Bag 1 of the patient's product (world["products"]), driven to released and shipped, then received
     (accepted, two bags) with the right scan. Cached in world["received_bags"][patient.pk]."""
-    from cellrelay.products import services
     from cellrelay.products.models import Product
+    from cellrelay.products.services.manufacturing import update_manufacturing
+    from cellrelay.products.services.receipt import RECEIVABLE, receive_product
     from tests.conftest import PASSWORD
     from tests.products.test_custody import scanned_din
 
@@ -35,10 +37,10 @@ def received_bag(world, users, patient):
     product = Product.objects.get(pk=world["products"][patient.pk]["product_id"])
     for before, after in (("in_manufacturing", "released"), ("released", "shipped")):
         if product.status == before:
-            product = services.update_manufacturing(actor=users["coordinator"], product=product, status=after)
-    if product.status in services.RECEIVABLE:
+            product = update_manufacturing(actor=users["coordinator"], product=product, status=after)
+    if product.status in RECEIVABLE:
         din = product.identifiers.get(scheme="din").value
-        product = services.receive_product(
+        product = receive_product(
             actor=users["pharmacist"], actor_password=PASSWORD, second_person=users["pharmacist2"],
             second_password=PASSWORD, product=product, scanned=[scanned_din(din)], seal_intact=True,
             shipper_temperature_c=Decimal("-180"), documents_ok=True, place="PUI", bag_count=2,
@@ -52,7 +54,7 @@ def pharmacy_tank(world) -> dict:
     rooms still find their products as the world built them)."""
     if "pharmacy" in world:
         return world["pharmacy"]
-    from cellrelay.pharmacy import storage
+    from cellrelay.pharmacy.services import storage
 
     pharmacist = users_by_name()["pharmacist"]
     tank = storage.create_tank(actor=pharmacist, center=world["center"], name="Matrix tank", racks=1,
@@ -69,7 +71,7 @@ def pharmacy_world(world) -> dict:
     built = pharmacy_tank(world)
     if "waiting" in built:
         return built
-    from cellrelay.pharmacy import storage
+    from cellrelay.pharmacy.services import storage
     from tests.products.test_custody import scanned_din
 
     users = users_by_name()
@@ -90,6 +92,9 @@ def targets(name, route, world):
         return None
     from tests.organisation.test_permission_matrix import Target
 
+    if name == "pharmacy:dispense":  # bag 1 of each patient's product: its page lists the checks that hold or not
+        users = users_by_name()
+        return [Target({"pk": received_bag(world, users, p).pk}, patient=p) for p, _e, _r in world["per_patient"]]
     built = pharmacy_world(world) if name in BAG_ROUTES else pharmacy_tank(world)
     tank = built["tank"]
     if name in ("pharmacy:tank", "pharmacy:tank_reading"):

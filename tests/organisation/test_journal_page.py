@@ -8,7 +8,7 @@ from django.utils import timezone
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Center, Membership, User
 from cellrelay.organisation.permissions import Role
-from cellrelay.pharmacy import storage
+from cellrelay.pharmacy.services import storage
 from tests.conftest import PASSWORD, register
 from tests.pharmacy.helpers import tank_with_positions
 

@@ -123,8 +123,9 @@ def product_records(per_patient, users):
     """For each episode, through the services: the collection, its shipment out to the manufacturer, and the
     product in manufacturing. Maps each patient to the ids the /api/v1/products paths are aimed at."""
     from cellrelay.pathway.states import State
-    from cellrelay.products import services as product_services
-    from cellrelay.products import shipping
+    from cellrelay.products.services.collection import record_collection
+    from cellrelay.products.services.manufacturing import register_product
+    from cellrelay.products.services import shipping
     from tests.pathway.test_episode import walk_to
     from tests.products.test_custody import scanned_din
 
@@ -132,14 +133,14 @@ def product_records(per_patient, users):
     for serial, (who, episode, _pending) in enumerate(per_patient, 1):
         episode = walk_to(episode, users, State.APHERESIS_SCHEDULED)
         din = f"G1234260001{serial:02d}"
-        collection = product_services.record_collection(
+        collection = record_collection(
             actor=users["apheresis"], episode=episode, collected_at=timezone.now() - dt.timedelta(hours=3),
             volume_ml=200, din=scanned_din(din))
         shipment = shipping.record_shipment(
             actor=users["apheresis"], product_or_collection=collection, direction="out", courier="World Courier",
             shipper_id=f"DS-{serial}", seal_numbers=[f"S{serial}"], departed_at=timezone.now() - dt.timedelta(hours=2))
-        product = product_services.register_product(actor=users["coordinator"], episode=collection.episode,
-                                                     manufacturer="Kite", identifiers=[("din", scanned_din(din))])
+        product = register_product(actor=users["coordinator"], episode=collection.episode,
+                                    manufacturer="Kite", identifiers=[("din", scanned_din(din))])
         records[who.pk] = {"product_id": product.pk, "shipment_id": shipment.pk}
     return records
 

@@ -8,7 +8,7 @@ import pytest
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Center, Membership, User
 from cellrelay.organisation.permissions import Role
-from cellrelay.pharmacy import storage
+from cellrelay.pharmacy.services import storage
 from cellrelay.pharmacy.models import Position, StorageAlarm, Tank
 from cellrelay.products.models import CustodyEvent, Deviation
 from tests.conftest import PASSWORD

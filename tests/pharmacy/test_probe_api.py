@@ -6,7 +6,7 @@ import pytest
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Membership
-from cellrelay.pharmacy import storage
+from cellrelay.pharmacy.services import storage
 from cellrelay.pharmacy.models import StorageAlarm, Tank, TankReading
 from tests.pharmacy.helpers import tank_with_positions
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cellrelay.journal.models import JournalEntry
-from cellrelay.pharmacy import storage
+from cellrelay.pharmacy.services import storage
 from cellrelay.pharmacy.models import Position, StorageAlarm, Tank, TankReading
 from cellrelay.products.models import CustodyEvent, Deviation
 from tests.pharmacy.helpers import COI_A, SCAN_A, received_bags, tank_with_positions

@@ -9,12 +9,12 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.monitoring import services as monitoring_services
 from cellrelay.pathway.models import Milestone
 from cellrelay.pathway.states import State
-from cellrelay.pharmacy.services import reserve_drug
+from cellrelay.pharmacy.services.dispensing import dispense_bag
+from cellrelay.pharmacy.services.drugs import reserve_drug
 from cellrelay.products import thaw
-from cellrelay.products.administration import (bedside_check, end_infusion, return_or_destroy, start_infusion,
-                                               start_thaw)
-from cellrelay.products.dispensing import dispense_bag
 from cellrelay.products.models import Bag, CustodyEvent, Deviation
+from cellrelay.products.services.administration import (bedside_check, end_infusion, return_or_destroy, start_infusion,
+                                                        start_thaw)
 from tests.conftest import PASSWORD, register
 from tests.pharmacy.helpers import SCAN_A, received_bags
 from tests.products.test_custody import refused

@@ -1,16 +1,13 @@
-"""The product page: the whole chain from vein to vein on one screen, its PDF, the quarantine decision, and the
-product circuit on the worklist."""
-
-import datetime as dt
+"""The product page: the whole chain from vein to vein on one screen, its PDF, the quarantine decision. The
+pharmacy's part of the circuit on the worklist and the product page: tests/pharmacy/test_worklist.py."""
 
 import pytest
-from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
 from cellrelay.products.models import Product
 from tests.conftest import PASSWORD
-from tests.pharmacy.helpers import plan_infusion_on, received_bags
+from tests.pharmacy.helpers import received_bags
 from tests.products.test_custody import COI_A, DIN_A, collected, receive, released, scanned_din
 
 pytestmark = pytest.mark.django_db
@@ -88,20 +85,20 @@ def test_the_page_in_french(client_as, episode, users):
     assert "Chaîne d’identité et de traçabilité" in html and "Réceptionné" in html
 
 
-def test_the_worklist_shows_what_the_product_circuit_waits_for(client_as, episode, users):
-    bags = received_bags(episode, users, count=1)
-    html = client_as("pharmacist").get("/worklist/").content.decode()
-    assert "Product circuit" in html and f"/pharmacy/bags/{bags[0].pk}/place/" in html
+def test_what_the_receipt_found_on_the_seal_and_the_documents_is_said_in_french(client_as, episode, users):
+    from django.utils import translation
 
+    from cellrelay.products import chain, custody_pdf
 
-def test_the_worklist_and_the_product_page_ask_to_dispense_on_the_infusion_day_not_before(client_as, episode, users):
-    bag = received_bags(episode, users, count=1, state=State.LYMPHODEPLETION)[0]  # the infusion planned today
-    dispense = f"/bags/{bag.pk}/dispense/"
-    assert dispense in client_as("pharmacist").get("/worklist/").content.decode()
-    assert dispense in chain_html(client_as("pharmacist"), episode)
-    plan_infusion_on(episode, timezone.localdate() + dt.timedelta(days=4))  # LD day 2 of a D0 in four days
-    assert dispense not in client_as("pharmacist").get("/worklist/").content.decode()
-    assert dispense not in chain_html(client_as("pharmacist"), episode)  # nor among the product page's next steps
+    receive(released(episode, users, [("din", scanned_din(DIN_A)), ("manufacturer", "KITE-123")]), users,
+            seal_intact=False, documents_ok=False)
+    for url in (f"/episodes/{episode.pk}/products/", f"/bags/{episode.products.get().bags.get().pk}/"):
+        html = client_as("pharmacist", "fr").get(url).content.decode()
+        assert "non intact" in html and "manquants ou erronés" in html
+        assert "not intact" not in html and "missing or wrong" not in html
+    with translation.override("fr"):
+        printed = [cell for row in custody_pdf.deviation_rows(chain.chain_of(episode)) for cell in row]
+    assert "non intact" in printed and "manquants ou erronés" in printed and "not intact" not in printed
 
 
 def test_the_episode_page_sends_the_product_steps_to_the_product_page(client_as, episode, users):
@@ -122,18 +119,3 @@ def test_every_product_form_page_journals_the_read_of_the_patient(client_as, epi
     response = client_as(who).get(path.format(episode=episode.pk, product=product.pk))
     assert response.status_code == 200
     assert JournalEntry.objects.filter(action="patient.read", patient_id=episode.patient_id).count() == before + 1
-
-
-def test_a_tank_alarm_stands_on_the_pharmacy_worklist_until_acknowledged(client_as, org, users):
-    from decimal import Decimal
-
-    from cellrelay.pharmacy import storage
-    from tests.pharmacy.helpers import tank_with_positions
-
-    tank, _positions = tank_with_positions(org)
-    storage.record_reading(actor_or_none=users["pharmacist"], tank=tank, ln2_level_percent=Decimal("12"),
-                           temperature_c=Decimal("-190"))
-    html = client_as("pharmacist").get("/worklist/").content.decode()
-    assert "Tank Cuve 1: LN2 level too low" in html and f"/pharmacy/tanks/{tank.pk}/" in html
-    storage.acknowledge_alarm(actor=users["pharmacist"], alarm=tank.alarms.get())
-    assert "LN2 level too low" not in client_as("pharmacist").get("/worklist/").content.decode()

@@ -10,7 +10,9 @@ from django.utils import timezone
 from cellrelay.formats import day
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
-from cellrelay.products import isbt128, services
+from cellrelay.products import isbt128
+from cellrelay.products.services.collection import record_collection
+from cellrelay.products.services.manufacturing import register_product, update_manufacturing
 from cellrelay.products.models import Collection, CustodyEvent, Deviation, Product, Shipment, ShipmentTemperature
 from tests.conftest import open_episode, register
 from tests.pathway.test_episode import plan_from_past_apheresis, walk_to
@@ -43,13 +45,13 @@ def collection(episode, users):
 
 
 def in_manufacturing(collection, users) -> Product:
-    return services.register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
-                                     identifiers=[("din", scanned_din(collection.din))])
+    return register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
+                            identifiers=[("din", scanned_din(collection.din))])
 
 
 def released(collection, users) -> Product:
-    return services.update_manufacturing(actor=users["coordinator"], product=in_manufacturing(collection, users),
-                                         status="released")
+    return update_manufacturing(actor=users["coordinator"], product=in_manufacturing(collection, users),
+                                status="released")
 
 
 def collection_form(**overrides):
@@ -149,9 +151,9 @@ def test_the_suggested_din_is_the_next_sequence_of_this_facility_and_year(schedu
     earlier = collected(open_episode(org, other), users, din=f"F9999{YY}000041")
     # DINs of another facility or of last year do not count.
     last_year = f"{(int(YY) - 1) % 100:02d}"
-    services.register_product(actor=users["coordinator"], episode=earlier.episode, manufacturer="Kite",
-                              identifiers=[("din", scanned_din(f"G1234{YY}000500")),
-                                           ("din", scanned_din(f"F9999{last_year}000900"))])
+    register_product(actor=users["coordinator"], episode=earlier.episode, manufacturer="Kite",
+                     identifiers=[("din", scanned_din(f"G1234{YY}000500")),
+                                  ("din", scanned_din(f"F9999{last_year}000900"))])
     response = client_as("apheresis").get(reverse("products:collection_new", args=[scheduled.pk]))
     assert f'value="=F9999{YY}00004200"' in response.content.decode()
 
@@ -159,8 +161,8 @@ def test_the_suggested_din_is_the_next_sequence_of_this_facility_and_year(schedu
 def test_a_product_din_of_this_facility_counts_too(scheduled, org, users, client_as):
     other = register(org, family="Roux", given="Yves", serial=9)
     earlier = collected(open_episode(org, other), users, din=f"F9999{YY}000041")
-    services.register_product(actor=users["coordinator"], episode=earlier.episode, manufacturer="Kite",
-                              identifiers=[("din", scanned_din(f"F9999{YY}000077"))])
+    register_product(actor=users["coordinator"], episode=earlier.episode, manufacturer="Kite",
+                     identifiers=[("din", scanned_din(f"F9999{YY}000077"))])
     response = client_as("apheresis").get(reverse("products:collection_new", args=[scheduled.pk]))
     assert f'value="=F9999{YY}00007800"' in response.content.decode()
 
@@ -279,7 +281,7 @@ def test_who_may_record_a_shipment(collection, client_as):
 
 @pytest.fixture
 def shipped_back(collection, users):
-    from cellrelay.products import shipping
+    from cellrelay.products.services import shipping
 
     return shipping.record_shipment(actor=users["pharmacist"], product_or_collection=released(collection, users),
                                     direction="back", courier="World Courier", shipper_id="DS-0042",
@@ -328,7 +330,7 @@ def test_a_broken_log_shows_its_line_and_reason(shipped_back, client_as):
 
 
 def test_the_collections_log_is_kept_without_assessment(collection, client_as, users):
-    from cellrelay.products import shipping
+    from cellrelay.products.services import shipping
 
     shipment = shipping.record_shipment(actor=users["apheresis"], product_or_collection=collection,
                                         direction="out", courier="World Courier", shipper_id="DS-1",
@@ -356,9 +358,9 @@ def test_the_pages_in_french(scheduled, client_as, users):
     client = client_as("apheresis", "fr")
     page = client.get(reverse("products:collection_new", args=[scheduled.pk]))
     assert page.status_code == 200 and 'lang="fr"' in page.content.decode()
-    collection = services.record_collection(actor=users["apheresis"], episode=scheduled,
-                                            collected_at=timezone.now() - dt.timedelta(hours=2), volume_ml=200,
-                                            din=scanned_din(DIN_A))
+    collection = record_collection(actor=users["apheresis"], episode=scheduled,
+                                   collected_at=timezone.now() - dt.timedelta(hours=2), volume_ml=200,
+                                   din=scanned_din(DIN_A))
     assert client.get(reverse("products:shipment_out_new", args=[collection.pk])).status_code == 200
     labels = client.get(reverse("products:collection_labels", args=[collection.pk]))
     assert labels.status_code == 200 and labels.content.startswith(b"%PDF")

@@ -9,7 +9,11 @@ from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
-from cellrelay.products import isbt128, services
+from cellrelay.products import isbt128
+from cellrelay.products.custody import sign
+from cellrelay.products.services.collection import record_collection
+from cellrelay.products.services.manufacturing import register_product, update_manufacturing
+from cellrelay.products.services.receipt import receive_product, release_from_quarantine
 from cellrelay.products.models import Collection, CustodyEvent, Deviation, Identifier, Product
 from tests.conftest import PASSWORD, open_episode, register
 from tests.pathway.test_episode import plan_from_past_apheresis, walk_to
@@ -29,16 +33,16 @@ def collected(episode, users, din=DIN_A):
     episode = walk_to(plan_from_past_apheresis(episode, users), users, State.APHERESIS_SCHEDULED)
     aph = episode.milestones.get(code="APH").planned
     at = timezone.make_aware(dt.datetime.combine(aph, dt.time(10, 0)))
-    return services.record_collection(actor=users["apheresis"], episode=episode, collected_at=at,
-                                      volume_ml=Decimal("250.0"), din=scanned_din(din), cd3_count=Decimal("4.2"))
+    return record_collection(actor=users["apheresis"], episode=episode, collected_at=at,
+                             volume_ml=Decimal("250.0"), din=scanned_din(din), cd3_count=Decimal("4.2"))
 
 
 def released(episode, users, identifiers, din=DIN_A):
     collection = collected(episode, users, din)
-    product = services.register_product(actor=users["coordinator"], episode=collection.episode,
-                                        manufacturer="Kite", identifiers=identifiers)
-    services.update_manufacturing(actor=users["coordinator"], product=product, status="released")
-    return services.update_manufacturing(actor=users["coordinator"], product=product, status="shipped")
+    product = register_product(actor=users["coordinator"], episode=collection.episode,
+                               manufacturer="Kite", identifiers=identifiers)
+    update_manufacturing(actor=users["coordinator"], product=product, status="released")
+    return update_manufacturing(actor=users["coordinator"], product=product, status="shipped")
 
 
 @pytest.fixture
@@ -61,7 +65,7 @@ def receive(product, users, **overrides):
                   shipper_temperature_c=Decimal("-180"), documents_ok=True, place="PUI", bag_count=1,
                   bag_expiry=timezone.now() + dt.timedelta(days=300))
     fields.update(overrides)
-    return services.receive_product(**fields)
+    return receive_product(**fields)
 
 
 def refused(call, field):
@@ -91,7 +95,7 @@ def test_collection_moves_the_episode_and_records_a_custody_event(episode, users
 def test_a_malformed_din_is_refused_with_its_reason_and_nothing_is_saved(episode, users):
     episode = walk_to(plan_from_past_apheresis(episode, users), users, State.APHERESIS_SCHEDULED)
     corrupt = f"={DIN_A}{int(isbt128.type3_flag(DIN_A)) + 1}"
-    message = refused(lambda: services.record_collection(
+    message = refused(lambda: record_collection(
         actor=users["apheresis"], episode=episode, collected_at=timezone.now() - dt.timedelta(hours=1),
         volume_ml=200, din=corrupt), "din")
     assert "does not match the DIN" in message
@@ -102,7 +106,7 @@ def test_a_malformed_din_is_refused_with_its_reason_and_nothing_is_saved(episode
 
 def test_a_product_code_is_not_a_din(episode, users):
     episode = walk_to(plan_from_past_apheresis(episode, users), users, State.APHERESIS_SCHEDULED)
-    message = refused(lambda: services.record_collection(
+    message = refused(lambda: record_collection(
         actor=users["apheresis"], episode=episode, collected_at=timezone.now(), volume_ml=200,
         din="=<S12954A0"), "din")
     assert "not a donation identification number" in message
@@ -112,8 +116,8 @@ def test_a_product_code_is_not_a_din(episode, users):
 
 def test_registering_the_product_moves_the_episode_to_manufacturing(episode, users):
     collection = collected(episode, users)
-    product = services.register_product(actor=users["coordinator"], episode=collection.episode,
-                                        manufacturer="Kite", identifiers=[("din", scanned_din(DIN_A))])
+    product = register_product(actor=users["coordinator"], episode=collection.episode,
+                               manufacturer="Kite", identifiers=[("din", scanned_din(DIN_A))])
     product.episode.refresh_from_db()
     assert product.episode.state == State.MANUFACTURING
     assert list(product.identifiers.values_list("scheme", "value")) == [("din", DIN_A)]
@@ -123,7 +127,7 @@ def test_registering_the_product_moves_the_episode_to_manufacturing(episode, use
 def test_identifiers_are_unique_across_products(product, org, users):
     patient = register(org, family="Roux", given="Yves", serial=9)
     collection = collected(open_episode(org, patient), users, din=DIN_C)
-    message = refused(lambda: services.register_product(
+    message = refused(lambda: register_product(
         actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
         identifiers=[("manufacturer", " KITE-123 ")]), "identifiers")
     assert "KITE-123 already identifies another product" in message
@@ -132,26 +136,26 @@ def test_identifiers_are_unique_across_products(product, org, users):
 
 def test_a_failure_needs_a_reason_and_a_new_collection_may_follow(episode, users):
     collection = collected(episode, users)
-    product = services.register_product(actor=users["coordinator"], episode=collection.episode,
-                                        manufacturer="Kite", identifiers=[("manufacturer", "KITE-1")])
-    refused(lambda: services.update_manufacturing(actor=users["coordinator"], product=product, status="failed"),
+    product = register_product(actor=users["coordinator"], episode=collection.episode,
+                               manufacturer="Kite", identifiers=[("manufacturer", "KITE-1")])
+    refused(lambda: update_manufacturing(actor=users["coordinator"], product=product, status="failed"),
             "reason")
-    product = services.update_manufacturing(actor=users["coordinator"], product=product, status="failed",
-                                            reason="Insufficient expansion")
+    product = update_manufacturing(actor=users["coordinator"], product=product, status="failed",
+                                   reason="Insufficient expansion")
     assert product.status == "failed"
     product.episode.refresh_from_db()
     assert product.episode.state == State.MANUFACTURING  # a failure stops nothing by itself
-    again = services.record_collection(actor=users["apheresis"], episode=product.episode,
-                                       collected_at=timezone.now() - dt.timedelta(hours=2), volume_ml=180,
-                                       din=scanned_din(DIN_B))
-    second = services.register_product(actor=users["coordinator"], episode=again.episode, manufacturer="Kite",
-                                       identifiers=[("manufacturer", "KITE-2")])
+    again = record_collection(actor=users["apheresis"], episode=product.episode,
+                              collected_at=timezone.now() - dt.timedelta(hours=2), volume_ml=180,
+                              din=scanned_din(DIN_B))
+    second = register_product(actor=users["coordinator"], episode=again.episode, manufacturer="Kite",
+                              identifiers=[("manufacturer", "KITE-2")])
     assert second.episode.products.count() == 2
 
 
 def test_a_shipped_product_cannot_go_back_to_released(product, users):
     assert product.status == "shipped"
-    refused(lambda: services.update_manufacturing(actor=users["coordinator"], product=product, status="released"),
+    refused(lambda: update_manufacturing(actor=users["coordinator"], product=product, status="released"),
             "status")
 
 
@@ -202,8 +206,8 @@ def test_a_wrong_password_of_either_signer_is_refused_and_nothing_changes(produc
 
 
 def test_sign_rechecks_the_password(users):
-    assert services.sign(user=users["pharmacist"], password=PASSWORD, meaning="released").meaning == "released"
-    refused(lambda: services.sign(user=users["pharmacist"], password="nope", meaning="released"), "password")
+    assert sign(user=users["pharmacist"], password=PASSWORD, meaning="released").meaning == "released"
+    refused(lambda: sign(user=users["pharmacist"], password="nope", meaning="released"), "password")
 
 
 def test_another_patients_bag_is_a_hard_stop_with_a_kept_deviation(product, other_product, users):
@@ -291,15 +295,15 @@ def test_the_certificate_of_analysis_comes_with_the_release(episode, users):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     collection = collected(episode, users, DIN_A)
-    product = services.register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
-                                        identifiers=[("din", scanned_din(DIN_A))])
+    product = register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
+                               identifiers=[("din", scanned_din(DIN_A))])
     not_pdf = SimpleUploadedFile("coa.pdf", b"hello", content_type="application/pdf")
-    assert "PDF" in refused(lambda: services.update_manufacturing(
+    assert "PDF" in refused(lambda: update_manufacturing(
         actor=users["coordinator"], product=product, status="released", certificate=not_pdf), "certificate")
     product.refresh_from_db()
     assert product.status == "in_manufacturing" and not product.certificate
     pdf = SimpleUploadedFile("coa.pdf", b"%PDF-1.4 certificate", content_type="application/pdf")
-    services.update_manufacturing(actor=users["coordinator"], product=product, status="released", certificate=pdf)
+    update_manufacturing(actor=users["coordinator"], product=product, status="released", certificate=pdf)
     product.refresh_from_db()
     assert product.status == "released" and product.certificate.read() == b"%PDF-1.4 certificate"
 
@@ -307,14 +311,14 @@ def test_the_certificate_of_analysis_comes_with_the_release(episode, users):
 def test_a_quarantined_product_is_released_by_a_signed_decision_with_its_reason(product, users):
     quarantined = receive(product, users, shipper_temperature_c=Decimal("-120"))
     assert quarantined.status == "quarantined"
-    assert "Say what was checked" in refused(lambda: services.release_from_quarantine(
+    assert "Say what was checked" in refused(lambda: release_from_quarantine(
         actor=users["pharmacist"], actor_password=PASSWORD, product=product, reason=" "), "reason")
-    refused(lambda: services.release_from_quarantine(
+    refused(lambda: release_from_quarantine(
         actor=users["pharmacist"], actor_password="wrong", product=product, reason="Logger checked"),
         "actor_password")
     product.refresh_from_db()
     assert product.status == "quarantined"
-    released_product = services.release_from_quarantine(
+    released_product = release_from_quarantine(
         actor=users["pharmacist"], actor_password=PASSWORD, product=product,
         reason="Logger fault: the manufacturer's probe read -185 °C throughout")
     assert released_product.status == "accepted"
@@ -322,5 +326,5 @@ def test_a_quarantined_product_is_released_by_a_signed_decision_with_its_reason(
     assert released_product.episode.state == State.PRODUCT_RECEIVED
     entry = JournalEntry.objects.get(action="products.quarantine_released")
     assert entry.after["reason"].startswith("Logger fault") and entry.actor == users["pharmacist"]
-    assert "only a quarantined product" in refused(lambda: services.release_from_quarantine(
+    assert "only a quarantined product" in refused(lambda: release_from_quarantine(
         actor=users["pharmacist"], actor_password=PASSWORD, product=product, reason="again"), "product")

@@ -2,16 +2,17 @@
 it with a signed decision, from the product page."""
 
 import datetime as dt
+import html
 
 import pytest
 from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
-from cellrelay.pharmacy.services import reserve_drug
-from cellrelay.products import shipping
-from cellrelay.products.dispensing import dispense_bag
+from cellrelay.pharmacy.services.dispensing import dispense_bag
+from cellrelay.pharmacy.services.drugs import reserve_drug
 from cellrelay.products.models import Bag, Deviation
+from cellrelay.products.services import shipping
 from tests.conftest import PASSWORD
 from tests.pathway.test_episode import walk_to
 from tests.pharmacy.helpers import COI_A, SCAN_A, plan_infusion_on
@@ -155,6 +156,21 @@ def test_the_pharmacist_releases_on_the_page(bags, client_as, users):
     assert "The temperature excursion is released: the product may be dispensed." in page
     assert "Released by Sophie Dubois" in page and REASON in page
     assert excursion().released_by == users["pharmacist"]
+
+
+def test_the_release_page_of_another_deviation_says_why_it_is_not_released_there(episode, users, client_as):
+    product = receive(released(episode, users, [("din", scanned_din(DIN_A)), ("manufacturer", "KITE-123")]), users,
+                      seal_intact=False)  # a receipt's deviation, decided by the release from quarantine
+    seal = Deviation.objects.get(product=product, kind="seal_broken")
+    client = client_as("pharmacist")
+    url = f"/deviations/{seal.pk}/release/"
+    why = "Only a temperature excursion found in a shipment's log is released here."
+    page = client.get(url)
+    assert page.status_code == 200 and why in html.unescape(page.content.decode())
+    posted = client.post(url, {"reason": REASON, "actor_password": PASSWORD})
+    assert posted.status_code == 200 and why in html.unescape(posted.content.decode())
+    seal.refresh_from_db()
+    assert seal.released_at is None
 
 
 def test_the_inspection_pdf_says_what_was_decided_on_the_excursion(bags, users):

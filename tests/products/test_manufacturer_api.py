@@ -13,7 +13,7 @@ from cellrelay.formats import day
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Membership, User
 from cellrelay.organisation.permissions import Role
-from cellrelay.products import services
+from cellrelay.products.services.manufacturing import attach_certificate, register_product, update_manufacturing
 from cellrelay.products.manufacturer_api import products_for_manufacturer
 from cellrelay.products.models import Product
 from tests.conftest import open_episode, register
@@ -29,9 +29,9 @@ PDF = b"%PDF-1.4 certificate of analysis"
 def kite_product(episode, users):
     """The demo patient's Yescarta, at Kite, with the three identifiers of its labels."""
     collection = collected(episode, users)
-    return services.register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
-                                     identifiers=[("din", scanned_din(DIN_A)), ("coi_isbt", COI_A),
-                                                  ("manufacturer", "KITE-123")])
+    return register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
+                            identifiers=[("din", scanned_din(DIN_A)), ("coi_isbt", COI_A),
+                                         ("manufacturer", "KITE-123")])
 
 
 @pytest.fixture
@@ -39,8 +39,8 @@ def novartis_product(org, users):
     """Another patient of the same center, whose product is made by Novartis."""
     patient = register(org, family="Lefebvre", given="Anne", sex="F", birth=dt.date(1958, 1, 9), serial=7)
     collection = collected(open_episode(org, patient, product="kymriah"), users, din=DIN_C)
-    return services.register_product(actor=users["coordinator"], episode=collection.episode,
-                                     manufacturer="Novartis", identifiers=[("din", scanned_din(DIN_C))])
+    return register_product(actor=users["coordinator"], episode=collection.episode,
+                            manufacturer="Novartis", identifiers=[("din", scanned_din(DIN_C))])
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def post_pdf(client, product, content=PDF, content_type="application/pdf"):
 
 
 def release(product, users):
-    return services.update_manufacturing(actor=users["coordinator"], product=product, status="released")
+    return update_manufacturing(actor=users["coordinator"], product=product, status="released")
 
 
 # Scope ------------------------------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ def test_the_scope_is_the_manufacturer_and_the_center(kite_product, novartis_pro
 
 def test_the_manufacturer_name_is_compared_without_case(episode, users):
     collection = collected(episode, users)
-    product = services.register_product(actor=users["coordinator"], episode=collection.episode,
-                                        manufacturer=" KITE ", identifiers=[("din", scanned_din(DIN_A))])
+    product = register_product(actor=users["coordinator"], episode=collection.episode,
+                               manufacturer=" KITE ", identifiers=[("din", scanned_din(DIN_A))])
     assert list(products_for_manufacturer(users["kite-system"])) == [product]
 
 
@@ -214,11 +214,11 @@ def test_no_certificate_before_the_release(kite_product, api_as):
 
 
 def test_a_certificate_replaces_the_previous_one_and_the_journal_keeps_both(kite_product, users):
-    services.update_manufacturing(actor=users["coordinator"], product=kite_product, status="released",
-                                  certificate=ContentFile(b"%PDF-1 first", name="c.pdf"))
+    update_manufacturing(actor=users["coordinator"], product=kite_product, status="released",
+                         certificate=ContentFile(b"%PDF-1 first", name="c.pdf"))
     first = Product.objects.get(pk=kite_product.pk).certificate.name
-    services.attach_certificate(actor=users["kite-system"], product=kite_product,
-                                certificate=ContentFile(b"%PDF-1 second", name="c.pdf"))
+    attach_certificate(actor=users["kite-system"], product=kite_product,
+                       certificate=ContentFile(b"%PDF-1 second", name="c.pdf"))
     product = Product.objects.get(pk=kite_product.pk)
     assert product.certificate.read() == b"%PDF-1 second"
     entry = JournalEntry.objects.filter(action=JournalEntry.Action.MANUFACTURING_UPDATED).latest("id")

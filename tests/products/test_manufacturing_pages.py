@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
-from cellrelay.products import services
-from cellrelay.products.manufacturing_forms import MANUFACTURERS
+from cellrelay.products.services.manufacturing import AFTER_FAILURE, register_product, update_manufacturing
+from cellrelay.products.forms import MANUFACTURERS
 from cellrelay.products.models import Identifier, Product
 from tests.conftest import open_episode, register
 from tests.products.test_custody import COI_A, DIN_A, collected, other_product, scanned_din  # noqa: F401
@@ -42,8 +42,8 @@ def at_manufacturer(episode, users):
 
 @pytest.fixture
 def product(at_manufacturer, users):
-    return services.register_product(actor=users["coordinator"], episode=at_manufacturer, manufacturer="Kite",
-                                     identifiers=[("din", scanned_din(DIN_A))])
+    return register_product(actor=users["coordinator"], episode=at_manufacturer, manufacturer="Kite",
+                            identifiers=[("din", scanned_din(DIN_A))])
 
 
 def errors_beside(html: str, field: str) -> str:
@@ -128,7 +128,7 @@ def test_only_the_moves_allowed_from_the_current_status_are_offered(product, use
     client = client_as("coordinator")
     assert [c[0] for c in client.get(manufacturing_url(product)).context["form"].fields["status"].choices] == [
         "released", "failed"]
-    services.update_manufacturing(actor=users["coordinator"], product=product, status="released")
+    update_manufacturing(actor=users["coordinator"], product=product, status="released")
     assert [c[0] for c in client.get(manufacturing_url(product)).context["form"].fields["status"].choices] == [
         "shipped", "failed"]
 
@@ -180,7 +180,7 @@ def test_a_failure_needs_a_reason_then_shows_what_comes_next(product, client_as)
     assert done.status_code == 302 and done["Location"] == manufacturing_url(product)
     page = client.get(manufacturing_url(product))
     html = page.content.decode()
-    assert str(services.AFTER_FAILURE)[:40] in html
+    assert str(AFTER_FAILURE)[:40] in html
     # The apheresis unit records the new collection: no link the coordinator would be refused.
     assert reverse("products:collection_new", args=[product.episode_id]) not in html
     assert "Insufficient expansion" in html and page.context["moves"] == set()
@@ -190,7 +190,7 @@ def test_a_failure_needs_a_reason_then_shows_what_comes_next(product, client_as)
 
 def test_a_post_without_any_move_left_changes_nothing(product, users, client_as):
     for status in ("released", "shipped"):
-        services.update_manufacturing(actor=users["coordinator"], product=product, status=status)
+        update_manufacturing(actor=users["coordinator"], product=product, status=status)
     response = client_as("coordinator").post(manufacturing_url(product), {"status": "failed", "reason": "x"})
     assert response.status_code == 200 and "nothing more to report" in response.content.decode()
     product.refresh_from_db()
@@ -209,8 +209,8 @@ def test_a_ward_nurse_may_not_register_or_update_but_may_read_the_certificate(pr
 
 
 def test_another_center_sees_nothing(product, users, client_as):
-    services.update_manufacturing(actor=users["coordinator"], product=product, status="released",
-                                  certificate=pdf())
+    update_manufacturing(actor=users["coordinator"], product=product, status="released",
+                         certificate=pdf())
     client = client_as("outsider")
     for url in (new_product_url(product.episode), manufacturing_url(product), certificate_url(product)):
         assert client.get(url).status_code == 404, url

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from cellrelay.products import services, shipping
+from cellrelay.products.services import shipping
+
+from cellrelay.products.services.manufacturing import register_product, update_manufacturing
 from tests.products.test_custody import DIN_B, DIN_C, collected, receive, released, scanned_din
 from tests.products.test_excursion_release import logger_file
 
@@ -30,9 +32,9 @@ def start_pages(org, episode, users):
                                     csv_file=logger_file("-180", "-100", "-180"))
     receive(product, users, scanned=[scanned_din(DIN_B)], shipper_temperature_c=Decimal("-180"))
     failed_patient = register(org, family="Faure", given="Isabelle", sex="F", birth=dt.date(1970, 3, 2), serial=2)
-    failed = services.register_product(actor=users["coordinator"], episode=collected(
+    failed = register_product(actor=users["coordinator"], episode=collected(
         open_episode(org, failed_patient), users).episode, manufacturer="Kite", identifiers=[("manufacturer", "K-2")])
-    services.update_manufacturing(actor=users["coordinator"], product=failed, status="failed", reason="No expansion")
+    update_manufacturing(actor=users["coordinator"], product=failed, status="failed", reason="No expansion")
     return [f"/episodes/{episode.pk}/products/", f"/episodes/{failed.episode_id}/products/",
             f"/products/{failed.pk}/manufacturing/"]
 

@@ -126,11 +126,11 @@ def test_the_receiver_cannot_choose_themselves_as_second_person(client_as, produ
 
 
 def test_a_product_still_in_manufacturing_shows_why_it_cannot_be_received(client_as, episode, users):
-    from cellrelay.products import services
+    from cellrelay.products.services.manufacturing import register_product
 
     collection = collected(episode, users)
-    in_manufacturing = services.register_product(actor=users["coordinator"], episode=collection.episode,
-                                                 manufacturer="Kite", identifiers=[("din", scanned_din(DIN_A))])
+    in_manufacturing = register_product(actor=users["coordinator"], episode=collection.episode,
+                                        manufacturer="Kite", identifiers=[("din", scanned_din(DIN_A))])
     response = client_as("pharmacist").get(url(in_manufacturing))
     assert response.status_code == 200
     page = text(response)

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.models import ProtocolTemplate
-from cellrelay.products import services, shipping
+from cellrelay.products.services import shipping
+from cellrelay.products.services.manufacturing import register_product, update_manufacturing
 from cellrelay.products.models import CustodyEvent, Deviation, ShipmentTemperature
 from tests.products.test_custody import DIN_A, collected, journaled, refused, scanned_din
 
@@ -20,9 +21,9 @@ NOW = timezone.now().replace(microsecond=0)
 
 def released_product(episode, users):
     collection = collected(episode, users)
-    product = services.register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
-                                        identifiers=[("din", scanned_din(DIN_A))])
-    return services.update_manufacturing(actor=users["coordinator"], product=product, status="released")
+    product = register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
+                               identifiers=[("din", scanned_din(DIN_A))])
+    return update_manufacturing(actor=users["coordinator"], product=product, status="released")
 
 
 def ship(users, what, way, **overrides):
@@ -87,8 +88,8 @@ def test_a_wrong_shipment_is_refused_and_nothing_is_saved(product, users, overri
 
 def test_a_product_in_manufacturing_is_not_shipped_back(episode, users):
     collection = collected(episode, users)
-    product = services.register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
-                                        identifiers=[("din", scanned_din(DIN_A))])
+    product = register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
+                               identifiers=[("din", scanned_din(DIN_A))])
     assert "only a released or shipped" in refused(lambda: ship(users, product, "back"), "product")
 
 

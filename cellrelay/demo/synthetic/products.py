@@ -1,7 +1,7 @@
 """The product's chain of custody of a synthetic episode, as plain values, for `seed_synthetic`. No Django.
 
-`cellrelay.demo.synthetic.pathway` lives an episode up to today; this module gives it the records the products
-room's services would have written on the way (services.py, shipping.py, dispensing.py, administration.py):
+`cellrelay.demo.synthetic.pathway` lives an episode up to today; this module gives it the records the product
+services would have written on the way (products/services/, pharmacy/services/dispensing.py):
 
 - cells collected (the apheresis day): the collection with its ISBT 128 DIN, custody “collected”, the
   shipment out to the manufacturer and custody “shipped” (still in transit while the episode is “collected”);
@@ -36,13 +36,13 @@ NUMBER_PATTERN = rf"-SY[0-9]{{{NUMBER_DIGITS}}}$"
 # A center without a (valid) ISBT 128 facility identification number labels its synthetic DINs with this one.
 SYNTHETIC_FACILITY = "Z9999"
 COURIERS = ["World Courier", "Cryoport", "Marken", "QuickSTAT"]
-TOCILIZUMAB = "tocilizumab"  # pharmacy.services.TOCILIZUMAB
+TOCILIZUMAB = "tocilizumab"  # pharmacy.services.drugs.TOCILIZUMAB
 RECEIPT_PLACE = "PUI"  # the hospital pharmacy (pharmacie à usage intérieur)
 # Time from the start of the thaw to the end of the infusion when the template gives no limit.
 THAW_BUDGET_MINUTES = 45
 
 # Meanings of the electronic signatures, as the services store them (English msgids, regulation.md):
-# services.RECEIVED / VERIFIED, dispensing.DISPENSED, administration.CHECKED_AT_BEDSIDE.
+# receipt.RECEIVED, custody.VERIFIED, pharmacy dispensing.DISPENSED, administration.CHECKED_AT_BEDSIDE.
 RECEIVED = "received"
 VERIFIED = "verified"
 DISPENSED = "dispensed"

@@ -1,8 +1,6 @@
-"""Pages of the manufacturing steps: the product registered at the manufacturer with the identifiers on its
-labels, what the manufacturer reports (released, shipped, failed, with the certificate of analysis), and the
-certificate itself, served only through an access-checked, journaled view.
-
-Views parse, check access and call one service function (services.py); they never write models.
+"""The manufacturing pages: the product registered at the manufacturer with the identifiers on its labels, what
+the manufacturer reports (released, shipped, failed, with the certificate of analysis), and the certificate
+itself, served only through an access-checked, journaled view.
 """
 
 import os
@@ -11,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from cellrelay.journal.services import record_document_read
@@ -19,25 +16,24 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import ORDER, State
+from cellrelay.patients.access import reach
 from cellrelay.web import posted, run_service
 
-from . import services
-from .isbt128 import scanner_din
-from .manufacturing_forms import MANUFACTURERS, ManufacturingForm, ProductRegistrationForm
-from .models import Product
-from .pages import episode_for, product_for
+from ..forms import MANUFACTURERS, ManufacturingForm, ProductRegistrationForm
+from ..isbt128 import scanner_din
+from ..models import Product
+from ..services import manufacturing
+from .common import EPISODES, PRODUCTS
 
-# Where a page goes after a success (the product chain page will replace the episode page).
+# Where a page goes after a success: the product page.
 AFTER_SUCCESS = "products:chain"
 
-
-# Access ------------------------------------------------------------------------------------------------
 
 # Registering the product at the manufacturer ------------------------------------------------------------
 
 def registration_blocked(episode: Episode) -> str | None:
     """Why this episode cannot take a product now (the service's own rules, said before the form), or None."""
-    if episode.products.exclude(status=Product.Status.FAILED).exists():
+    if manufacturing.live_products(episode).exists():
         return _("This episode already has a product; a new one is registered only after a manufacturing "
                  "failure.")
     if episode.state in (State.COLLECTED, State.MANUFACTURING):
@@ -70,14 +66,14 @@ def _beside_identifiers(form: ProductRegistrationForm, error: ValidationError) -
 
 @access.requires(Action.UPDATE_MANUFACTURING)
 def product_new(request, pk):
-    episode = episode_for(request.user, pk, Action.UPDATE_MANUFACTURING)
+    episode = reach(request.user, EPISODES, pk, Action.UPDATE_MANUFACTURING)
     form = ProductRegistrationForm(posted(request), initial=_registration_initial(episode))
 
     def register():
         try:
-            return services.register_product(actor=request.user, episode=episode,
-                                             manufacturer=form.cleaned_data["manufacturer"],
-                                             identifiers=form.identifiers())
+            return manufacturing.register_product(actor=request.user, episode=episode,
+                                                  manufacturer=form.cleaned_data["manufacturer"],
+                                                  identifiers=form.identifiers())
         except ValidationError as error:
             raise _beside_identifiers(form, error) from None
 
@@ -98,12 +94,12 @@ def product_new(request, pk):
 
 @access.requires(Action.UPDATE_MANUFACTURING)
 def manufacturing_update(request, pk):
-    product = product_for(request.user, pk, Action.UPDATE_MANUFACTURING)
-    moves = services.MANUFACTURING_MOVES.get(product.status, set())
+    product = reach(request.user, PRODUCTS, pk, Action.UPDATE_MANUFACTURING, patient="episode__patient")
+    moves = manufacturing.MANUFACTURING_MOVES.get(product.status, set())
     form = ManufacturingForm(posted(request), request.FILES if request.method == "POST" else None, moves=moves)
     if request.method == "POST" and moves and form.is_valid():
         data = form.cleaned_data
-        updated = run_service(form, lambda: services.update_manufacturing(
+        updated = run_service(form, lambda: manufacturing.update_manufacturing(
             actor=request.user, product=product, status=data["status"], reason=data["reason"],
             certificate=data["certificate"] or None))
         if updated is not None:
@@ -118,7 +114,7 @@ def manufacturing_update(request, pk):
         "form": form, "product": product, "episode": episode, "patient": episode.patient,
         "title": _("Manufacturing of the product"), "moves": moves,
         "identifiers": product.identifiers.all(),
-        "after_failure": services.AFTER_FAILURE if product.status == Product.Status.FAILED else None,
+        "after_failure": manufacturing.AFTER_FAILURE if product.status == Product.Status.FAILED else None,
         "may_stop": access.can(request.user, Action.PLAN_PATHWAY, episode.patient.treating_center_id),
         "may_collect": access.can(request.user, Action.RECORD_COLLECTION, episode.patient.treating_center_id),
     })
@@ -129,7 +125,7 @@ def manufacturing_update(request, pk):
 @access.requires(Action.VIEW_PATIENT)
 def certificate(request, pk):
     """The certificate of analysis, shown in the browser, to those who may see the patient."""
-    product = product_for(request.user, pk, Action.VIEW_PATIENT)
+    product = reach(request.user, PRODUCTS, pk, patient="episode__patient")
     if not product.certificate:
         raise Http404("no certificate")
     record_document_read("certificate", product.episode.patient, actor=request.user, obj=product,
@@ -138,10 +134,3 @@ def certificate(request, pk):
                             filename=os.path.basename(product.certificate.name))
     response["Cache-Control"] = "private, no-store"  # a patient's document: not kept by shared caches
     return response
-
-
-urlpatterns = [
-    path("episodes/<int:pk>/products/new/", product_new, name="product_new"),
-    path("products/<int:pk>/manufacturing/", manufacturing_update, name="manufacturing_update"),
-    path("products/<int:pk>/certificate/", certificate, name="certificate"),
-]

@@ -1,18 +1,18 @@
 """Giving a dispensed bag (*administration*): thaw, two-person bedside check, infusion, or return/destruction.
 
-Order: the bag is dispensed (``dispensing.py``), then thawed (``start_thaw``) and checked at the bedside
-(``bedside_check``, before or after the thaw); the infusion starts (``start_infusion``: both done) and ends
-(``end_infusion``). Times are the times given by the nurse (``at``), never in the future, each one after the
-previous step (thaw after the dispensing, infusion start after the thaw, end after the start). ``Bag.status``
-stays “dispensed”: the administration fields on the bag tell how far it went.
+Order: the pharmacy dispenses the bag (``pharmacy.services.dispensing``), then it is thawed (``start_thaw``)
+and checked at the bedside (``bedside_check``, before or after the thaw); the infusion starts
+(``start_infusion``: both done) and ends (``end_infusion``). Times are the times given by the nurse (``at``),
+never in the future, each one after the previous step (thaw after the dispensing, infusion start after the thaw,
+end after the start). ``Bag.status`` stays “dispensed”: the administration fields on the bag tell how far it went.
 
 The bedside check is a two-person verification (regulation.md): two different people, each re-entering their
-password (``sign``). The nurse scans the patient's WRISTBAND and the BAG:
+password (``custody.sign_with_second_person``). The nurse scans the patient's WRISTBAND and the BAG:
 
 - the wristband carries the patient's IPP at the treating center (``patients.LocalId`` of the patient's
   treating center) or the patient's INS (15 characters, spaces allowed); either one is accepted. An IPP of
   another center is not accepted: the treating center prints the wristband.
-- the bag's code must be an identifier of the bag's product (``dispensing.verify_bag_scan``, the same hard
+- the bag's code must be an identifier of the bag's product (``custody.verify_bag_scan``, the same hard
   stop as the dispensing and the storage).
 
 A mismatch is a HARD STOP naming what was expected and what was scanned; its deviation is committed on its own
@@ -20,8 +20,8 @@ transaction before the refusal, nothing else changes. So call ``bedside_check`` 
 transaction (no ATOMIC_REQUESTS).
 
 The end of the infusion past the product's thaw limit (``ProtocolTemplate.thaw_limit_minutes``, see
-``thaw.py``) records a deviation “thaw_limit_exceeded”; the infusion is recorded all the same (the cells are
-in the patient). The first bag ended moves an episode in lymphodepletion to “Infused” (``pathway.advance``):
+``products.thaw``) records a deviation “thaw_limit_exceeded”; the infusion is recorded all the same (the cells
+are in the patient). The first bag ended moves an episode in lymphodepletion to “Infused” (``pathway.advance``):
 if the pathway refuses (LD days or the neurology checklist not recorded), the end is refused with its
 message and nothing is written.
 """
@@ -34,7 +34,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.permissions import Action as PermissionAction
 from cellrelay.pathway import services as pathway_services
 from cellrelay.pathway.states import State
@@ -42,12 +41,9 @@ from cellrelay.patients import identity
 from cellrelay.patients.models import LocalId
 from cellrelay.validation import refuse_future_time
 
-from . import thaw
-from .dispensing import _bag_for_update, verify_bag_scan
-from .models import Bag, CustodyEvent, Deviation
-from .services import _journal, _journal_signature, sign_with_second_person
-
-Action = JournalEntry.Action
+from .. import thaw
+from ..custody import Action, journal, journal_signature, lock_bag, sign_with_second_person, verify_bag_scan
+from ..models import Bag, CustodyEvent, Deviation
 
 # Meaning of the nurse's electronic signature at the bedside (regulation.md); the second person signs VERIFIED.
 CHECKED_AT_BEDSIDE = gettext_noop("checked at the bedside")
@@ -68,8 +64,9 @@ def _not_before(at: datetime, earlier: datetime | None, message: str) -> None:
         raise ValidationError({"at": message % {"when": _when(earlier)}})
 
 
-def _usable(bag: Bag) -> None:
-    """A dispensed bag not yet infused, returned or destroyed."""
+def refuse_unusable(bag: Bag) -> None:
+    """Refused unless the bag is dispensed and not yet infused, returned or destroyed: what every step here asks
+    first (the pages ask it too, to say why a step is not offered)."""
     if bag.status != Bag.Status.DISPENSED:
         raise ValidationError({"bag": _("This bag is not dispensed: the pharmacy dispenses it first.")})
     if bag.disposal:
@@ -88,10 +85,10 @@ def _limit(bag: Bag) -> int | None:
 
 @transaction.atomic
 def start_thaw(*, actor, bag: Bag, at: datetime) -> Bag:
-    """The bag goes into the water bath (or dry thaw): the countdown of ``thaw.py`` starts at ``at``."""
+    """The bag goes into the water bath (or dry thaw): the countdown of ``thaw`` starts at ``at``."""
     _not_future(at)
-    bag = _bag_for_update(bag)
-    _usable(bag)
+    bag = lock_bag(bag)
+    refuse_unusable(bag)
     if bag.thaw_started_at:
         raise ValidationError({"bag": _("The thaw of this bag started on %(when)s.") % {
             "when": _when(bag.thaw_started_at)}})
@@ -101,7 +98,7 @@ def start_thaw(*, actor, bag: Bag, at: datetime) -> Bag:
     bag.save(update_fields=["thaw_started_at"])
     CustodyEvent.objects.create(bag=bag, product=bag.product, action=CustodyEvent.Action.THAWED, actor=actor, at=at)
     limit = _limit(bag)
-    _journal(Action.THAW_STARTED, episode, bag, actor=actor, after={
+    journal(Action.THAW_STARTED, episode, bag, actor=actor, after={
         "thaw_started_at": at, "thaw_limit_minutes": limit, "deadline": thaw.deadline(at, limit)})
     return bag
 
@@ -136,7 +133,7 @@ def _record_wristband_deviation(*, actor, bag: Bag, expected: str, scanned: str)
     deviation = Deviation.objects.create(
         episode=episode, product=bag.product, kind=Deviation.Kind.IDENTITY_MISMATCH, expected=expected[:500],
         scanned=scanned[:500], actor=actor, description=f"bedside wristband, bag {bag.number}")
-    _journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor, after={
+    journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor, after={
         "kind": deviation.kind, "expected": deviation.expected, "scanned": deviation.scanned,
         "what": "wristband", "bag": bag.pk})
 
@@ -162,7 +159,7 @@ def bedside_check(*, actor, actor_password: str, second_person, second_password:
     wristband = (scanned_wristband or "").strip()
     if not wristband:
         raise ValidationError({"scanned_wristband": _("Scan the patient's wristband.")})
-    _usable(bag)
+    refuse_unusable(bag)
     patient = bag.product.episode.patient
     errors = {}
     if not _wristband_matches(patient, wristband):
@@ -184,8 +181,8 @@ def bedside_check(*, actor, actor_password: str, second_person, second_password:
 
 @transaction.atomic
 def _record_check(*, actor, check, verification, bag: Bag, wristband: str, bag_code: str, at: datetime) -> Bag:
-    bag = _bag_for_update(bag)
-    _usable(bag)
+    bag = lock_bag(bag)
+    refuse_unusable(bag)
     if bag.infusion_started_at:
         raise ValidationError({"bag": _("The infusion of this bag started on %(when)s.") % {
             "when": _when(bag.infusion_started_at)}})
@@ -198,9 +195,9 @@ def _record_check(*, actor, check, verification, bag: Bag, wristband: str, bag_c
         bag=bag, product=bag.product, action=CustodyEvent.Action.BEDSIDE_CHECKED, actor=actor,
         second_person=verification.user, scanned=[wristband, bag_code], at=at, meaning=CHECKED_AT_BEDSIDE,
         second_meaning=verification.meaning)
-    _journal_signature(check, episode, event)
-    _journal_signature(verification, episode, event)
-    _journal(Action.BEDSIDE_CHECKED, episode, bag, actor=actor, after={
+    journal_signature(check, episode, event)
+    journal_signature(verification, episode, event)
+    journal(Action.BEDSIDE_CHECKED, episode, bag, actor=actor, after={
         "checked_at": at, "verified_by": verification.user.get_username(), "wristband": wristband,
         "bag_code": bag_code})
     return bag
@@ -212,8 +209,8 @@ def _record_check(*, actor, check, verification, bag: Bag, wristband: str, bag_c
 def start_infusion(*, actor, bag: Bag, at: datetime) -> Bag:
     """The infusion starts: the bag is thawed and passed its bedside check."""
     _not_future(at)
-    bag = _bag_for_update(bag)
-    _usable(bag)
+    bag = lock_bag(bag)
+    refuse_unusable(bag)
     if bag.infusion_started_at:
         raise ValidationError({"bag": _("The infusion of this bag started on %(when)s.") % {
             "when": _when(bag.infusion_started_at)}})
@@ -228,7 +225,7 @@ def start_infusion(*, actor, bag: Bag, at: datetime) -> Bag:
     episode = bag.product.episode
     CustodyEvent.objects.create(bag=bag, product=bag.product, action=CustodyEvent.Action.INFUSION_STARTED,
                                 actor=actor, at=at)
-    _journal(Action.INFUSION_STARTED, episode, bag, actor=actor, after={"infusion_started_at": at})
+    journal(Action.INFUSION_STARTED, episode, bag, actor=actor, after={"infusion_started_at": at})
     return bag
 
 
@@ -236,8 +233,8 @@ def start_infusion(*, actor, bag: Bag, at: datetime) -> Bag:
 def end_infusion(*, actor, bag: Bag, at: datetime) -> Bag:
     """The bag is empty. Past the thaw limit: a deviation. The episode in lymphodepletion becomes “Infused”."""
     _not_future(at)
-    bag = _bag_for_update(bag)
-    _usable(bag)
+    bag = lock_bag(bag)
+    refuse_unusable(bag)
     if not bag.infusion_started_at:
         raise ValidationError({"bag": _("Record the start of the infusion first.")})
     _not_before(at, bag.infusion_started_at, _("The infusion cannot end before it started (%(when)s)."))
@@ -259,9 +256,9 @@ def end_infusion(*, actor, bag: Bag, at: datetime) -> Bag:
             episode=episode, product=bag.product, kind=Deviation.Kind.THAW_LIMIT_EXCEEDED, expected=expected,
             scanned=actual, actor=actor, at=at,
             description=f"bag {bag.number}: thaw {bag.thaw_started_at.isoformat()}, end of infusion {at.isoformat()}")
-        _journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor, after={
+        journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor, after={
             "kind": deviation.kind, "expected": expected, "scanned": actual, "bag": bag.pk})
-    _journal(Action.INFUSION_ENDED, episode, bag, actor=actor, after={
+    journal(Action.INFUSION_ENDED, episode, bag, actor=actor, after={
         "infusion_ended_at": at, "minutes_since_thaw": elapsed, "thaw_limit_minutes": limit,
         "episode_state": episode.state})
     return bag
@@ -280,8 +277,8 @@ def return_or_destroy(*, actor, bag: Bag, action: str, reason: str) -> Bag:
         raise ValidationError({"action": _("Choose: returned or destroyed.")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the bag is returned or destroyed.")})
-    bag = _bag_for_update(bag)
-    _usable(bag)
+    bag = lock_bag(bag)
+    refuse_unusable(bag)
     if bag.infusion_started_at:
         raise ValidationError({"bag": _("The infusion of this bag started on %(when)s: it is not an unused "
                                         "bag.") % {"when": _when(bag.infusion_started_at)}})
@@ -292,6 +289,6 @@ def return_or_destroy(*, actor, bag: Bag, action: str, reason: str) -> Bag:
     bag.save(update_fields=["disposal", "disposed_at", "disposal_reason"])
     episode = bag.product.episode
     CustodyEvent.objects.create(bag=bag, product=bag.product, action=action, actor=actor, at=now)
-    _journal(Action.BAG_DISPOSED, episode, bag, actor=actor, before={"disposal": ""}, after={
+    journal(Action.BAG_DISPOSED, episode, bag, actor=actor, before={"disposal": ""}, after={
         "disposal": action, "reason": bag.disposal_reason, "disposed_at": now})
     return bag

@@ -1,7 +1,7 @@
 """Shipments of the cells and the dry shipper's temperature log.
 
 Out: the collected cells leave for the manufacturer. Back: the product comes to the center; a released
-product becomes “Shipped” through ``services.update_manufacturing`` (the one manufacturing service, also
+product becomes “Shipped” through ``manufacturing.update_manufacturing`` (the one manufacturing service, also
 behind ``POST /api/v1/products/{id}/status``). A temperature log is read by ``templog`` (no Django), its
 readings kept, and each excursion above the product's storage limit (the episode's protocol template,
 ``storage_max_c``) is a deviation. No deviation when the limit is unknown (a template without
@@ -21,10 +21,11 @@ from django.utils.translation import gettext_noop
 
 from cellrelay.validation import refuse_future_time
 
-from . import services, templog
-from .models import Collection, CustodyEvent, Deviation, Product, Shipment, ShipmentTemperature
+from .. import templog
+from ..custody import Action, journal, journal_signature, sign
+from ..models import Collection, CustodyEvent, Deviation, Product, Shipment, ShipmentTemperature
+from .manufacturing import update_manufacturing
 
-Action = services.Action
 Direction = Shipment.Direction
 Status = Product.Status
 
@@ -85,7 +86,7 @@ def record_shipment(*, actor, product_or_collection, direction: str, courier: st
                                                 "is shipped to the center.") % {
                                                     "status": product.get_status_display()}})
         if product.status == Status.RELEASED:
-            product = services.update_manufacturing(actor=actor, product=product, status=Status.SHIPPED)
+            product = update_manufacturing(actor=actor, product=product, status=Status.SHIPPED)
         episode, collection = product.episode, None
     else:
         collection = Collection.objects.select_related("episode__patient").get(pk=product_or_collection.pk)
@@ -95,7 +96,7 @@ def record_shipment(*, actor, product_or_collection, direction: str, courier: st
                                        arrived_at=arrived_at)
     CustodyEvent.objects.create(collection=collection, product=product, action=CustodyEvent.Action.SHIPPED,
                                 actor=actor, place=courier, scanned=[], at=departed_at)
-    services._journal(Action.SHIPMENT_RECORDED, episode, shipment, actor=actor, after={
+    journal(Action.SHIPMENT_RECORDED, episode, shipment, actor=actor, after={
         "direction": direction, "collection": collection.pk if collection else None,
         "product": product.pk if product else None, "courier": courier, "shipper_id": shipper_id,
         "seal_numbers": seals, "departed_at": departed_at, "arrived_at": arrived_at})
@@ -162,11 +163,11 @@ def attach_temperature_log(*, actor, shipment: Shipment, csv_file) -> LogResult:
             scanned=f"{excursion.max_temperature} °C", actor=actor,
             description=f"dry shipper {shipment.shipper_id} (shipment {shipment.pk}): above {limit} °C from "
                         f"{excursion.start.isoformat()} to {excursion.end.isoformat()}")
-        services._journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor, after={
+        journal(Action.DEVIATION_RECORDED, episode, deviation, actor=actor, after={
             "kind": deviation.kind, "expected": deviation.expected, "scanned": deviation.scanned,
             "shipment": shipment.pk, "start": excursion.start, "end": excursion.end})
         result.excursions.append((excursion, deviation))
-    services._journal(Action.TEMPERATURE_LOG_ATTACHED, episode, shipment, actor=actor, after={
+    journal(Action.TEMPERATURE_LOG_ATTACHED, episode, shipment, actor=actor, after={
         "readings": len(readings), "first": readings[0].at, "last": readings[-1].at,
         "minimum_c": min(r.temperature_c for r in readings), "maximum_c": max(r.temperature_c for r in readings),
         "storage_max_c": limit, "excursions": len(result.excursions)})
@@ -180,7 +181,7 @@ EXCURSION_RELEASED = gettext_noop("temperature excursion released")
 
 def unreleased_excursions(product: Product):
     """The temperature excursions of the product's shipments that no signed decision released: they block the
-    dispensing (dispensing.py)."""
+    dispensing (``pharmacy.services.dispensing``)."""
     return (Deviation.objects.filter(product=product, kind=Deviation.Kind.TEMPERATURE_EXCURSION,
                                      shipment__isnull=False, released_at__isnull=True)
             .select_related("shipment").order_by("at", "pk"))
@@ -194,10 +195,7 @@ def release_excursion(*, actor, actor_password: str, deviation: Deviation, reaso
     """
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say what was checked and why the product may still be used.")})
-    try:
-        signature = services.sign(user=actor, password=actor_password, meaning=EXCURSION_RELEASED)
-    except ValidationError as error:
-        raise ValidationError({"actor_password": error.message_dict["password"]}) from None
+    signature = sign(user=actor, password=actor_password, meaning=EXCURSION_RELEASED, field="actor_password")
     deviation = (Deviation.objects.select_for_update(of=("self",))
                  .select_related("episode__patient", "released_by").get(pk=deviation.pk))
     refusal = excursion_release_refusal(deviation)
@@ -206,12 +204,17 @@ def release_excursion(*, actor, actor_password: str, deviation: Deviation, reaso
     deviation.released_at, deviation.released_by, deviation.release_reason = signature.at, actor, reason.strip()
     deviation.save(update_fields=["released_at", "released_by", "release_reason"])
     episode = deviation.episode
-    services._journal_signature(signature, episode, deviation)
-    services._journal(Action.EXCURSION_RELEASED, episode, deviation, actor=actor, before={"released_at": None},
-                      after={"released_at": deviation.released_at, "reason": deviation.release_reason,
-                             "shipment": deviation.shipment_id, "scanned": deviation.scanned,
-                             "expected": deviation.expected})
+    journal_signature(signature, episode, deviation)
+    journal(Action.EXCURSION_RELEASED, episode, deviation, actor=actor, before={"released_at": None},
+            after={"released_at": deviation.released_at, "reason": deviation.release_reason,
+                   "shipment": deviation.shipment_id, "scanned": deviation.scanned, "expected": deviation.expected})
     return deviation
+
+
+def excursion_text(deviation: Deviation) -> str:
+    """“dry shipper DS-123: -95.2 °C, limit ≤ -150 °C”: an excursion as the pharmacist reads it."""
+    return _("dry shipper %(shipper)s: %(found)s, limit %(limit)s") % {
+        "shipper": deviation.shipment.shipper_id, "found": deviation.scanned, "limit": deviation.expected}
 
 
 def excursion_release_refusal(deviation: Deviation) -> str:

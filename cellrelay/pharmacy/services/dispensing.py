@@ -6,15 +6,17 @@ the bag has been given. An admitted patient not yet lymphodepleted does not get 
 is postponed, a bag already out of the tank would be lost. Recording the thaw is a later step.
 
 Preconditions (``checks``, shown as such on the dispense page), each refused with its reason: the bag is not
-dispensed yet, the episode is in lymphodepletion, it is the planned infusion day or later (``dispensing_day``),
-the template's tocilizumab doses are reserved and not used up, the bag is not expired, its product is accepted
-(not quarantined) and no temperature excursion of its shipments waits for the pharmacist's signed release
-(``shipping.release_excursion``). The scanned code must be an identifier of the bag's product: otherwise a hard stop
-whose deviation is committed on its own transaction before the refusal (as at the receipt). So call the
-services here outside any enclosing transaction (no ATOMIC_REQUESTS).
+dispensed yet, the episode is in lymphodepletion, it is the planned infusion day or later
+(``pharmacy.dispensing_day``), the template's tocilizumab doses are reserved and not used up, the bag is not
+expired, its product is accepted (not quarantined) and no temperature excursion of its shipments waits for the
+pharmacist's signed release (``products.services.shipping.release_excursion``). The scanned code must be an
+identifier of the bag's product (``custody.verify_bag_scan``): otherwise a hard stop whose deviation is committed
+on its own transaction before the refusal (as at the receipt). So call the services here outside any enclosing
+transaction (no ATOMIC_REQUESTS).
 
-Two pharmacists dispensing the same bag at the same moment: the bag row is locked (``select_for_update``)
-and its status read inside the lock, so exactly one succeeds; the other is told who dispensed it and when.
+Two pharmacists dispensing the same bag at the same moment: the bag row is locked (``custody.lock_bag``) and its
+status read inside the lock, so exactly one succeeds; the other is told who dispensed it and when. The bag leaves
+its storage position in the same transaction (``storage.take_out_for_dispensing``).
 """
 
 from dataclasses import dataclass
@@ -26,51 +28,21 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway import schedule
 from cellrelay.pathway.models import Milestone
 from cellrelay.pathway.states import State
-from cellrelay.pharmacy.models import DrugReserve
-from cellrelay.pharmacy.services import TOCILIZUMAB
+from cellrelay.products.custody import Action, Scan, journal, journal_signature, lock_bag, sign, verify_bag_scan
+from cellrelay.products.models import Bag, CustodyEvent, Product
+from cellrelay.products.services import shipping
 from cellrelay.validation import refuse_future_time
 
-from . import dispensing_day, shipping
-from .models import Bag, CustodyEvent, Identifier, Product
-from .services import Scan, _expected, _journal, _journal_signature, _read_scan, _record_identity_deviations, sign
+from .. import dispensing_day
+from ..models import DrugReserve
+from .drugs import TOCILIZUMAB
+from .storage import take_out_for_dispensing
 
 # Meaning of the pharmacist's electronic signature (regulation.md), stored in English, shown translated.
 DISPENSED = gettext_noop("dispensed")
-
-
-def _bag_for_update(bag: Bag) -> Bag:
-    # of=("self",): lock the bag row only, not the product, episode and patient joined to it.
-    return (Bag.objects.select_for_update(of=("self",))
-            .select_related("product__episode__patient", "product__episode__template", "dispensed_by")
-            .get(pk=bag.pk))
-
-
-def verify_bag_scan(*, actor, bag: Bag, scanned_bag_code: str) -> Scan:
-    """The scanned code is an identifier of the bag's product; a hard stop otherwise.
-
-    The deviation of a hard stop is committed on its own transaction before the ValidationError: call this
-    outside any transaction that the refusal rolls back. Shared by storage (``pharmacy/storage.py``).
-    """
-    try:
-        scan = _read_scan(scanned_bag_code or "")
-    except ValidationError as error:
-        raise ValidationError({"scanned_bag_code": error.message_dict["scanned"]}) from None
-    product = Product.objects.select_related("episode__patient").get(pk=bag.product_id)
-    if product.identifiers.filter(scheme=scan.scheme, value=scan.value).exists():
-        return scan
-    other = Identifier.objects.filter(scheme=scan.scheme, value=scan.value).select_related("product").first()
-    other_product = other.product if other else None
-    _record_identity_deviations(actor=actor, product=product, mismatches=[(scan, other_product)])
-    message = (_("HARD STOP — %(scanned)s belongs to another patient's product, not to bag %(bag)s. Expected: "
-                 "%(expected)s. Put the bag aside; the deviation is recorded.") if other_product else
-               _("HARD STOP — %(scanned)s is not an identifier of bag %(bag)s. Expected: %(expected)s. Put the "
-                 "bag aside; the deviation is recorded."))
-    raise ValidationError({"scanned_bag_code": message % {
-        "scanned": scan.raw, "bag": bag.number, "expected": _expected(product)}})
 
 
 def already_dispensed(bag: Bag) -> str:
@@ -89,10 +61,7 @@ def dispense_bag(*, actor, actor_password: str, bag: Bag, scanned_bag_code: str,
     """
     if at is not None:
         refuse_future_time("at", at)
-    try:
-        signature = sign(user=actor, password=actor_password, meaning=DISPENSED)
-    except ValidationError as error:
-        raise ValidationError({"actor_password": error.message_dict["password"]}) from None
+    signature = sign(user=actor, password=actor_password, meaning=DISPENSED, field="actor_password")
     scan = verify_bag_scan(actor=actor, bag=bag, scanned_bag_code=scanned_bag_code)
     return _dispense(actor=actor, signature=signature, bag=bag, scan=scan, at=at or signature.at)
 
@@ -137,7 +106,7 @@ def planned_infusion(episode) -> date | None:
 
 
 def infusion_day_reached(episode, day: date) -> bool:
-    """Whether a bag of the episode may be dispensed on ``day`` (dispensing_day.py)."""
+    """Whether a bag of the episode may be dispensed on ``day`` (``pharmacy.dispensing_day``)."""
     planned = planned_infusion(episode)
     return planned is not None and not dispensing_day.too_early(day, planned)
 
@@ -177,18 +146,12 @@ def _accepted(product: Product) -> Check:
                    "for its deviations to be closed).") % {"status": product.get_status_display()})
 
 
-def excursion_text(deviation) -> str:
-    """“Shipment DS-123: -95.2 °C, limit ≤ -150 °C”: an excursion as the pharmacist reads it."""
-    return _("dry shipper %(shipper)s: %(found)s, limit %(limit)s") % {
-        "shipper": deviation.shipment.shipper_id, "found": deviation.scanned, "limit": deviation.expected}
-
-
 def _no_unreleased_excursion(product: Product) -> Check:
     pending = list(shipping.unreleased_excursions(product))
     what = _("No unreleased temperature excursion in shipment")
     if not pending:
         return Check("product", what, True, _("none"))
-    found = "; ".join(excursion_text(deviation) for deviation in pending)
+    found = "; ".join(shipping.excursion_text(deviation) for deviation in pending)
     return Check("product", what, False,
                  _("Temperature excursion, not released: %(excursions)s") % {"excursions": found},
                  _("A temperature excursion of the product's shipment is not released (%(excursions)s): the pharmacist "
@@ -198,15 +161,13 @@ def _no_unreleased_excursion(product: Product) -> Check:
 
 @transaction.atomic
 def _dispense(*, actor, signature, bag: Bag, scan: Scan, at: datetime) -> Bag:
-    from cellrelay.pharmacy import storage  # storage imports verify_bag_scan from here
-
-    bag = _bag_for_update(bag)  # every check below reads the bag inside this lock
+    bag = lock_bag(bag)  # every check below reads the bag inside this lock
     for check in checks(bag, at):
         if not check.met:
             raise ValidationError({check.field: check.refusal})
     product = bag.product
     episode = product.episode
-    place = storage.take_out_for_dispensing(bag)
+    place = take_out_for_dispensing(bag)
     before = {"status": bag.status}
     bag.status = Bag.Status.DISPENSED
     bag.dispensed_at = at
@@ -214,7 +175,7 @@ def _dispense(*, actor, signature, bag: Bag, scan: Scan, at: datetime) -> Bag:
     bag.save(update_fields=["status", "dispensed_at", "dispensed_by"])
     event = CustodyEvent.objects.create(bag=bag, product=product, action=CustodyEvent.Action.DISPENSED, actor=actor,
                                         place=place, scanned=[scan.raw], at=at, meaning=DISPENSED)
-    _journal_signature(signature, episode, event)
-    _journal(JournalEntry.Action.BAG_DISPENSED, episode, bag, actor=actor, before=before, after={
+    journal_signature(signature, episode, event)
+    journal(Action.BAG_DISPENSED, episode, bag, actor=actor, before=before, after={
         "status": bag.status, "dispensed_at": bag.dispensed_at, "from_position": place, "scanned": scan.raw})
     return bag

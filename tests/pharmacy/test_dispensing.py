@@ -7,9 +7,9 @@ from django.utils import formats, timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.states import State
-from cellrelay.pharmacy import storage
-from cellrelay.pharmacy.services import reserve_drug
-from cellrelay.products.dispensing import dispense_bag
+from cellrelay.pharmacy.services import storage
+from cellrelay.pharmacy.services.drugs import reserve_drug
+from cellrelay.pharmacy.services.dispensing import dispense_bag
 from cellrelay.products.models import Bag, CustodyEvent, Deviation, Product
 from tests.conftest import PASSWORD
 from tests.pharmacy.helpers import SCAN_A, plan_infusion_on, received_bags, tank_with_positions

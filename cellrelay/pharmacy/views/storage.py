@@ -1,8 +1,9 @@
 """Pages of the pharmacy's cryostorage (*stockage en azote liquide*): the occupancy map of the tanks, setting
 up a tank, its readings and alarms, and placing, moving and removing a bag with a scan of its label.
 
-Views parse, check access and call one service (storage.py); they never write models. Tanks and alarms are
-scoped by center (404 outside the user's centers where they manage the storage), bags by their patient.
+Views parse, check access and call one service (``services.storage``); they never write models. Tanks and alarms
+are scoped by center (404 outside the user's centers where they manage the storage), bags by their patient
+(``patients.access.reach``).
 The bag services commit a hard stop's deviation before refusing: they are called here outside any
 transaction (no ATOMIC_REQUESTS), so the refusal does not roll the deviation back.
 """
@@ -12,23 +13,22 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import patients_for, reach
-from cellrelay.patients.models import Patient
 from cellrelay.patients.services import record_read
 from cellrelay.products.models import Bag, Identifier, Product
 from cellrelay.web import posted, run_service
 
-from . import storage
-from .forms import ConfirmForm, PlaceForm, ReadingForm, RemoveForm, TankForm
-from .models import Box, Position, Rack, StorageAlarm, Tank, TankReading
+from ..forms import ConfirmForm, PlaceForm, ReadingForm, RemoveForm, TankForm
+from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
+from ..services import storage
 
 READINGS_SHOWN = 50
+BAGS = Bag.objects.select_related("product__episode__template")
 # Bags waiting for a place: received, and either accepted or quarantined (kept apart, clearly marked).
 PLACEABLE = (Product.Status.ACCEPTED, Product.Status.QUARANTINED)
 
@@ -48,14 +48,6 @@ def _alarm_for(user, pk) -> StorageAlarm:
     return get_object_or_404(
         StorageAlarm.objects.select_related("tank__center", "reading__recorded_by", "acknowledged_by"),
         pk=pk, tank__center_id__in=_storage_centers(user))
-
-
-def _bag_for(user, pk) -> Bag:
-    """The bag when its patient is in the user's scope (404) and they manage the storage there (403)."""
-    bag = get_object_or_404(Bag.objects.select_related("product__episode__patient", "product__episode__template"),
-                            pk=pk)
-    reach(user, Patient, bag.product.episode.patient_id, Action.MANAGE_STORAGE, patient="", journal_read=False)
-    return bag
 
 
 # What a bag is, as the pharmacist reads it on its label ------------------------------------------------------
@@ -277,11 +269,9 @@ def alarm_acknowledge(request, pk):
 
 # Bags: place, move, remove -----------------------------------------------------------------------------------
 
-def _bag_context(request, bag: Bag) -> dict:
-    """What the pharmacist checks against the bag in their hand: the patient, the product, its identifiers.
-    Showing the patient is a read of their record: journaled."""
+def _bag_context(bag: Bag) -> dict:
+    """What the pharmacist checks against the bag in their hand: the patient, the product, its identifiers."""
     patient = bag.product.episode.patient
-    record_read(actor=request.user, patient=patient)
     return {"bag": bag, "patient": patient, "product": bag.product,
             "identifiers": list(bag.product.identifiers.all()), "position": storage.position_of(bag),
             "quarantined": bag.product.status == Product.Status.QUARANTINED}
@@ -303,7 +293,7 @@ def _bag_page(request, bag: Bag, *, kind: str, title: str, blocked: str, form, c
             return redirect("pharmacy:storage")
     if form.is_bound:
         form.forget_refused_scan()
-    context = _bag_context(request, bag)
+    context = _bag_context(bag)
     context.update({"form": form, "kind": kind, "title": title, "blocked": blocked,
                     "no_free_position": kind != "remove" and not form.fields["position"].widget.choices[1:]})
     return render(request, "pharmacy/bag_form.html", context)
@@ -311,7 +301,7 @@ def _bag_page(request, bag: Bag, *, kind: str, title: str, blocked: str, form, c
 
 @access.requires(Action.MANAGE_STORAGE)
 def bag_place(request, pk):
-    bag = _bag_for(request.user, pk)
+    bag = reach(request.user, BAGS, pk, Action.MANAGE_STORAGE, patient="product__episode__patient")
     return _bag_page(
         request, bag, kind="place", title=_("Place a bag in a tank"), blocked=storage.why_not_placed(bag),
         form=_place_form(request, bag, propose_first=True),
@@ -323,7 +313,7 @@ def bag_place(request, pk):
 
 @access.requires(Action.MANAGE_STORAGE)
 def bag_move(request, pk):
-    bag = _bag_for(request.user, pk)
+    bag = reach(request.user, BAGS, pk, Action.MANAGE_STORAGE, patient="product__episode__patient")
     return _bag_page(
         request, bag, kind="move", title=_("Move a bag"), blocked=storage.why_not_stored(bag),
         form=_place_form(request, bag, propose_first=False),
@@ -335,7 +325,7 @@ def bag_move(request, pk):
 
 @access.requires(Action.MANAGE_STORAGE)
 def bag_remove(request, pk):
-    bag = _bag_for(request.user, pk)
+    bag = reach(request.user, BAGS, pk, Action.MANAGE_STORAGE, patient="product__episode__patient")
     return _bag_page(
         request, bag, kind="remove", title=_("Remove a bag from storage"), blocked=storage.why_not_stored(bag),
         form=RemoveForm(posted(request)),
@@ -343,15 +333,3 @@ def bag_remove(request, pk):
                                              reason=data["reason"]),
         done=lambda position: _("Bag %(number)s removed from %(position)s.") % {"number": bag.number,
                                                                                "position": position})
-
-
-urlpatterns = [
-    path("storage/", storage_map, name="storage"),
-    path("tanks/new/", tank_new, name="tank_new"),
-    path("tanks/<int:pk>/", tank, name="tank"),
-    path("tanks/<int:pk>/readings/new/", tank_reading, name="tank_reading"),
-    path("alarms/<int:pk>/acknowledge/", alarm_acknowledge, name="alarm_acknowledge"),
-    path("bags/<int:pk>/place/", bag_place, name="bag_place"),
-    path("bags/<int:pk>/move/", bag_move, name="bag_move"),
-    path("bags/<int:pk>/remove/", bag_remove, name="bag_remove"),
-]

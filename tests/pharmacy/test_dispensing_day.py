@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from cellrelay.products import dispensing_day
+from cellrelay.pharmacy import dispensing_day
 
 D0 = dt.date(2026, 3, 12)
 

@@ -19,25 +19,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cellrelay.journal.models import JournalEntry
-from cellrelay.journal.services import record, record_for_patient
-from cellrelay.products.dispensing import verify_bag_scan
+from cellrelay.journal.services import record
+from cellrelay.products.custody import Action, Scan, journal, lock_bag, verify_bag_scan
 from cellrelay.products.models import Bag, CustodyEvent
-from cellrelay.products.services import Scan
 
-from .models import Box, Position, Rack, StorageAlarm, Tank, TankReading
-
-Action = JournalEntry.Action
+from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 
 
 def _journal_bag(action, bag: Bag, obj, *, actor, before=None, after=None):
-    episode = bag.product.episode
-    record_for_patient(action, episode.patient, actor=actor, obj=obj, before=before, after=after)
-
-
-def _lock_bag(bag: Bag) -> Bag:
-    return (Bag.objects.select_for_update(of=("self",)).select_related("product__episode__patient")
-            .get(pk=bag.pk))
+    journal(action, bag.product.episode, obj, actor=actor, before=before, after=after)
 
 
 def _lock_positions(*positions: Position) -> dict[int, Position]:
@@ -85,7 +75,7 @@ def place_bag(*, actor, bag: Bag, position: Position, scanned_bag_code: str) -> 
 
 
 def _place(*, actor, bag: Bag, position: Position, scan: Scan) -> Position:
-    bag = _lock_bag(bag)
+    bag = lock_bag(bag)
     _check_available(bag)
     position = _lock_positions(position)[position.pk]
     if position.bag_id is not None:
@@ -117,7 +107,7 @@ def move_bag(*, actor, bag: Bag, to_position: Position, scanned_bag_code: str) -
 
 
 def _move(*, actor, bag: Bag, to_position: Position, scan: Scan) -> Position:
-    bag = _lock_bag(bag)
+    bag = lock_bag(bag)
     current = Position.objects.filter(bag=bag).first()
     if current is None:
         raise ValidationError({"bag": _("This bag is not in storage: place it first.")})
@@ -148,7 +138,7 @@ def remove_bag(*, actor, bag: Bag, scanned_bag_code: str, reason: str) -> Positi
         raise ValidationError({"reason": _("Say why the bag leaves the tank.")})
     scan = verify_bag_scan(actor=actor, bag=bag, scanned_bag_code=scanned_bag_code)
     with transaction.atomic():
-        bag = _lock_bag(bag)
+        bag = lock_bag(bag)
         position = _current_position(bag)
         if position is None:
             raise ValidationError({"bag": _("This bag is not in storage.")})

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record_for_patient
 
-from .models import DrugReserve
+from ..models import DrugReserve
 
 TOCILIZUMAB = "tocilizumab"
 

@@ -1,142 +1,39 @@
-"""Pages of the collection and the shipments: the apheresis record with its suggested DIN, the labels (PDF),
-the shipments out and back, a shipment with its temperature chart and excursions, and the log upload.
-
-Views parse, check access and call one service function (services.py, shipping.py); they never write
-models. ``shipment_svg`` draws a shipment's temperature chart for any page (the product chain too).
+"""The shipments' pages: the collected cells out to the manufacturer, the product back to the center, a shipment
+with its temperature chart and excursions, and the upload of its temperature log. ``shipment_svg`` draws a
+shipment's chart for any page (the product page too).
 """
 
 import itertools
 from datetime import datetime
 
 from django.contrib import messages
-from django.db.models import Max
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.cache import add_never_cache_headers
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cellrelay.journal.services import record_document_read
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
-from cellrelay.pathway.states import State
+from cellrelay.patients.access import reach
 from cellrelay.web import posted, run_service
 
-from . import isbt128, labels, services, shipment_chart, shipping, templog
-from .collection_forms import CollectionForm, ShipmentForm, TemperatureLogForm
-from .models import Collection, Deviation, Identifier, Product, Shipment
-from .pages import episode_for, product_for, read_patient
+from .. import shipment_chart, templog
+from ..forms import ShipmentForm, TemperatureLogForm
+from ..models import Collection, Deviation, Product, Shipment
+from ..services import shipping
+from .common import PRODUCTS
 
 Direction = Shipment.Direction
-
-
-# Access ------------------------------------------------------------------------------------------------
-# Each object is scoped through its episode's patient: 404 when the user may not see the patient,
-# 403 when they may see it but not perform the action at its center.
-
-def _collection_for(user, pk, action) -> Collection:
-    collection = get_object_or_404(
-        Collection.objects.select_related("episode__patient__treating_center", "episode__template"), pk=pk)
-    read_patient(user, collection.episode.patient_id, action)
-    return collection
-
-
-def _shipment_for(user, pk, action) -> Shipment:
-    shipment = get_object_or_404(Shipment.objects.select_related(
-        "collection__episode__patient", "collection__episode__template", "product__episode__patient",
-        "product__episode__template"), pk=pk)
-    read_patient(user, shipment_episode(shipment).patient_id, action)
-    return shipment
+SHIPMENTS = Shipment.objects.select_related("collection__episode__patient", "collection__episode__template",
+                                            "product__episode__patient", "product__episode__template")
 
 
 def shipment_episode(shipment: Shipment) -> Episode:
     return shipment.product.episode if shipment.product_id else shipment.collection.episode
 
-
-# The collection ----------------------------------------------------------------------------------------
-
-def collection_refusal(episode: Episode) -> str | None:
-    """Why the episode cannot take a collection now, or None. The rule of services.record_collection,
-    restated so that the page can say it before the form is filled in (the service still decides)."""
-    if episode.state == State.APHERESIS_SCHEDULED:
-        return None
-    live = episode.products.exclude(status=Product.Status.FAILED).exists()
-    if episode.state in (State.COLLECTED, State.MANUFACTURING) and not live:
-        return None
-    return _("A collection is recorded when the apheresis is scheduled, or again after a manufacturing failure; "
-             "this episode is %(state)s.") % {"state": episode.get_state_display()}
-
-
-def highest_sequence(facility: str, year: int) -> int | None:
-    """The highest DIN sequence this facility used in the year, on a collection or on a product's labels."""
-    prefix = f"{facility}{year % 100:02d}"
-    # Same length, digits only after the prefix: the greatest text is the greatest sequence.
-    found = [Collection.objects.filter(din__startswith=prefix).aggregate(top=Max("din"))["top"],
-             Identifier.objects.filter(scheme=Identifier.Scheme.DIN, value__startswith=prefix)
-             .aggregate(top=Max("value"))["top"]]
-    sequences = [int(din[7:13]) for din in found if din and din[7:13].isdigit()]
-    return max(sequences, default=None)
-
-
-def suggested_din(center) -> str:
-    """The next free DIN of the center's ISBT 128 facility this year, as scanned; "" when there is none."""
-    if not center.facility_id:
-        return ""
-    year = timezone.localdate().year
-    try:
-        return isbt128.next_din(center.facility_id, year, highest_sequence(center.facility_id, year))
-    except isbt128.InvalidCode:
-        return ""  # a misconfigured facility number or a full year: the nurse scans the label
-
-
-@access.requires(Action.RECORD_COLLECTION)
-def collection_new(request, pk):
-    episode = episode_for(request.user, pk, Action.RECORD_COLLECTION)
-    center = episode.patient.treating_center
-    suggestion = suggested_din(center)
-    form = CollectionForm(posted(request), initial={"din": suggestion})
-    form.fields["din"].help_text = (
-        _("Suggested: the next free DIN of %(facility)s. If the bag already has an ISBT 128 label, scan it "
-          "instead.") % {"facility": center.facility_id} if suggestion
-        else _("Scan the DIN on the bag's ISBT 128 label."))
-    refusal = collection_refusal(episode)
-    may_print_labels = access.can(request.user, Action.PRINT_LABELS, center.pk)
-    if request.method == "POST" and form.is_valid():
-        collection = run_service(form, lambda: services.record_collection(
-            actor=request.user, episode=episode, **form.cleaned_data))
-        if collection is not None:
-            recorded = _("Collection recorded: DIN %(din)s.") % {"din": collection.din}
-            messages.success(request, format_html(
-                '{} <a href="{}">{}</a>', recorded, reverse("products:collection_labels", args=[collection.pk]),
-                _("Print the labels (PDF)")) if may_print_labels else recorded)
-            return redirect("products:chain", episode.pk)
-    return render(request, "products/collection_form.html", {
-        "episode": episode, "patient": episode.patient, "form": form, "refusal": refusal,
-        "title": _("Record the collection"),
-        "collections": list(episode.collections.all()), "may_print_labels": may_print_labels,
-    })
-
-
-@access.requires(Action.PRINT_LABELS)
-def collection_labels(request, pk):
-    """The labels of the collected bag and its paperwork; each download is journaled."""
-    collection = _collection_for(request.user, pk, Action.PRINT_LABELS)
-    patient = collection.episode.patient
-    content = labels.build(labels.label_data(collection))
-    record_document_read("collection_labels", patient, actor=request.user, obj=collection,
-                         details={"din": collection.din})
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="labels-{collection.din}.pdf"'
-    add_never_cache_headers(response)
-    return response
-
-
-# Shipments ---------------------------------------------------------------------------------------------
 
 def _shipment_page(request, form, *, episode, refusal, what, direction, call, back):
     """The shipment form: on a valid POST the service is called, then to the new shipment's page."""
@@ -160,7 +57,8 @@ def _shipment_arguments(form) -> dict:
 
 @access.requires(Action.RECORD_SHIPMENT)
 def shipment_out_new(request, pk):
-    collection = _collection_for(request.user, pk, Action.RECORD_SHIPMENT)
+    collection = reach(request.user, Collection.objects.select_related("episode__template"), pk,
+                       Action.RECORD_SHIPMENT, patient="episode__patient")
     form = ShipmentForm(posted(request))
     return _shipment_page(
         request, form, episode=collection.episode, refusal=None, direction=Direction.OUT,
@@ -171,7 +69,7 @@ def shipment_out_new(request, pk):
 
 
 def shipment_back_refusal(product: Product) -> str | None:
-    """Why the product cannot be shipped to the center, or None (the rule of shipping.record_shipment)."""
+    """Why the product cannot be shipped to the center, or None (the rule of ``shipping.record_shipment``)."""
     if product.status in shipping.SHIPPABLE_BACK:
         return None
     return _("This product is “%(status)s”: only a released or shipped product is shipped to the center.") % {
@@ -180,7 +78,7 @@ def shipment_back_refusal(product: Product) -> str | None:
 
 @access.requires(Action.RECORD_SHIPMENT)
 def shipment_back_new(request, pk):
-    product = product_for(request.user, pk, Action.RECORD_SHIPMENT)
+    product = reach(request.user, PRODUCTS, pk, Action.RECORD_SHIPMENT, patient="episode__patient")
     form = ShipmentForm(posted(request))
     return _shipment_page(
         request, form, episode=product.episode, refusal=shipment_back_refusal(product), direction=Direction.BACK,
@@ -195,7 +93,7 @@ def shipment_back_new(request, pk):
 
 def shipment_limit(shipment: Shipment) -> tuple[int | None, str]:
     """The storage limit the log is assessed against, or None and why not (the rule of
-    shipping.attach_temperature_log): the product's limit, from its protocol template; none for collections."""
+    ``shipping.attach_temperature_log``): the product's limit, from its protocol template; none for collections."""
     episode = shipment_episode(shipment)
     if not shipment.product_id:
         return None, _(shipping.NOT_FOR_COLLECTIONS)
@@ -254,7 +152,7 @@ def _period(start: datetime, end: datetime) -> str:
 
 @access.requires(Action.VIEW_PATIENT)
 def shipment_detail(request, pk):
-    shipment = _shipment_for(request.user, pk, Action.VIEW_PATIENT)
+    shipment = reach(request.user, SHIPMENTS, pk, patient=Shipment.patient_path(pk))
     episode = shipment_episode(shipment)
     patient = episode.patient
     limit_c, note = shipment_limit(shipment)
@@ -288,7 +186,7 @@ def _log_attached(result: shipping.LogResult) -> tuple[str, bool]:
 
 @access.requires(Action.RECORD_SHIPMENT)
 def shipment_log(request, pk):
-    shipment = _shipment_for(request.user, pk, Action.RECORD_SHIPMENT)
+    shipment = reach(request.user, SHIPMENTS, pk, Action.RECORD_SHIPMENT, patient=Shipment.patient_path(pk))
     episode = shipment_episode(shipment)
     form = TemperatureLogForm(posted(request), request.FILES if request.method == "POST" else None)
     refusal = _("This shipment already has its temperature log.") if shipment.temperatures.exists() else None
@@ -302,13 +200,3 @@ def shipment_log(request, pk):
     return render(request, "products/shipment_log.html", {
         "shipment": shipment, "episode": episode, "patient": episode.patient, "form": form, "refusal": refusal,
         "title": _("Attach the temperature log"), "limit_note": shipment_limit(shipment)[1]})
-
-
-urlpatterns = [
-    path("episodes/<int:pk>/collection/new/", collection_new, name="collection_new"),
-    path("collections/<int:pk>/labels.pdf", collection_labels, name="collection_labels"),
-    path("collections/<int:pk>/shipments/new/", shipment_out_new, name="shipment_out_new"),
-    path("products/<int:pk>/shipments/new/", shipment_back_new, name="shipment_back_new"),
-    path("shipments/<int:pk>/", shipment_detail, name="shipment"),
-    path("shipments/<int:pk>/temperature-log/", shipment_log, name="shipment_log"),
-]
