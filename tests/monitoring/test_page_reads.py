@@ -43,7 +43,7 @@ def test_the_pages_of_a_record_journal_the_read(under_way, users, client_as):
     stay = services.transfer_to_icu(actor=users["icu"], episode=under_way, admitted_at=ago(minutes=30), reason="CRS")
     alert = Alert.objects.get(episode=under_way)
     pages = [f"/vitals/{grade_3.pk}/confirm/", f"/neuro/{assessment.pk}/confirm/", f"/icu/{stay.pk}/return/",
-             f"/alerts/{alert.pk}/acknowledge/"]
+             f"/alerts/{alert.pk}/acknowledge/icu/"]
     client = client_as("icu")
     for number, page in enumerate(pages, start=1):
         response = client.get(page)
