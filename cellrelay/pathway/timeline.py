@@ -192,12 +192,22 @@ def _marks(items: list[Item], events: list[tuple[str, str, date]], axis: charts.
     return out
 
 
+def _beside_its_marker(x: float) -> tuple[tuple[float, float, str], ...]:
+    """Where a label may go before it is nudged away: ending or starting at its marker on the first row, then
+    centred, ending or starting at it on the rows above (a leader joins it to its marker), so that a long label
+    near the today line or the edge stays over its own marker rather than drifting over another's."""
+    first = ((x, -16, "end"), (x, -16, "start"))
+    above = tuple((x, -16 - row * ROW_HEIGHT, anchor) for row in range(1, 4) for anchor in ("middle", "end", "start"))
+    return first + above
+
+
 def _place_above_axis(labels: list[tuple[float, str, bool]], today_x: float | None,
                       axis: charts.Axis) -> list[charts.Placed]:
     """The labels above the axis (y relative to it), on the nearest free row, away from the today line;
     D0 first."""
     wanted = [charts.Label(words, x, -16, size=LABEL_SIZE + 2 if strong else LABEL_SIZE,
-                           weight="bold" if strong else "", fill=ACCENT if strong else INK, halo=True, css="label")
+                           weight="bold" if strong else "", fill=ACCENT if strong else INK, halo=True, css="label",
+                           alternatives=_beside_its_marker(x))
               for x, words, strong in sorted(labels, key=lambda label: (not label[2], label[0]))]
     obstacles = [charts.now_obstacle(today_x, -1e6, 8)] if today_x is not None else []
     return charts.place_labels(wanted, left=axis.left - MARGIN / 2, right=axis.right + MARGIN / 2,

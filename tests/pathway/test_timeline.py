@@ -108,7 +108,9 @@ def test_close_labels_are_put_on_different_rows():
     for t in root.iter(f"{SVG}text"):
         if t.get("class") == "label" and t.text in {"LD1", "LD2", "LD3", "D0"}:
             width = timeline.text_width(t.text, float(t.get("font-size")))
-            boxes.append((float(t.get("x")) - width / 2, float(t.get("x")) + width / 2, float(t.get("y"))))
+            x = float(t.get("x"))
+            left = {"start": x, "end": x - width}.get(t.get("text-anchor"), x - width / 2)
+            boxes.append((left, left + width, float(t.get("y"))))
     overlapping = [(a, b) for n, a in enumerate(boxes) for b in boxes[n + 1:]
                    if a[2] == b[2] and a[0] < b[1] and b[0] < a[1]]
     assert len(boxes) == 4 and overlapping == []
@@ -154,7 +156,8 @@ def label_boxes(root: ET.Element) -> list[tuple[str, float, float, float, float]
         if t.get("class") == "label":
             size, x, y = float(t.get("font-size")), float(t.get("x")), float(t.get("y"))
             width = timeline.text_width(t.text, size)
-            boxes.append((t.text, x - width / 2, y - size * 0.8, x + width / 2, y + size * 0.2))
+            left = {"start": x, "end": x - width}.get(t.get("text-anchor"), x - width / 2)
+            boxes.append((t.text, left, y - size * 0.8, left + width, y + size * 0.2))
     return boxes
 
 
