@@ -11,33 +11,19 @@ language; an empty list says nothing stands in the way.
   (e.g. the pre-infusion neurology checklist, completed or waived on the monitoring pages).
 """
 
-from collections.abc import Callable
+from cellrelay.hooks import Hook
 
-Check = Callable[..., list[str]]
-
-_to_confirm: list[Check] = []
-_refusing: list[Check] = []
-
-
-def _add(checks: list[Check], check: Check) -> Check:
-    if check not in checks:  # ready() may run more than once (tests, reloads)
-        checks.append(check)
-    return check
-
-
-def register_to_confirm(check: Check) -> Check:
-    return _add(_to_confirm, check)
-
-
-def register_refusing(check: Check) -> Check:
-    return _add(_refusing, check)
+_to_confirm = Hook()
+_refusing = Hook()
+register_to_confirm = _to_confirm.register
+register_refusing = _refusing.register
 
 
 def reasons_to_confirm(episode, step: str) -> list[str]:
     """What the user must confirm before recording ``step`` (empty: nothing to confirm)."""
-    return [reason for check in _to_confirm for reason in check(episode, step)]
+    return _to_confirm.gather(episode, step)
 
 
 def reasons_refusing(episode, step: str) -> list[str]:
     """Why ``step`` cannot be recorded yet (empty: nothing stands in the way)."""
-    return [reason for check in _refusing for reason in check(episode, step)]
+    return _refusing.gather(episode, step)

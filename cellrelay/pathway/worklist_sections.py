@@ -6,16 +6,11 @@ may see, and shows the HTML it returns (already rendered, and escaped by its tem
 nothing when it returns an empty string.
 """
 
-from collections.abc import Callable
+from cellrelay.hooks import Hook
 
-Section = Callable[..., str]  # (request, patients) -> a rendered template (SafeString), "" when nothing to show
-
-_sections: list[Section] = []
-
-
-def register(section: Section) -> None:
-    if section not in _sections:  # ready() may run more than once (tests, reloads)
-        _sections.append(section)
+# Each section is (request, patients) -> a rendered template (SafeString), "" when nothing to show.
+_sections = Hook()
+register = _sections.register
 
 
 def render(request, patients) -> list[str]:

@@ -9,33 +9,19 @@ at the patient's center; an empty list offers nothing.
 - ``actions``: the buttons of the bag's own page.
 """
 
-from collections.abc import Callable
+from cellrelay.hooks import Hook
 
-Steps = Callable[..., list[tuple[str, str]]]
-
-_next_steps: list[Steps] = []
-_actions: list[Steps] = []
-
-
-def _add(registered: list[Steps], steps: Steps) -> Steps:
-    if steps not in registered:  # ready() may run more than once (tests, reloads)
-        registered.append(steps)
-    return steps
-
-
-def register_next_steps(steps: Steps) -> Steps:
-    return _add(_next_steps, steps)
-
-
-def register_actions(steps: Steps) -> Steps:
-    return _add(_actions, steps)
+_next_steps = Hook()
+_actions = Hook()
+register_next_steps = _next_steps.register
+register_actions = _actions.register
 
 
 def next_steps(bag, user) -> list[tuple[str, str]]:
     """(label, url) of the steps the rooms above offer for this bag on the product page."""
-    return [step for steps in _next_steps for step in steps(bag, user)]
+    return _next_steps.gather(bag, user)
 
 
 def actions(bag, user) -> list[tuple[str, str]]:
     """(label, url) of the steps the rooms above offer on the bag's page."""
-    return [step for steps in _actions for step in steps(bag, user)]
+    return _actions.gather(bag, user)

@@ -9,15 +9,15 @@ The referrals room may not import the pathway (it is above), so the pathway regi
 
 from collections.abc import Callable
 
-_checks: list[Callable] = []
-_follow_ups: list[Callable] = []
+from cellrelay.hooks import Hook
+
+_checks = Hook()
+_follow_ups = Hook()
 
 
 def register(*, check: Callable, follow: Callable) -> None:
-    if check not in _checks:  # ready() may run more than once (tests, reloads)
-        _checks.append(check)
-    if follow not in _follow_ups:
-        _follow_ups.append(follow)
+    _checks.register(check)
+    _follow_ups.register(follow)
 
 
 def check(decision) -> None:
