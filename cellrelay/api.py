@@ -3,6 +3,8 @@
 from ninja import NinjaAPI, Swagger
 
 from cellrelay.apiutil import install_error_handlers
+from cellrelay.followup.api import router as followup_router
+from cellrelay.followup.api import tools_router as followup_tools_router
 from cellrelay.monitoring.api import router as monitoring_tools_router
 from cellrelay.organisation.api import AUTH
 from cellrelay.organisation.api import router as organisation_router
@@ -30,6 +32,8 @@ api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/tools", tools_router)
 api.add_router("/v1/tools", monitoring_tools_router)  # a second router on the same prefix: grading calculators
 api.add_router("/v1/tools", products_tools_router)  # ninja joins routers on one prefix: ISBT 128 reader
+api.add_router("/v1/tools", followup_tools_router)  # response and ICAHT calculators
+api.add_router("/v1/episodes", followup_router)
 api.add_router("/v1/products", products_router)
 api.add_router("/v1/pharmacy", pharmacy_router)
 api.add_router("/v1/manufacturer", manufacturer_router)

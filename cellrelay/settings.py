@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cellrelay.pharmacy",
     "cellrelay.monitoring",
     "cellrelay.products",
+    "cellrelay.followup",
     "cellrelay.demo",  # last: the demo room is above every other
 ]
 
