@@ -179,6 +179,14 @@ CELLRELAY_CAPD_BELOW_AGE = int(os.environ.get("CELLRELAY_CAPD_BELOW_AGE", 12))
 # CAR-HEMATOTOX point table (JSON, the shape of monitoring.grading.DEFAULT_HEMATOTOX_TABLE); unset: the default.
 CELLRELAY_HEMATOTOX_TABLE = json.loads(os.environ["CELLRELAY_HEMATOTOX_TABLE"]) if os.environ.get(
     "CELLRELAY_HEMATOTOX_TABLE") else None
+# followup.md, *unverified* (to verify against Rejeski et al., Blood 2023): the ICAHT table (JSON, the shape of
+# followup.icaht.DEFAULT_ICAHT_TABLE); unset: the default, shown "to verify".
+CELLRELAY_ICAHT_TABLE = json.loads(os.environ["CELLRELAY_ICAHT_TABLE"]) if os.environ.get(
+    "CELLRELAY_ICAHT_TABLE") else None
+# followup.md: the follow-up visits' windows in days either side (JSON, the keys of
+# followup.timepoints.DEFAULT_WINDOWS: to_d28, to_m6, yearly); unset: ± 2, ± 14, ± 30 days.
+CELLRELAY_FOLLOWUP_WINDOWS = json.loads(os.environ["CELLRELAY_FOLLOWUP_WINDOWS"]) if os.environ.get(
+    "CELLRELAY_FOLLOWUP_WINDOWS") else None
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
