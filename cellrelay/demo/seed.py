@@ -229,7 +229,7 @@ class DemoPathway:
         elif target in DAY_AFTER:
             on = milestones[DAY_AFTER[target]].actual + dt.timedelta(days=1)
         elif target == State.LONG_TERM_FOLLOW_UP:  # registry.md: long-term follow-up runs from day 100
-            on = min(m.planned for m in milestones.values() if m.kind == Kind.FOLLOW_UP)
+            on = milestones["D0"].actual + dt.timedelta(days=100)
         else:
             on = closes_on
         self.record_steps_before(episode, on)
@@ -249,6 +249,5 @@ class DemoPathway:
         """Record every step without a state of its own (LD days, rest days, assessments, visits) due before `day`."""
         for milestone in episode.milestones.filter(status=Milestone.Status.PLANNED, planned__lt=day).order_by("sequence"):
             if not milestone.moves_episode:
-                actor = self.users["research" if milestone.kind == Kind.FOLLOW_UP else "wardnurse"]
-                pathway_services.record_step(actor=actor, milestone=milestone, on=milestone.planned,
+                pathway_services.record_step(actor=self.users["wardnurse"], milestone=milestone, on=milestone.planned,
                                              expected_version=None)

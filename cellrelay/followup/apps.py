@@ -6,3 +6,16 @@ class FollowupConfig(AppConfig):
     name = "cellrelay.followup"
     label = "followup"
     verbose_name = _("Follow-up")
+
+    def ready(self):
+        # The pathway (a room below) plans the follow-up at the infusion, draws the visits and shows the calls that
+        # need a physician on its worklist, without importing this room.
+        from cellrelay.pathway import later_steps, worklist_sections
+        from cellrelay.patients import page_sections
+
+        from . import services, steps, views
+
+        later_steps.register_on_infusion(services.plan_follow_up)
+        later_steps.register(steps.later_steps)
+        worklist_sections.register(views.worklist_section)
+        page_sections.register(views.patient_section, place=15)  # after the episodes, before the referrals

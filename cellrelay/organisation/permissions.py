@@ -75,6 +75,11 @@ class Action(StrEnum):
     MANAGE_STORAGE = "pharmacy.storage"  # place, move, remove bags; typed tank readings; alarms
     RECORD_TANK_READING = "pharmacy.tank_reading"  # a tank's LN2 level and temperature (staff or probe)
     POST_AS_PROBE = "pharmacy.probe"  # a reading posted is the probe's (source “probe”), not typed by a person
+    # Follow-up to year 15: visits and what is found at them (a referring physician: only the visits assigned to
+    # their hospital), the coordinator's calls, and the physician who takes over a call that needs one.
+    RECORD_FOLLOW_UP = "followup.record"
+    CALL_PATIENTS = "followup.call"
+    ACKNOWLEDGE_CALL = "followup.acknowledge_call"
     REPORT_MANUFACTURING = "manufacturer.report"  # a manufacturer's system: its own products, no identity
 
 
@@ -90,9 +95,11 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.COORDINATOR: frozenset(_CLINICAL_WRITE | {Action.FOLLOW_ALL_TEAMS, Action.VIEW_STAFF,
                                                     Action.MANAGE_TRAINING, Action.RECORD_MONITORING,
                                                     Action.MANAGE_CHECKLIST, Action.RECORD_SHIPMENT,
-                                                    Action.UPDATE_MANUFACTURING}),
+                                                    Action.UPDATE_MANUFACTURING, Action.RECORD_FOLLOW_UP,
+                                                    Action.CALL_PATIENTS}),
     Role.HAEMATOLOGIST: frozenset(_CLINICAL_WRITE | _PHYSICIAN | {Action.WORK_IN_UNIT, Action.VIEW_STAFF,
-                                                               Action.ADMINISTER_PRODUCT}),
+                                                               Action.ADMINISTER_PRODUCT, Action.RECORD_FOLLOW_UP,
+                                                               Action.CALL_PATIENTS, Action.ACKNOWLEDGE_CALL}),
     # Each team records the steps it performs (collection, product receipt, admission, infusion…).
     # The pharmacy is responsible for the product: receipt, storage, dispensing; it may thaw and destroy.
     Role.PHARMACIST: frozenset(_CLINICAL_READ | {Action.WORK_IN_PHARMACY, Action.VIEW_STAFF, Action.RECORD_STEP,
@@ -115,7 +122,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
                                                                Action.ACKNOWLEDGE_NEUROLOGY_ALERT}),
     Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT, Action.RECORD_ADVERSE_EVENT}),
     # Sees only the patients they referred (scoping), and may register a new one to refer.
-    Role.REFERRING_PHYSICIAN: frozenset({Action.VIEW_PATIENT, Action.USE_API, Action.CREATE_PATIENT, Action.REFER}),
+    # Records the follow-up visits assigned to their hospital (the follow-up services check the visit's center).
+    Role.REFERRING_PHYSICIAN: frozenset({Action.VIEW_PATIENT, Action.USE_API, Action.CREATE_PATIENT, Action.REFER,
+                                         Action.RECORD_FOLLOW_UP}),
     # Figures, staff and training; no nominative patient record.
     Role.PROGRAM_MANAGER: frozenset({Action.USE_API, Action.VIEW_STAFF, Action.MANAGE_TRAINING}),
     # Runs the system and audits it; no clinical record.

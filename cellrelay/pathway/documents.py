@@ -28,6 +28,7 @@ from cellrelay.patients.models import Patient
 from cellrelay.pdf import INK, LINE, SHADE, fonts
 from cellrelay.pdf import styles as pdf_styles
 
+from . import later_steps
 from .models import Episode, Milestone, ProtocolTemplate
 from .schedule import Kind, add_months
 
@@ -46,6 +47,12 @@ def _episodes():
 
 def _kept(episode: Episode) -> list[Milestone]:
     return list(episode.milestones.exclude(status=Milestone.Status.CANCELLED).order_by("sequence"))
+
+
+def _with_later_steps(episode: Episode, milestones: list[Milestone]) -> list:
+    """The milestones and the follow-up visits the rooms above plan (not the cancelled ones), in date order."""
+    later = [step for step in later_steps.of(episode) if step.status != Milestone.Status.CANCELLED]
+    return sorted(milestones + later, key=lambda step: step.actual or step.planned)
 
 
 def _number(value) -> str:
@@ -76,7 +83,7 @@ def _description(milestone: Milestone) -> str:
     lines = [milestone.label, f"{Milestone.Status.PLANNED.label}: {_day(milestone.planned)}"]
     if milestone.status == Milestone.Status.DONE and milestone.actual:
         lines.append(f"{Milestone.Status.DONE.label}: {_day(milestone.actual)}")
-    if milestone.drugs:
+    if getattr(milestone, "drugs", None):
         lines += drug_lines(milestone)
         lines.append(_("Doses calculated from the body surface area when the schedule was planned: "
                        "check them against the prescription."))
@@ -92,10 +99,11 @@ def build_calendar(episode: Episode, patient: Patient) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"cellrelay — {patient.family_name.upper()}")
     stamp = timezone.now()
-    for milestone in _kept(episode):
+    for milestone in _with_later_steps(episode, _kept(episode)):
         day = milestone.actual or milestone.planned
         event = Event()
-        event.add("uid", f"milestone-{milestone.pk}@cellrelay")
+        uid = f"milestone-{milestone.pk}" if isinstance(milestone, Milestone) else f"visit-{episode.pk}-{milestone.code}"
+        event.add("uid", f"{uid}@cellrelay")
         event.add("dtstamp", stamp)
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
@@ -123,7 +131,7 @@ def _long_day(value) -> str:
     return capfirst(weekday(value))
 
 
-def plan_rows(milestones: list[Milestone]) -> list[tuple[Milestone, str]]:
+def plan_rows(milestones: list) -> list[tuple[Milestone, str]]:
     """The dates the patient needs: the stay, the visits, and the follow-up visits of the first year."""
     d0 = next((m.actual or m.planned for m in milestones if m.kind == Kind.INFUSION), None)
     first_year_end = add_months(d0, 12) if d0 else None
@@ -207,7 +215,7 @@ def build_plan(episode: Episode, patient: Patient) -> bytes:
     regular, bold = fonts()
     styles = pdf_styles(regular, bold)
     milestones = _kept(episode)
-    rows = plan_rows(milestones)
+    rows = plan_rows(_with_later_steps(episode, milestones))
     proximity_end = next((m for m in milestones if m.kind == Kind.PROXIMITY_END), None)
     no_driving_end = next((m for m in milestones if m.kind == Kind.NO_DRIVING_END), None)
     story = [

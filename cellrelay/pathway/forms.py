@@ -58,7 +58,7 @@ class TemplateForm(forms.ModelForm):
         model = ProtocolTemplate
         fields = ["ld_days", "infusion_window_min", "infusion_window_max", "manufacturing_days", "admission_day",
                   "discharge_day", "proximity_days", "no_driving_days", "tocilizumab_doses", "thaw_limit_minutes", "storage_max_c",
-                  "unverified"]
+                  "follow_up", "unverified"]
         widgets = {"ld_days": forms.Textarea(attrs={"rows": 6, "class": "mono"})}
 
     def _post_clean(self):

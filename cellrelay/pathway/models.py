@@ -43,6 +43,11 @@ class ProtocolTemplate(models.Model):
                                                          validators=[MinValueValidator(1), MaxValueValidator(4)])
     thaw_limit_minutes = models.PositiveSmallIntegerField(_("thaw to end of infusion (minutes)"), null=True, blank=True)
     storage_max_c = models.SmallIntegerField(_("storage at or below (°C)"), null=True, blank=True)
+    follow_up = models.CharField(
+        _("follow-up timepoints"), max_length=200, default=" ".join(protocols.FIFTEEN_YEAR_FOLLOW_UP),
+        help_text=_("Days (D), months (M) or years (Y) after D0, planned at the infusion. 15-year track: %(long)s. "
+                    "Standard track: %(standard)s.") % {"long": " ".join(protocols.FIFTEEN_YEAR_FOLLOW_UP),
+                                                       "standard": " ".join(protocols.STANDARD_FOLLOW_UP)})
     source = models.CharField(_("source"), max_length=250)
     unverified = models.CharField(_("values still to verify"), max_length=250, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -54,6 +59,10 @@ class ProtocolTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_product_display()} — {self.get_indication_display()}"
+
+    def timepoints(self) -> tuple[str, ...]:
+        """The follow-up visits planned at the infusion, in date order (D7, D14… Y15)."""
+        return schedule.parse_timepoints(self.follow_up)
 
     def as_protocol(self) -> protocols.Protocol:
         return protocols.Protocol(

@@ -5,7 +5,7 @@ administrator may edit each template, and every edit is kept with its date and s
 Days are relative to the infusion (D0).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # The products and indications the protocols are written for: the codes an RCP decision names.
 from cellrelay.referrals.therapies import INDICATIONS, PRODUCTS  # noqa: F401
@@ -25,6 +25,11 @@ DEFAULT_PROXIMITY_DAYS = 28
 DEFAULT_NO_DRIVING_DAYS = 56
 # products.md: 2 doses of tocilizumab on site (former REMS; EU SmPC ≥ 1 + 1 within 8 h).
 DEFAULT_TOCILIZUMAB_DOSES = 2
+# The follow-up visits after D0 (the follow-up room plans them at the infusion; a site edits them per template).
+# followup.md, registry.md: D7, D14, D28, M3 (D100), M6, M12, then yearly to Y15 (genetically modified products).
+FIFTEEN_YEAR_FOLLOW_UP = ("D7", "D14", "D28", "D100", "M6", "M12") + tuple(f"Y{y}" for y in range(2, 16))
+# registry.md (CIBMTR "standard" track, products that need no 15-year follow-up): D100 to Y6, then Y8, Y10, Y12, Y14.
+STANDARD_FOLLOW_UP = ("D100", "M6", "M12", "Y2", "Y3", "Y4", "Y5", "Y6", "Y8", "Y10", "Y12", "Y14")
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,6 @@ class Protocol:
     storage_max_c: int | None = None
     source: str = ""
     unverified: str = ""
-    assessment_days: tuple[int, ...] = (7, 14, 28)
-    # registry.md: D7, D14, D28, M3 (D100), M6, M12, then yearly to Y15 (site-editable).
-    follow_up: tuple[str, ...] = field(default=("D100", "M6", "M12") + tuple(f"Y{y}" for y in range(2, 16)))
 
 
 def same_every_day(days, *drugs) -> tuple:

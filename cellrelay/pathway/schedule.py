@@ -2,9 +2,11 @@
 
 From a target infusion date (D0), or from an apheresis date plus the manufacturing lead time,
 every milestone gets a planned date: apheresis, product receipt, admission, each lymphodepletion
-day with its doses, rest days, infusion, D7/D14/D28 assessments, discharge, end of the stay near
-the center, and the follow-up timepoints to year 15. When a step is then done or moved to another
-day, ``moves_when_done`` and ``moves_when_replanned`` say which planned dates follow it.
+day with its doses, rest days, infusion, discharge, end of the stay near the center and of the
+no-driving period. When a step is then done or moved to another day, ``moves_when_done`` and
+``moves_when_replanned`` say which planned dates follow it. The visits from D7 to year 15 are the
+follow-up room's (planned at the infusion); ``Kind.ASSESSMENT`` and ``Kind.FOLLOW_UP`` name them
+on the timeline.
 """
 
 import calendar
@@ -92,6 +94,26 @@ def follow_up_date(d0: date, code: str) -> date:
     return add_months(d0, number if unit == "M" else 12 * number)
 
 
+TIMEPOINT_UNITS = {"D": 1, "M": 30, "Y": 365}  # for ordering only: D100 before M6 before Y1
+
+
+def parse_timepoints(text: str) -> tuple[str, ...]:
+    """A site's follow-up timepoints, "D7 D14 D28 D100 M6 M12 Y2 …" (days, months, years after D0), in date order.
+
+    Refused: an unknown code, a repeated one, or none at all (ScheduleError naming "follow_up")."""
+    codes = text.replace(",", " ").upper().split()
+    for code in codes:
+        unit, number = code[:1], code[1:]
+        if unit not in TIMEPOINT_UNITS or not number.isdigit() or not 0 < int(number) <= 400:
+            raise ScheduleError("follow_up", gettext_noop("Each timepoint is D, M or Y followed by a number "
+                                                          "(D7, M6, Y2)."))
+    if not codes:
+        raise ScheduleError("follow_up", gettext_noop("Give at least one follow-up timepoint."))
+    if len(set(codes)) != len(codes):
+        raise ScheduleError("follow_up", gettext_noop("A follow-up timepoint is given twice."))
+    return tuple(sorted(codes, key=lambda code: TIMEPOINT_UNITS[code[0]] * int(code[1:])))
+
+
 def doses(drugs, bsa_m2: float | None) -> tuple[Dose, ...]:
     """mg = mg/m² × body surface area (rounded to 0.01 m² as displayed), to 0.1 mg."""
     bsa = round(bsa_m2, 2) if bsa_m2 else None
@@ -149,13 +171,9 @@ def plan(protocol: Protocol, *, infusion_date: date | None = None, apheresis_dat
                    for n, (day, drugs) in enumerate(ld_days, start=1)]
     milestones += [at(Kind.REST, f"R{n}", day) for n, day in enumerate(range(ld_days[-1][0] + 1, 0), start=1)]
     milestones.append(at(Kind.INFUSION, "D0", 0))
-    milestones += [at(Kind.ASSESSMENT, f"D{day}", day) for day in protocol.assessment_days]
     milestones.append(at(Kind.DISCHARGE, "DIS", protocol.discharge_day))
     milestones.append(at(Kind.PROXIMITY_END, "PROX", protocol.proximity_days))
     milestones.append(at(Kind.NO_DRIVING_END, "DRV", protocol.no_driving_days))
-    for code in protocol.follow_up:
-        day = follow_up_date(d0, code)
-        milestones.append(Planned(Kind.FOLLOW_UP, code, (day - d0).days, day))
     return sorted(milestones, key=lambda m: (m.date, Kind.ALL.index(m.kind)))
 
 

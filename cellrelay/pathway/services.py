@@ -11,7 +11,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, record_for_patient, snapshot
 from cellrelay.validation import refuse_future_date
 
-from . import schedule, step_checks
+from . import later_steps, schedule, step_checks
 from .models import Episode, Milestone, ProtocolTemplate, ProtocolTemplateEdit, StateChange
 from .states import FINAL, State, StopReason, TransitionRefused, check_transition
 
@@ -198,6 +198,8 @@ def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor, confi
     milestone.actual, milestone.status = on, Milestone.Status.DONE
     milestone.save(update_fields=["actual", "status"])
     _check_order(episode)
+    if milestone.kind == Kind.INFUSION:
+        later_steps.infused(episode, on, actor=actor)
     confirmation = {"confirmed_despite": list(confirmed_despite)} if confirmed_despite else {}
     _journal(Action.MILESTONE_RECORDED, episode, actor=actor, obj=milestone,
              before={"planned": milestone.planned, **{code: old for code, (old, _n) in moved.items()}},
@@ -323,6 +325,7 @@ def edit_template(*, actor, template: ProtocolTemplate, changes: dict, source: s
     template.full_clean()
     try:
         schedule.check_protocol(template.as_protocol())
+        template.follow_up = " ".join(schedule.parse_timepoints(template.follow_up))
     except schedule.ScheduleError as error:
         raise ValidationError({error.field: _(str(error))}) from None
     after = snapshot(template, list(changes))

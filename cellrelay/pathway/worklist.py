@@ -22,11 +22,9 @@ TEAM_OF_KIND = {
     Kind.ADMISSION: "unit",
     Kind.LYMPHODEPLETION: "unit",
     Kind.INFUSION: "unit",
-    Kind.ASSESSMENT: "unit",
     Kind.DISCHARGE: "unit",
     Kind.PROXIMITY_END: "unit",
     Kind.NO_DRIVING_END: "unit",
-    Kind.FOLLOW_UP: "research",
 }
 TEAMS = {
     "apheresis": _("Apheresis"), "pharmacy": _("Pharmacy"), "unit": _("Transplant unit"), "icu": _("Intensive care"),
@@ -98,5 +96,5 @@ def build(patients, today: date) -> Worklist:
     worklist = Worklist()
     for milestone in due_milestones(patients, today):
         bucket = getattr(worklist, bucket_of(milestone.planned, today))
-        bucket.setdefault(TEAM_OF_KIND[milestone.kind], []).append(milestone)
+        bucket.setdefault(TEAM_OF_KIND.get(milestone.kind, "unit"), []).append(milestone)
     return worklist

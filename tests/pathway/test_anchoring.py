@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from icalendar import Calendar
 
+from cellrelay.followup import services as followup_services
+from cellrelay.followup.models import Visit
 from cellrelay.monitoring import services as monitoring_services
 from cellrelay.pathway import services
 from cellrelay.pathway.schedule import add_months
@@ -19,14 +21,17 @@ TODAY = timezone.localdate()
 
 
 def counted_from(d0: dt.date) -> dict[str, dt.date]:
-    """Where the dates after the infusion belong (followup.md, products.md), for the default Yescarta template."""
-    days = {"D7": 7, "D14": 14, "D28": 28, "DIS": 14, "PROX": 28, "DRV": 56, "D100": 100}
+    """Where the dates after the infusion belong (followup.md, products.md), for the default Yescarta template: the
+    pathway's steps, then the follow-up plan's visits."""
+    days = {"DIS": 14, "PROX": 28, "DRV": 56, "D7": 7, "D14": 14, "D28": 28, "D100": 100}
     return {**{code: d0 + dt.timedelta(days=n) for code, n in days.items()},
             "M6": add_months(d0, 6), "M12": add_months(d0, 12), "Y15": add_months(d0, 180)}
 
 
 def planned(episode) -> dict[str, dt.date]:
-    return dict(episode.milestones.values_list("code", "planned"))
+    """The pathway's planned dates and, once infused, the follow-up visits' due dates."""
+    visits = Visit.objects.filter(plan__episode=episode).values_list("code", "due")
+    return dict(episode.milestones.values_list("code", "planned")) | dict(visits)
 
 
 def infused_days_ago(episode, users, *, late_by: int = 0):
@@ -58,25 +63,25 @@ def test_an_early_discharge_leaves_every_date_after_the_infusion_counted_from_d0
     assert episode.milestones.get(code="DIS").actual == TODAY
 
 
-def test_an_assessment_done_early_moves_no_other_date(episode, users):
+def test_a_visit_done_early_moves_no_other_date(episode, users):
     episode = infused_days_ago(episode, users)
     before = planned(episode)
-    d7 = episode.milestones.get(code="D7")
-    services.record_step(actor=users["wardnurse"], milestone=d7, on=TODAY, expected_version=None)
+    d7 = Visit.objects.get(plan__episode=episode, code="D7")
+    followup_services.record_visit(actor=users["haematologist"], visit=d7, status=Visit.Status.DONE, on=TODAY)
     assert planned(episode) == before
 
 
-def test_moving_the_d28_assessment_moves_no_follow_up_visit(episode, users):
+def test_moving_the_discharge_moves_no_other_date(episode, users):
     episode = services.plan_schedule(actor=users["coordinator"], episode=episode, expected_version=None,
                                      infusion_date=next_weekday(60))
     before = planned(episode)
-    d28 = episode.milestones.get(code="D28")
-    services.replan_milestone(actor=users["coordinator"], milestone=d28, planned=d28.planned + dt.timedelta(days=3),
-                              expected_version=None)
+    discharge = episode.milestones.get(code="DIS")
+    services.replan_milestone(actor=users["coordinator"], milestone=discharge,
+                              planned=discharge.planned + dt.timedelta(days=3), expected_version=None)
     after = planned(episode)
-    assert after["D28"] == before["D28"] + dt.timedelta(days=3)
-    assert {code: day for code, day in after.items() if code != "D28"} == {
-        code: day for code, day in before.items() if code != "D28"}
+    assert after["DIS"] == before["DIS"] + dt.timedelta(days=3)
+    assert {code: day for code, day in after.items() if code != "DIS"} == {
+        code: day for code, day in before.items() if code != "DIS"}
 
 
 def test_the_calendar_and_the_printed_plan_keep_the_stay_near_the_center_after_an_early_discharge(
@@ -102,7 +107,7 @@ def test_the_calendar_and_the_printed_plan_keep_the_stay_near_the_center_after_a
 def test_the_record_page_says_which_dates_move(client_as, episode, users):
     episode = infused_days_ago(episode, users)
     client = client_as("wardnurse")
-    d7 = episode.milestones.get(code="D7")
-    page = client.get(reverse("pathway:milestone_record", args=[d7.pk])).content.decode()
+    proximity_end = episode.milestones.get(code="PROX")
+    page = client.get(reverse("pathway:milestone_record", args=[proximity_end.pk])).content.decode()
     assert "No other date changes: the dates after the infusion stay counted from D0." in page
     assert "Later planned dates move by the same number of days." not in page

@@ -12,6 +12,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway import services
 from cellrelay.pathway.documents import drug_lines
 from cellrelay.pathway.models import Milestone
+from cellrelay.pathway.schedule import add_months
 from cellrelay.pathway.states import State, StopReason
 from tests.conftest import open_episode
 
@@ -58,12 +59,17 @@ def test_the_calendar_has_one_all_day_event_per_step(client_as, planned, patient
     assert response["Content-Disposition"] == f'attachment; filename="plan-{planned.pk}.ics"'
     found = events(response)
     milestones = list(planned.milestones.order_by("sequence"))
-    assert len(found) == len(milestones)
+    visits = planned.template.timepoints()  # the follow-up visits the template plans from D0, D7 to Y15
+    assert len(found) == len(milestones) + len(visits)
     by_uid = {str(e["UID"]): e for e in found}
     for m in milestones:
         event = by_uid[f"milestone-{m.pk}@cellrelay"]
         assert event.decoded("DTSTART") == m.planned  # a date, not a date-time: an all-day event
         assert str(event["SUMMARY"]) == f"cellrelay — {m.label} — GARNIER"
+    d0 = planned.milestones.get(code="D0").planned
+    m6 = by_uid[f"visit-{planned.pk}-M6@cellrelay"]
+    assert m6.decoded("DTSTART") == add_months(d0, 6)
+    assert str(m6["SUMMARY"]) == "cellrelay — Follow-up visit M6 — GARNIER"
 
 
 def test_the_uids_are_stable_from_one_download_to_the_next(client_as, planned):

@@ -155,14 +155,14 @@ def test_moving_d0_before_the_ld_days_is_refused(episode, users):
     assert d0.planned == next_weekday(60)
 
 
-def test_moving_d0_later_moves_the_follow_up(episode, users):
+def test_moving_d0_later_moves_the_steps_counted_from_it(episode, users):
     episode = services.plan_schedule(actor=users["coordinator"], episode=episode, expected_version=None,
                                      infusion_date=next_weekday(60))
     d0 = episode.milestones.get(code="D0")
-    y15 = episode.milestones.get(code="Y15").planned
+    drv = episode.milestones.get(code="DRV").planned
     services.replan_milestone(actor=users["coordinator"], milestone=d0, planned=d0.planned + dt.timedelta(days=7),
                               expected_version=None)
-    assert episode.milestones.get(code="Y15").planned == y15 + dt.timedelta(days=7)
+    assert episode.milestones.get(code="DRV").planned == drv + dt.timedelta(days=7)
     assert episode.milestones.get(code="LD1").planned == d0.planned - dt.timedelta(days=5)
 
 

@@ -167,14 +167,32 @@ def test_a_discharge_eleven_days_early_at_d_plus_3_leaves_the_follow_up_on_d0():
     assert schedule.moves_when_done(steps, "DIS", d0 + timedelta(days=3)) == {}
 
 
-def test_follow_up_reaches_year_15_on_calendar_dates():
+def test_follow_up_timepoints_fall_on_calendar_dates():
+    d0 = date(2028, 2, 29)
+    follow = {code: schedule.follow_up_date(d0, code) for code in ("D100", "M6", "M12", "Y15")}
+    assert follow == {"D100": date(2028, 6, 8), "M6": date(2028, 8, 29),
+                      "M12": date(2029, 2, 28),  # no 29 February in 2029
+                      "Y15": date(2043, 2, 28)}
+
+
+def test_the_pathway_plans_no_visit_after_d0_the_follow_up_room_does():
     plan = schedule.plan(DEFAULTS[3], infusion_date=date(2028, 2, 29))
-    follow = {m.code: m.date for m in by_kind(plan, Kind.FOLLOW_UP)}
-    assert follow["D100"] == date(2028, 6, 8)
-    assert follow["M6"] == date(2028, 8, 29)
-    assert follow["M12"] == date(2029, 2, 28)  # no 29 February in 2029
-    assert follow["Y15"] == date(2043, 2, 28)
-    assert [m.code for m in by_kind(plan, Kind.ASSESSMENT)] == ["D7", "D14", "D28"]
+    assert not by_kind(plan, Kind.FOLLOW_UP) and not by_kind(plan, Kind.ASSESSMENT)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("D7 D14 D28 D100 M6 M12 Y2", ("D7", "D14", "D28", "D100", "M6", "M12", "Y2")),
+    ("y2, d100 m6", ("D100", "M6", "Y2")),  # any case, commas, put in date order
+])
+def test_a_sites_timepoints_are_read_in_date_order(text, expected):
+    assert schedule.parse_timepoints(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "D7 D7", "W3", "D", "M0", "Y-1"])
+def test_a_wrong_timepoint_list_is_refused(text):
+    with pytest.raises(schedule.ScheduleError) as refused:
+        schedule.parse_timepoints(text)
+    assert refused.value.field == "follow_up"
 
 
 def test_the_default_pattern_is_3_ld_days_2_rest_days_infusion_on_day_6():

@@ -23,9 +23,10 @@ def test_a_plan_from_d0(api_as):
     assert ld[0]["drugs"] == [{"drug": "cyclophosphamide", "dose_mg_m2": 500.0, "dose_mg": 920.0},
                               {"drug": "fludarabine", "dose_mg_m2": 30.0, "dose_mg": 55.2}]
     kinds = {m["kind"] for m in body["milestones"]}
+    # The visits from D7 to year 15 are the follow-up room's, planned at the infusion.
     assert kinds == {"apheresis", "product_receipt", "admission", "lymphodepletion", "rest", "infusion",
-                     "assessment", "discharge", "proximity_end", "no_driving_end", "follow_up"}
-    assert body["milestones"][-1]["day"] > 15 * 365
+                     "discharge", "proximity_end", "no_driving_end"}
+    assert body["milestones"][-1]["code"] == "DRV" and body["milestones"][-1]["day"] == 56
 
 
 def test_a_plan_from_the_apheresis_date(api_as):

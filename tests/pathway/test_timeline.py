@@ -28,7 +28,12 @@ def yescarta_items(done_before: dt.date | None = None, slip: dict | None = None)
         actual = p.date + dt.timedelta(days=(slip or {}).get(p.code, 0)) if done else None
         items.append(timeline.Item(label=f"{p.kind} {p.code}", kind=p.kind, planned=p.date, actual=actual,
                                    status="done" if done else "planned", code=p.code))
-    return items
+    # The follow-up visits (the follow-up room's, drawn through pathway.later_steps): D7-D28 on the pathway band.
+    for code in protocols.FIFTEEN_YEAR_FOLLOW_UP:
+        day = schedule.follow_up_date(D0, code)
+        kind = Kind.ASSESSMENT if (day - D0).days <= 28 else Kind.FOLLOW_UP
+        items.append(timeline.Item(label=f"visit {code}", kind=kind, planned=day, code=code))
+    return sorted(items, key=lambda item: item.planned)
 
 
 def draw(items, today=D0 - dt.timedelta(days=20), texts=TEXTS) -> ET.Element:

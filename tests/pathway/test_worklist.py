@@ -40,11 +40,11 @@ def test_an_unrecorded_apheresis_is_overdue_for_the_apheresis_team(scheduled, pa
 def test_steps_planned_today_and_this_week(scheduled, patient):
     d0 = scheduled.milestones.get(code="D0")
     Milestone.objects.filter(pk=d0.pk).update(planned=TODAY)
-    assessment = scheduled.milestones.get(code="D7")
-    Milestone.objects.filter(pk=assessment.pk).update(planned=TODAY + dt.timedelta(days=3))
+    discharge = scheduled.milestones.get(code="DIS")
+    Milestone.objects.filter(pk=discharge.pk).update(planned=TODAY + dt.timedelta(days=3))
     work = worklist.build(patient.__class__.objects.all(), TODAY)
     assert [m.code for m in work.today["unit"]] == ["D0"]
-    assert [m.code for m in work.week["unit"]] == ["D7"]
+    assert [m.code for m in work.week["unit"]] == ["DIS"]
 
 
 def test_stopped_episodes_leave_the_worklist(scheduled, patient, users):

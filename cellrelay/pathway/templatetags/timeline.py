@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from cellrelay.pathway import timeline
+from cellrelay.pathway import later_steps, timeline
 from cellrelay.pathway.models import Milestone
 from cellrelay.pathway.schedule import Kind
 from cellrelay.referrals.models import MdtDecision, Referral
@@ -31,9 +31,12 @@ def texts() -> timeline.Texts:
     )
 
 
-def items(milestones) -> list[timeline.Item]:
+def items(milestones, later=()) -> list[timeline.Item]:
+    """The milestones, then the later steps the rooms above plan (the follow-up visits)."""
     return [timeline.Item(label=m.label, kind=m.kind, planned=m.planned, actual=m.actual, status=m.status,
-                          code=m.display_code) for m in milestones]
+                          code=m.display_code) for m in milestones] + [
+        timeline.Item(label=s.label, kind=s.kind, planned=s.planned, actual=s.actual, status=s.status, code=s.code)
+        for s in later]
 
 
 def svg_for(episode, today=None) -> str:
@@ -44,7 +47,7 @@ def svg_for(episode, today=None) -> str:
         return ""
     decision = episode.decision
     return timeline.render(
-        items(milestones), referral=decision.referral.received_on, decision=decision.meeting.held_on,
+        items(milestones, later_steps.of(episode)), referral=decision.referral.received_on, decision=decision.meeting.held_on,
         d0=infusion.actual or infusion.planned, today=today or timezone.localdate(), texts=texts())
 
 

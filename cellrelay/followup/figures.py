@@ -1,0 +1,117 @@
+"""One patient's follow-up in figures, read from the records through the pure rules (outcomes.py, icaht.py,
+response.py), and the rules' codes as sentences in the user's language."""
+
+from datetime import date
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+
+from cellrelay.monitoring.models import LabResult
+
+from . import calls, icaht, outcomes, response
+from .models import Call, Death, FollowUpPlan, Visit
+from .settings import icaht_table, icaht_to_verify
+
+CRITERIA_HELP = {
+    "lugano": gettext_lazy("Lugano 2014: the PET-CT Deauville score (1-5), the uptake against baseline and new lesions."),
+    "b_all": gettext_lazy("B-ALL: complete remission (CR) or with incomplete recovery (CRi), with the bone-marrow MRD status and "
+               "its method."),
+    "imwg": gettext_lazy("Myeloma: the IMWG category (sCR, CR, VGPR, PR, SD, PD), with the MRD status and its method."),
+    "autoimmune": gettext_lazy("Autoimmune trial: the protocol's disease-activity score, by name (e.g. SLEDAI-2K), and its "
+                    "value."),
+}
+
+
+def criteria_of(episode) -> str:
+    """The response criteria of the episode's indication (response.py); the protocol's score when none is known."""
+    referral = getattr(episode.decision, "referral", None)
+    try:
+        return response.criteria_for_indication(episode.template.indication,
+                                                diagnosis=getattr(referral, "diagnosis", None))
+    except response.ContradictoryInput:
+        return "autoimmune"
+
+
+def criteria_help(criteria: str) -> str:
+    return str(CRITERIA_HELP.get(criteria, ""))
+
+
+def graded(record) -> response.Response | None:
+    """A stored response graded again from its raw findings (the criteria may have changed since)."""
+    try:
+        return response.evaluate(record.criteria, record.raw)
+    except response.ContradictoryInput:
+        return None
+
+
+def _last_contact(plan: FollowUpPlan) -> date | None:
+    last_visit = plan.visits.filter(status=Visit.Status.DONE).order_by("-done_on").values_list("done_on", flat=True)
+    last_call = plan.calls.filter(status=Call.Status.DONE).order_by("-made_at").values_list("made_at", flat=True)
+    days = [day for day in (last_visit.first(),) if day]
+    if last_call.first():
+        days.append(timezone.localdate(last_call.first()))
+    return max(days) if days else None
+
+
+def outcome_of(plan: FollowUpPlan, today: date | None = None) -> outcomes.Outcome | None:
+    """Time since infusion, status, best response, PFS and OS with their censoring (outcomes.py)."""
+    today = today or timezone.localdate()
+    episode = plan.episode
+    records = list(episode.responses.all())
+    regraded = [(record.assessed_on, graded(record)) for record in records]
+    death = Death.objects.filter(patient_id=episode.patient_id).values_list("died_on", flat=True).first()
+    last_contact = _last_contact(plan)
+    if death and last_contact and last_contact > death:
+        last_contact = death
+    try:
+        return outcomes.outcome(plan.d0, max(today, plan.d0), [(day, r) for day, r in regraded if r is not None], [],
+                                death, last_contact)
+    except outcomes.ContradictoryInput:
+        return None
+
+
+def status_text(outcome: outcomes.Outcome | None) -> str:
+    return _(outcomes.STATUSES[outcome.status]) if outcome else ""
+
+
+def icaht_of(plan: FollowUpPlan):
+    """ICAHT from every neutrophil and platelet count since D0: the ward's during the stay (monitoring) and the
+    follow-up's after it; a day with both keeps the follow-up's. None when the counts cannot be graded."""
+    anc, platelets = {}, {}
+    for lab in LabResult.objects.filter(episode=plan.episode, sampled_at__date__gte=plan.d0).order_by("sampled_at"):
+        day = timezone.localdate(lab.sampled_at)
+        if lab.anc_g_l is not None:
+            anc[day] = min(anc.get(day, 10**9), float(lab.anc_g_l) * 1000)  # the lowest of the day: G/L → /µL
+        if lab.platelets_g_l is not None:
+            platelets[day] = min(platelets.get(day, 10**9), float(lab.platelets_g_l))
+    for count in plan.episode.follow_up_counts.all():
+        if count.anc_per_ul is not None:
+            anc[count.sampled_on] = count.anc_per_ul
+        if count.platelets_g_l is not None:
+            platelets[count.sampled_on] = count.platelets_g_l
+    try:
+        result = icaht.grade(plan.d0, sorted(anc.items()), sorted(platelets.items()), icaht_table(),
+                             as_of=timezone.localdate())
+    except icaht.ContradictoryInput:
+        return None
+    return {"result": result, "reasons": [icaht.reason_text(r, _) for r in result.reasons],
+            "to_verify": icaht_to_verify()}
+
+
+def delay_text(delay: int) -> str:
+    """A visit outside its window: by how much."""
+    if delay > 0:
+        return ngettext("Recorded %(days)d day after its window closed.",
+                        "Recorded %(days)d days after its window closed.", delay) % {"days": delay}
+    return ngettext("Recorded %(days)d day before its window opened.",
+                    "Recorded %(days)d days before its window opened.", -delay) % {"days": -delay}
+
+
+def call_reasons(codes) -> list[str]:
+    return [_(calls.REASON_TEXT[code]) if code in calls.REASON_TEXT else code for code in codes]
+
+
+def response_texts(result: response.Response) -> list[str]:
+    return [_(response.REASON_TEXT[code]) for code in result.reasons if code in response.REASON_TEXT]
