@@ -182,7 +182,7 @@ CELLRELAY_HEMATOTOX_TABLE = json.loads(os.environ["CELLRELAY_HEMATOTOX_TABLE"]) 
 
 # Signed checkpoints of the journal (DESIGN.md, "The journal"; README, "Running it in production"). The Ed25519 private
 # key is a file on the application server, never in the database (`manage.py journal_keygen PATH`); unset: checkpoints
-# are off (the demo). Every CELLRELAY_CHECKPOINT_EVERY entries, and at each `manage.py journal_checkpoint`, one is
+# are off (the demo). Every CELLRELAY_CHECKPOINT_EVERY entries (0: none), and at each `manage.py journal_checkpoint`, one is
 # written to CELLRELAY_CHECKPOINT_DIR (one JSON file each) and/or as a syslog line (CELLRELAY_CHECKPOINT_SYSLOG=1 to
 # CELLRELAY_CHECKPOINT_SYSLOG_ADDRESS: /dev/log, or host:port over UDP). The public key checks them
 # (`verify_journal --checkpoints`): CELLRELAY_CHECKPOINT_PUBLIC_KEY_FILE, or derived from the private key.

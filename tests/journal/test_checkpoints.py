@@ -208,3 +208,13 @@ def test_the_public_key_alone_verifies_on_another_machine(checkpointed, settings
         verify("--checkpoints", str(checkpointed))
     assert "Journal intact" in verify("--checkpoints", str(checkpointed), "--public-key",
                                       str(key_file.with_suffix(".pub")))
+
+
+def test_checkpoint_settings_that_cannot_work_stop_the_start(checkpointing, settings):
+    from django.core.checks import run_checks
+
+    assert not [message for message in run_checks() if message.id.startswith("journal.")]
+    settings.CELLRELAY_CHECKPOINT_DIR = ""
+    settings.CELLRELAY_CHECKPOINT_KEY_FILE = str(checkpointing / "missing.key")
+    assert {message.id for message in run_checks() if message.id.startswith("journal.")} == {"journal.E001",
+                                                                                              "journal.E002"}
