@@ -74,6 +74,7 @@ def export_to_directory(document: dict, directory: Path) -> Path:
     target = directory / f"checkpoint-{document['last_id']:012d}-{stamp}.json"
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".checkpoint-", suffix=".tmp")
     try:
+        os.fchmod(descriptor, 0o644)  # not secret, and read by the checking machine (mkstemp makes it 0600)
         with os.fdopen(descriptor, "w") as out:
             json.dump(document, out, sort_keys=True, indent=1)
             out.write("\n")
