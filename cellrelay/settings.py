@@ -188,6 +188,19 @@ CELLRELAY_ICAHT_TABLE = json.loads(os.environ["CELLRELAY_ICAHT_TABLE"]) if os.en
 CELLRELAY_FOLLOWUP_WINDOWS = json.loads(os.environ["CELLRELAY_FOLLOWUP_WINDOWS"]) if os.environ.get(
     "CELLRELAY_FOLLOWUP_WINDOWS") else None
 
+# Signed checkpoints of the journal (DESIGN.md, "The journal"; README, "Running it in production"). The Ed25519 private
+# key is a file on the application server, never in the database (`manage.py journal_keygen PATH`); unset: checkpoints
+# are off (the demo). Every CELLRELAY_CHECKPOINT_EVERY entries (0: none), and at each `manage.py journal_checkpoint`, one is
+# written to CELLRELAY_CHECKPOINT_DIR (one JSON file each) and/or as a syslog line (CELLRELAY_CHECKPOINT_SYSLOG=1 to
+# CELLRELAY_CHECKPOINT_SYSLOG_ADDRESS: /dev/log, or host:port over UDP). The public key checks them
+# (`verify_journal --checkpoints`): CELLRELAY_CHECKPOINT_PUBLIC_KEY_FILE, or derived from the private key.
+CELLRELAY_CHECKPOINT_KEY_FILE = os.environ.get("CELLRELAY_CHECKPOINT_KEY_FILE", "")
+CELLRELAY_CHECKPOINT_PUBLIC_KEY_FILE = os.environ.get("CELLRELAY_CHECKPOINT_PUBLIC_KEY_FILE", "")
+CELLRELAY_CHECKPOINT_EVERY = int(os.environ.get("CELLRELAY_CHECKPOINT_EVERY", 100))
+CELLRELAY_CHECKPOINT_DIR = os.environ.get("CELLRELAY_CHECKPOINT_DIR", "")
+CELLRELAY_CHECKPOINT_SYSLOG = env_bool("CELLRELAY_CHECKPOINT_SYSLOG")
+CELLRELAY_CHECKPOINT_SYSLOG_ADDRESS = os.environ.get("CELLRELAY_CHECKPOINT_SYSLOG_ADDRESS", "/dev/log")
+
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import chain
+from . import chain, checkpointing
 from .context import current_request_id
 from .models import JournalEntry, JournalHead
 
@@ -62,6 +62,7 @@ def record(
     entry.hash = chain.entry_hash(entry.prev_hash, entry.chained_fields())
     entry.save(force_insert=True)
     JournalHead.objects.filter(pk=1).update(last_id=entry.id, last_hash=entry.hash)
+    checkpointing.after_append(entry.id)
     return entry
 
 

@@ -2,18 +2,12 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
-
 from cellrelay.journal.models import JournalEntry, JournalIsAppendOnly
 from cellrelay.journal.services import verify
 from tests.conftest import register
+from tests.journal.tampering import as_dba
 
 pytestmark = pytest.mark.django_db
-
-
-def run_sql(sql, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def verify_command_error() -> str:
@@ -60,32 +54,32 @@ def test_rows_cannot_be_changed_or_deleted_through_the_orm(journal):
 
 def test_an_altered_row_is_named(journal):
     victim = journal[2]
-    run_sql("UPDATE journal_journalentry SET object_repr = %s WHERE id = %s", ["FORGED", victim.id])
+    as_dba("UPDATE journal_journalentry SET object_repr = %s WHERE id = %s", ["FORGED", victim.id])
     assert f"entry #{victim.id}" in verify_command_error()
     assert "altered" in verify_command_error()
 
 
 def test_an_altered_before_after_is_named(journal):
     victim = journal[0]
-    run_sql("UPDATE journal_journalentry SET after = %s WHERE id = %s", ['{"weight_kg": "1.0"}', victim.id])
+    as_dba("UPDATE journal_journalentry SET after = %s WHERE id = %s", ['{"weight_kg": "1.0"}', victim.id])
     assert f"entry #{victim.id}" in verify_command_error()
 
 
 def test_a_deleted_row_is_found_at_the_next_one(journal):
     victim = journal[3]
-    run_sql("DELETE FROM journal_journalentry WHERE id = %s", [victim.id])
+    as_dba("DELETE FROM journal_journalentry WHERE id = %s", [victim.id])
     assert f"entry #{victim.id + 1}" in verify_command_error()
 
 
 def test_a_removed_tail_is_found(journal):
-    run_sql("DELETE FROM journal_journalentry WHERE id = %s", [journal[-1].id])
+    as_dba("DELETE FROM journal_journalentry WHERE id = %s", [journal[-1].id])
     assert "removed at the end" in verify_command_error()
 
 
 def test_a_swapped_pair_is_found(journal):
     first, second = journal[1].id, journal[2].id
     for old, new in ((second, -1), (first, second), (-1, first)):
-        run_sql("UPDATE journal_journalentry SET id = %s WHERE id = %s", [new, old])
+        as_dba("UPDATE journal_journalentry SET id = %s WHERE id = %s", [new, old])
     assert f"entry #{first}" in verify_command_error()
 
 
@@ -97,7 +91,7 @@ def test_a_patient_read_is_journaled(client_as, patient, users):
 
 
 def test_a_removed_head_is_found_and_stops_further_writes(journal, org):
-    run_sql("DELETE FROM journal_journalhead")
+    as_dba("DELETE FROM journal_journalhead")
     assert "journal head" in verify_command_error()
     with pytest.raises(RuntimeError, match="head row is missing"):
         register(org, family="After", serial=99)
