@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journal', '0013_excursion_released_action'),
+        ('journal', '0014_append_only_triggers'),
     ]
 
     operations = [
