@@ -3,7 +3,7 @@
 from ninja import NinjaAPI, Swagger
 
 from cellrelay.apiutil import install_error_handlers
-from cellrelay.followup.api import router as followup_router
+from cellrelay.followup.episode_api import router as followup_router
 from cellrelay.followup.api import tools_router as followup_tools_router
 from cellrelay.monitoring.api import router as monitoring_tools_router
 from cellrelay.organisation.api import AUTH
