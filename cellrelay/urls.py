@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("cellrelay.monitoring.urls")),
     path("", include("cellrelay.products.urls")),
     path("", include("cellrelay.pharmacy.urls")),
+    path("", include("cellrelay.followup.urls")),
     path("api/", api.urls),
 ]

@@ -6,3 +6,11 @@ class FollowupConfig(AppConfig):
     name = "cellrelay.followup"
     label = "followup"
     verbose_name = _("Follow-up")
+
+    def ready(self):
+        # The episode page (pathway, a room below) offers the alert card beside the patient's plan.
+        from cellrelay.pathway import episode_documents
+
+        from .card_views import episode_links
+
+        episode_documents.register(episode_links)
