@@ -27,12 +27,12 @@ from cellrelay.pdf import INK, MUTED, fonts
 
 # ISO/IEC 7810 ID-1.
 CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 54 * mm
-MARGIN = 3 * mm
+MARGIN = 2.5 * mm  # no text nearer the edge: what a cut card can lose
 MIN_SIZE = 6.5  # pt: nothing on the card is printed smaller (readable without glasses at arm's length)
 LEADING = 1.2
 LABEL_COLUMN = (15 * mm, 22 * mm)  # the front's column of labels: as wide as its widest label, within these
 LABEL_GAP = 1.5 * mm
-BAND_HEIGHT = 6 * mm
+BAND_HEIGHT = 8 * mm
 SHADE_INSET = 2.2 * mm  # the warning signs' text, right of the red rule
 RED, PALE_RED, WHITE = colors.HexColor("#b42318"), colors.HexColor("#fdecea"), colors.white
 SCALES = [1 - step / 40 for step in range(21)]  # 100 % down to 50 %, the smallest text held at MIN_SIZE
@@ -118,6 +118,7 @@ class Row:
     one_line: bool = False  # shrinks to stay on one line before it wraps (a phone number)
     gap: float = 0  # space above it, in pt at full size
     shaded: bool = False  # one of the warning signs, on pale red with a red rule
+    optional: bool = False  # left out when the face cannot hold everything
 
 
 @dataclass(frozen=True)
@@ -237,12 +238,21 @@ def _measure(rows: list[Row], width: float, scale: float, regular: str, bold: st
 
 
 def _fit(rows: list[Row], width: float, height: float, regular: str, bold: str) -> list[_Placed]:
-    """The rows at the largest common scale at which they fit the height (the smallest scale if none does)."""
-    for scale in SCALES:
-        placed = _measure(rows, width, scale, regular, bold)
-        if sum(p.height + p.gap for p in placed) <= height:
-            return placed
+    """The rows at the largest common scale at which they fit the height; without the optional rows if they
+    cannot all fit (the smallest scale if nothing does: the rows' ``max_lines`` are chosen so that it never
+    happens, and the tests hold them to it)."""
+    for kept in (rows, [row for row in rows if not row.optional]):
+        for scale in SCALES:
+            placed = _measure(kept, width, scale, regular, bold)
+            if sum(p.height + p.gap for p in placed) <= height:
+                return placed
     return placed
+
+
+def _baseline(top: float, n: int, font: str, size: float) -> float:
+    """The baseline of a row's line ``n`` when the row starts at ``top``: its accents touch ``top``, and its last
+    line's descenders stay above the row's bottom (``LEADING`` leaves more than the font's descent)."""
+    return top - pdfmetrics.getAscentDescent(font, size)[0] - n * size * LEADING
 
 
 def _stack(rows: list[Row], left: float, top: float, width: float, bottom: float) -> Face:
@@ -259,10 +269,10 @@ def _stack(rows: list[Row], left: float, top: float, width: float, bottom: float
             shaded_bottom = y - placed.height
         x = left + (labels if row.label else 0) + (SHADE_INSET if row.shaded else 0)
         font = bold if row.bold else regular
+        for n, text in enumerate(placed.label_lines):  # the label first: the text reads "Patient GARNIER Michel"
+            face.lines.append(Line(text, left, _baseline(y, n, regular, MIN_SIZE), regular, MIN_SIZE, MUTED))
         for n, text in enumerate(placed.value_lines):
-            face.lines.append(Line(text, x, y - placed.size * (n * LEADING + 1), font, placed.size, row.color))
-        for n, text in enumerate(placed.label_lines):
-            face.lines.append(Line(text, left, y - MIN_SIZE * (n * LEADING + 1), regular, MIN_SIZE, MUTED))
+            face.lines.append(Line(text, x, _baseline(y, n, font, placed.size), font, placed.size, row.color))
         y -= placed.height
     if shaded_top is not None:
         pad = 1 * mm
@@ -277,7 +287,7 @@ def _face(title: str, colour: Color, rows: list[Row]) -> Face:
     regular, bold = fonts()
     width = CARD_WIDTH - 2 * MARGIN
     band = Band(0, CARD_HEIGHT - BAND_HEIGHT, CARD_WIDTH, BAND_HEIGHT, colour)
-    title_row = Row(title, 8.5, bold=True, one_line=True, max_lines=1)
+    title_row = Row(title, 8, bold=True, one_line=True, max_lines=1)
     size = _one_line_size(title_row, bold, title_row.size, width)
     title_text = wrap(title, bold, size, width, 1)[0]
     ascent, descent = pdfmetrics.getAscentDescent(bold, size)
@@ -300,7 +310,7 @@ def front(card: Card) -> Face:
         Row(card.center, 8, label=_("Treating center"), bold=True, gap=1.5, max_lines=4),
         Row(card.phone, 15, label=_("24-hour phone"), bold=True, color=RED, one_line=True, gap=2, max_lines=2),
         Row(_("Keep this card with you at all times and show it to any doctor or nurse you see."), MIN_SIZE,
-            gap=3, max_lines=2),
+            gap=3, max_lines=2, optional=True),
     ]
     return _face(_("Patient alert card · CAR-T cell therapy"), INK, rows)
 
@@ -313,7 +323,7 @@ def back(card: Card) -> Face:
         Row(_("confusion, trouble speaking or writing, drowsiness, seizures."), 7.5, shaded=True),
         Row(_("To any physician or emergency department: this patient received CAR-T cells on %(date)s. "
               "Call the treating center at once:") % {"date": card.infusion}, 7.5, bold=True, gap=4, max_lines=4),
-        Row(card.center, 7, max_lines=2),
+        Row(card.center, 7, max_lines=3),
         Row(card.phone, 14, bold=True, color=RED, one_line=True, max_lines=2),
     ]
     return _face(_("Warning signs: call at once, day or night"), RED, rows)
