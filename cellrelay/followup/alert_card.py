@@ -28,7 +28,7 @@ from cellrelay.pdf import INK, MUTED, fonts
 # ISO/IEC 7810 ID-1.
 CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 54 * mm
 MARGIN = 2.5 * mm  # no text nearer the edge: what a cut card can lose
-MIN_SIZE = 6.5  # pt: nothing on the card is printed smaller (readable without glasses at arm's length)
+MIN_SIZE = 6.5  # pt: nothing on the card is printed smaller (6-7 pt is the floor of a readable card)
 LEADING = 1.2
 LABEL_COLUMN = (15 * mm, 22 * mm)  # the front's column of labels: as wide as its widest label, within these
 LABEL_GAP = 1.5 * mm

@@ -147,11 +147,12 @@ def test_a_long_center_name_wraps_and_stays_on_the_card(client_as, org, card_epi
     assert len([line for line in alert_card.front(card).lines if line.text in LONG_CENTER]) > 1
 
 
-def test_the_longest_values_the_records_allow_stay_on_the_card(org, card_episode):
+def test_the_longest_values_the_records_allow_stay_on_the_card():
     """A 200-character center name, 100 + 150 characters of names, a 40-character phone number."""
-    card = Card(patient=f"{'W' * 100} {'Marie-' * 25}, born on 31/12/1999", product="Investigational product "
-                "(clinical trial) — " + "TRIAL-" * 20, infusion="30 September 2026", no_driving_until="25 November 2026",
-                center="Hôpital " * 25, phone="+33 (0)1 99 00 10 00 poste 123456789012")
+    card = Card(patient=f"{'W' * 100} {'Marie-' * 25}, born on 31/12/1999",
+                product="Investigational product (clinical trial) — " + "TRIAL-" * 20, infusion="30 September 2026",
+                no_driving_until="25 November 2026", center="Hôpital " * 25,
+                phone="+33 (0)1 99 00 10 00 poste 123456789012")
     assert off_the_card(lines_of(card, "en")) == []
     assert off_the_card(lines_of(card, "fr")) == []
 
@@ -233,7 +234,7 @@ def test_an_unknown_episode_is_not_found(client_as, card_episode):
     assert client_as("coordinator").get(url(card_episode, "en")).status_code == 404
 
 
-def test_the_card_dates_are_the_infusions_actual_day(org, card_episode, users):
+def test_the_card_gives_the_infusions_actual_day(card_episode):
     """A D0 recorded on another day than planned: the card gives the day it happened."""
     d0 = card_episode.milestones.get(code="D0")
     assert alert_card.card_for(card_episode).infusion == day_in("en", d0.actual)
