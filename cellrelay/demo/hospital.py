@@ -8,7 +8,8 @@ from cellrelay.organisation.permissions import Role
 
 DEMO_PASSWORD = "cellrelay-demo-2026"
 
-TREATING = {"name": "CHU de Montclair", "short_name": "CHU Montclair", "city": "Montclair", "facility_id": "F9999"}
+TREATING = {"name": "CHU de Montclair", "short_name": "CHU Montclair", "city": "Montclair", "facility_id": "F9999",
+            "emergency_phone": "01 99 00 10 00"}
 REFERRING = [
     {"name": "Centre hospitalier de Val-d'Arve", "short_name": "CH Val-d'Arve", "city": "Val-d'Arve"},
     {"name": "Hôpital Saint-Lys", "short_name": "H. Saint-Lys", "city": "Saint-Lys"},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import card_views, views
 
 app_name = "followup"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("episodes/<int:pk>/followup/calls/schedule/", views.call_schedule, name="call_schedule"),
     path("episodes/<int:pk>/followup/calls/new/", views.record_call, name="call_new"),
     path("episodes/<int:pk>/followup/<str:finding>/new/", views.record_finding, name="finding"),
+    path("episodes/<int:pk>/alert-card.pdf", card_views.alert_card_pdf, name="alert_card"),
     path("visits/<int:pk>/record/", views.record_visit, name="visit_record"),
     path("calls/<int:pk>/acknowledge/", views.acknowledge_call, name="call_acknowledge"),
 ]

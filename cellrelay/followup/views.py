@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import worklist as pathway_worklist
+from cellrelay.pathway.episode_documents import Link
 from cellrelay.pathway.models import Episode
 from cellrelay.patients.access import patients_for, reach, referring_membership
 from cellrelay.web import posted, run_service
@@ -86,6 +88,13 @@ def patient_section(request, patient) -> str:
 
 
 # An episode's follow-up ---------------------------------------------------------------------------------------
+
+def episode_link(user, episode) -> list[Link]:
+    """On the episode page (pathway.episode_documents): the follow-up, once the infusion has made its plan."""
+    if not FollowUpPlan.objects.filter(episode=episode).exists():
+        return []
+    return [Link(_("Follow-up: visits, calls, response and outcome"), reverse("followup:episode", args=[episode.pk]))]
+
 
 @access.requires(Action.VIEW_PATIENT)
 def episode_followup(request, pk):

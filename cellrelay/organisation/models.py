@@ -25,6 +25,8 @@ class Center(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     # ISBT 128 Facility Identification Number, when the center has one (identifiers.md).
     facility_id = models.CharField(_("ISBT 128 facility identification number"), max_length=5, blank=True)
+    # followup.md: the patient alert card gives the treating center's 24-hour phone number.
+    emergency_phone = models.CharField(_("24-hour phone"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -13,7 +13,7 @@ from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import may, patients_for, reach
 from cellrelay.web import run_service
 
-from . import delays, schedule, services, step_checks, worklist, worklist_sections
+from . import delays, episode_documents, schedule, services, step_checks, worklist, worklist_sections
 from .codes import day_label, localize_code
 from .forms import DayForm, PlanForm, ReplanForm, StopForm, TemplateForm
 from .models import Episode, Milestone, ProtocolTemplate
@@ -81,6 +81,7 @@ def episode_detail(request, pk):
         "can_record": can_record and episode.is_open,
         "plan_form": PlanForm(initial={"version": episode.version}),
         "today": timezone.localdate(),
+        "documents": episode_documents.links(request.user, episode),  # the rooms above's (the alert card)
     })
 
 

@@ -30,7 +30,8 @@ PERSONAS = ["coordinator", "haematologist", "pharmacist", "apheresis", "wardnurs
 #   targets(name, route, world) -> list[Target | None] | None   (None: not one of mine)
 #   api_cases(method, path, world, username) -> list[ApiCase] | None   (None: not one of mine)
 ROOM_MATRICES = [importlib.import_module(f"tests.organisation.matrix_{room}")
-                 for room in ("product_page", "collection", "manufacturing", "administration", "pharmacy")]
+                 for room in ("product_page", "collection", "manufacturing", "administration", "pharmacy",
+                              "followup")]
 
 
 def walk(patterns, prefix="", namespace=""):
