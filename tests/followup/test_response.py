@@ -161,7 +161,8 @@ def test_evaluate_refuses_unknown_criteria_and_missing_values(criteria, raw, fie
 
 
 def test_best_response():
-    pmr, cmr, pmd = response.lugano(4, "reduced", False), response.lugano(2, None, False), response.lugano(5, "increased", False)
+    pmr, cmr = response.lugano(4, "reduced", False), response.lugano(2, None, False)
+    pmd = response.lugano(5, "increased", False)
     assert response.best([pmr, cmr, pmd]) is cmr
     assert response.best([]) is None
     first_cmr = response.lugano(3, None, False)

@@ -60,9 +60,9 @@ def test_a_window_never_opens_before_the_day_after_infusion():
     assert visit.earliest == D0 + timedelta(days=1) and visit.latest == D0 + timedelta(days=6)
 
 
-@pytest.mark.parametrize("windows", [{"to_d28": 2, "to_m6": 14}, {"to_d28": -1, "to_m6": 14, "yearly": 30},
-                                     {"to_d28": 2, "to_m6": 14, "yearly": 181}, {"to_d28": 2.5, "to_m6": 1, "yearly": 3},
-                                     {"to_d28": True, "to_m6": 1, "yearly": 3}])
+@pytest.mark.parametrize("windows", [
+    {"to_d28": 2, "to_m6": 14}, {"to_d28": -1, "to_m6": 14, "yearly": 30}, {"to_d28": 2, "to_m6": 14, "yearly": 181},
+    {"to_d28": 2.5, "to_m6": 1, "yearly": 3}, {"to_d28": True, "to_m6": 1, "yearly": 3}])
 def test_bad_windows_are_refused(windows):
     with pytest.raises(ContradictoryInput) as refused:
         timepoints.plan(D0, ["D7"], windows)
