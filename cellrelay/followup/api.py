@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -12,6 +11,7 @@ from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 
 from . import icaht, response
+from .settings import icaht_table, icaht_to_verify
 
 tools_router = Router(tags=["tools"])
 router = Router(tags=["follow-up"])
@@ -65,11 +65,11 @@ def icaht_grade(request, payload: IcahtIn):
     result = graded(icaht.grade, infusion_date=payload.infusion_date,
                     anc=[(count.date, count.anc_per_ul) for count in payload.anc],
                     platelets=[(count.date, count.platelets_g_l) for count in payload.platelets],
-                    table=settings.CELLRELAY_ICAHT_TABLE)
+                    table=icaht_table())
     return {"early_grade": result.early_grade, "late_grade": result.late_grade,
             "early_platelet_grade": result.early_platelet_grade, "late_platelet_grade": result.late_platelet_grade,
             "reasons": [icaht.reason_text(reason, _) for reason in result.reasons], "codes": result.codes,
-            "to_verify": settings.CELLRELAY_ICAHT_TABLE is None}
+            "to_verify": icaht_to_verify()}
 
 
 @guarded(tools_router.post, "/lugano-response", Action.USE_API, response=ResponseOut)

@@ -84,7 +84,8 @@ REASON_TEXT = {
     # advice: what the coordinator addresses on the call
     "not_within_reach": gettext_noop(
         "The patient is not within reach of the center during the stay near it: agree on a return."),
-    "driving_in_no_driving_period": gettext_noop("The patient drives during the no-driving period: remind them not to."),
+    "driving_in_no_driving_period": gettext_noop(
+        "The patient drives during the no-driving period: remind them not to."),
     "no_caregiver": gettext_noop("No caregiver present during the stay near the center: find one with the patient."),
 }
 

@@ -231,7 +231,8 @@ def best(responses: Sequence[Response]) -> Response | None:
     if not responses:
         return None
     if len({(response.criteria, response.score_name) for response in responses}) > 1:
-        raise ContradictoryInput("responses", gettext_noop("Responses graded by different criteria cannot be compared."))
+        raise ContradictoryInput("responses", gettext_noop(
+            "Responses graded by different criteria cannot be compared."))
     return max(responses, key=lambda response: response.rank)  # max keeps the first of equals
 
 

@@ -54,7 +54,8 @@ def _parse(code) -> tuple[str, int]:
     unit, number = match.group(1), int(match.group(2))
     months = {"D": number / 30.4, "M": number, "Y": 12 * number}[unit]
     if months > MAX_MONTHS:
-        raise ContradictoryInput("timepoints", gettext_noop("A timepoint cannot be more than 30 years after the infusion."))
+        raise ContradictoryInput("timepoints", gettext_noop(
+            "A timepoint cannot be more than 30 years after the infusion."))
     return unit, number
 
 
