@@ -16,6 +16,7 @@ from cellrelay.followup import alert_card
 from cellrelay.followup.alert_card import CARD_HEIGHT, CARD_WIDTH, MARGIN, MIN_SIZE, Card
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Unit
+from cellrelay.pathway.models import Episode
 from tests.conftest import open_episode
 from tests.monitoring.test_services import infused
 from tests.pathway.test_documents import planned_episode
@@ -142,7 +143,7 @@ def test_a_long_center_name_wraps_and_stays_on_the_card(client_as, org, card_epi
     front, back = pages_text(response.content)
     assert LONG_CENTER in front and LONG_CENTER in back  # wrapped, not cut
     with translation.override(language):
-        card = alert_card.card_for(card_episode)
+        card = alert_card.card_for(Episode.objects.get(pk=card_episode.pk))  # the center as now saved
     assert off_the_card(lines_of(card, language)) == []
     assert len([line for line in alert_card.front(card).lines if line.text in LONG_CENTER]) > 1
 
