@@ -62,8 +62,14 @@ def test_discharge_with_an_open_crs_is_confirmed_and_the_follow_up_stays_on_d0(p
     expect(page.locator(".idline .state")).to_have_text("Discharged")
 
     schedule = page.locator("table.schedule")
-    for label, day in (("Assessment D7", d0 + dt.timedelta(days=7)), ("Assessment D14", d0 + dt.timedelta(days=14)),
-                       ("Assessment D28", d0 + dt.timedelta(days=28)),
-                       ("Follow-up visit D100", d0 + dt.timedelta(days=100)),
-                       ("Follow-up visit M6", add_months(d0, 6))):
+    for label, day in (("End of stay near the center", d0 + dt.timedelta(days=28)),
+                       ("End of the no-driving period", d0 + dt.timedelta(days=56))):
         expect(schedule.get_by_role("row").filter(has_text=label)).to_contain_text(shown(day))
+
+    page.get_by_role("link", name="Follow-up: visits, calls, response and outcome").click()
+    visits = page.locator("table.visits")
+    for code, day in (("D7", d0 + dt.timedelta(days=7)), ("D14", d0 + dt.timedelta(days=14)),
+                      ("D28", d0 + dt.timedelta(days=28)), ("D100", d0 + dt.timedelta(days=100)),
+                      ("M6", add_months(d0, 6))):
+        expect(visits.get_by_role("row").filter(has=page.get_by_role("cell", name=code, exact=True))).to_contain_text(
+            shown(day))
