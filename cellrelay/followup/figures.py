@@ -76,9 +76,10 @@ def status_text(outcome: outcomes.Outcome | None) -> str:
     return _(outcomes.STATUSES[outcome.status]) if outcome else ""
 
 
-def icaht_of(plan: FollowUpPlan):
+def icaht_of(plan: FollowUpPlan, extra=None):
     """ICAHT from every neutrophil and platelet count since D0: the ward's during the stay (monitoring) and the
-    follow-up's after it; a day with both keeps the follow-up's. None when the counts cannot be graded."""
+    follow-up's after it; a day with both keeps the follow-up's. ``extra``: a count being typed, (day, anc, platelets).
+    None when the counts cannot be graded."""
     anc, platelets = {}, {}
     for lab in LabResult.objects.filter(episode=plan.episode, sampled_at__date__gte=plan.d0).order_by("sampled_at"):
         day = timezone.localdate(lab.sampled_at)
@@ -91,6 +92,12 @@ def icaht_of(plan: FollowUpPlan):
             anc[count.sampled_on] = count.anc_per_ul
         if count.platelets_g_l is not None:
             platelets[count.sampled_on] = count.platelets_g_l
+    if extra is not None:
+        day, extra_anc, extra_platelets = extra
+        if extra_anc is not None:
+            anc[day] = extra_anc
+        if extra_platelets is not None:
+            platelets[day] = extra_platelets
     try:
         result = icaht.grade(plan.d0, sorted(anc.items()), sorted(platelets.items()), icaht_table(),
                              as_of=timezone.localdate())
@@ -115,3 +122,44 @@ def call_reasons(codes) -> list[str]:
 
 def response_texts(result: response.Response) -> list[str]:
     return [_(response.REASON_TEXT[code]) for code in result.reasons if code in response.REASON_TEXT]
+
+
+def _grade_words(grade) -> str:
+    return _("grade %(grade)s") % {"grade": grade} if grade is not None else "—"
+
+
+def icaht_preview(plan: FollowUpPlan, form) -> dict:
+    """The ICAHT grades the counts would give with the one being typed (nothing saved)."""
+    extra = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["sampled_on"] >= plan.d0:
+        data = form.cleaned_data
+        extra = (data["sampled_on"], data["anc_per_ul"], data["platelets_g_l"])
+    graded_now = icaht_of(plan, extra)
+    if graded_now is None:
+        return {"preview_problem": _("The counts cannot be graded yet: check the dates.")}
+    result = graded_now["result"]
+    value = _("early %(early)s, late %(late)s") % {"early": _grade_words(result.early_grade),
+                                                   "late": _grade_words(result.late_grade)}
+    return {"preview": {"title": "ICAHT", "value": value, "reasons": graded_now["reasons"],
+                        "to_verify": graded_now["to_verify"]}}
+
+
+def response_preview(form) -> dict:
+    """The category the criteria give to the findings typed so far (nothing saved)."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    raw = {}
+    for name in form.FIELDS_OF[form.criteria]:
+        value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        if hasattr(value, "as_tuple"):
+            value = float(value)
+        if value not in (None, ""):
+            raw[form.RAW_NAME.get(name, name)] = value
+    if form.criteria == "lugano" and "new_lesions" not in raw:
+        raw["new_lesions"] = False
+    try:
+        result = response.evaluate(form.criteria, raw)
+    except response.ContradictoryInput as error:
+        return {"preview_problem": _(error.message)}
+    return {"preview": {"title": _("Response"), "value": result.category, "reasons": response_texts(result)}}

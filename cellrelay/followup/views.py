@@ -1,6 +1,8 @@
 """Pages of the follow-up room: the follow-up worklist, an episode's follow-up, and the forms that record visits,
 findings and calls. Views parse, reach the episode through the one access helper and call one service."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -25,8 +27,9 @@ from .forms import (AssignForm, BloodCountForm, CallForm, CallScheduleForm, Deat
                     TreatmentForm, VisitForm)
 from .models import Call, Death, FollowUpPlan, Visit
 
-# Which finding forms exist, each with its form, its service and its words.
 FINDINGS = ("response", "blood-count", "late-effect", "treatment", "death")
+# A visit is offered for recording from a month before it is due: a Y15 visit cannot be recorded today.
+RECORDABLE_AHEAD = timedelta(days=30)
 
 
 def _episodes():
@@ -106,7 +109,8 @@ def episode_followup(request, pk):
         theirs = set(visits_they_record(user, plan).values_list("pk", flat=True))
         treating = episode.patient.treating_center_id in access.centers_for(user, Action.RECORD_FOLLOW_UP)
         context |= {
-            "visits": [(visit, visit.pk in theirs and visit.is_open) for visit in plan.visits.select_related("center")],
+            "visits": [(visit, visit.pk in theirs and visit.is_open and visit.due <= today + RECORDABLE_AHEAD)
+                       for visit in plan.visits.select_related("center")],
             "calls": plan.calls.exclude(status__in=[Call.Status.PLANNED, Call.Status.SUPERSEDED])
                                 .select_related("caller", "acknowledged_by").order_by("-made_at")[:20],
             "next_calls": plan.calls.filter(status=Call.Status.PLANNED, due__gte=today).order_by("due")[:5],
@@ -133,13 +137,21 @@ def _plan_or_404(episode) -> FollowUpPlan:
     return plan
 
 
-def _form_page(request, episode, form, call, *, title, done, intro="", template="followup/form.html"):
-    """A page with one form: on a valid POST the service is called, then back to the episode's follow-up."""
+def _form_page(request, episode, form, call, *, title, done, intro="", template="followup/form.html",
+               preview=None):
+    """A page with one form: on a valid POST the service is called, then back to the episode's follow-up.
+
+    ``preview(form) -> dict``: what the rule makes of the values typed so far (the response category, the ICAHT
+    grade), shown live under the form: htmx posts the form with ``?preview=1`` and nothing is saved."""
+    if preview is not None and request.GET.get("preview"):
+        return render(request, "followup/_preview.html", preview(form))
     if request.method == "POST" and form.is_valid():
         if run_service(form, call) is not None:
             return _done(request, episode, done)
-    return render(request, template, {"form": form, "episode": episode, "patient": episode.patient, "title": title,
-                                      "intro": intro})
+    context = {"form": form, "episode": episode, "patient": episode.patient, "title": title, "intro": intro}
+    if preview is not None:
+        context |= {"preview_url": f"{request.path}?preview=1", **(preview(form) if form.is_bound else {})}
+    return render(request, template, context)
 
 
 @access.requires(Action.RECORD_FOLLOW_UP)
@@ -238,7 +250,8 @@ def acknowledge_call(request, pk):
 def record_finding(request, pk, finding):
     if finding not in FINDINGS:
         raise Http404(finding)
-    episode = reach(request.user, _episodes(), pk, Action.RECORD_FOLLOW_UP)
+    # A live preview shows a grade, not who the patient is, at each keystroke of a page whose read was journaled.
+    episode = reach(request.user, _episodes(), pk, Action.RECORD_FOLLOW_UP, journal_read=not request.GET.get("preview"))
     plan = _plan_or_404(episode)
     visits = visits_they_record(request.user, plan)
     treating = episode.patient.treating_center_id in access.centers_for(request.user, Action.RECORD_FOLLOW_UP)
@@ -252,13 +265,14 @@ def record_finding(request, pk, finding):
             actor=user, episode=episode, assessed_on=form.cleaned_data["assessed_on"], criteria=criteria,
             raw=form.raw(), visit=form.cleaned_data["visit"]),
             title=_("Record the disease response"), done=_("Response recorded."),
-            intro=figures.criteria_help(criteria))
+            intro=figures.criteria_help(criteria), preview=figures.response_preview)
     if finding == "blood-count":
         form = BloodCountForm(data, visits=visits)
         return _form_page(request, episode, form, lambda: services.record_blood_count(
             actor=user, episode=episode, **form.cleaned_data),
             title=_("Record a blood count"), done=_("Blood count recorded."),
-            intro=_("Neutrophils and platelets after the infusion grade the haematotoxicity (ICAHT)."))
+            intro=_("Neutrophils and platelets after the infusion grade the haematotoxicity (ICAHT)."),
+            preview=lambda form: figures.icaht_preview(plan, form))
     if finding == "late-effect":
         form = LateEffectForm(data, visits=visits)
         return _form_page(request, episode, form, lambda: services.record_late_effect(
