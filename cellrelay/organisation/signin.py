@@ -77,6 +77,8 @@ def second_factor_verify(request):
         return redirect(f"{reverse_lazy('second_factor_enrol')}?next={_next_page(request)}")
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # A code typed while django-otp makes the next try wait is refused whatever it is: say so, not "wrong".
+        waiting = _throttled(request.user)
         device = services.verify_second_factor(actor=request.user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
@@ -84,7 +86,7 @@ def second_factor_verify(request):
                 messages.warning(request, _("You signed in with a recovery code, which cannot be used again "
                                             "(%(left)d left).") % {"left": device.token_set.count()})
             return redirect(_next_page(request))
-        form.add_error("token", _throttled(request.user) or _("Wrong code."))
+        form.add_error("token", waiting or _("Wrong code."))
     return render(request, "registration/second_factor_verify.html", {"form": form, "next": _next_page(request)})
 
 
