@@ -45,10 +45,10 @@ def current_lockouts() -> dict[str, list[dict]]:
     limit = settings.AXES_FAILURE_LIMIT
 
     def locked_by(field: str) -> list[dict]:
-        rows = (recent.exclude(**{f"{field}__isnull": True}).exclude(**{field: ""}).values(field)
+        rows = (recent.filter(**{f"{field}__isnull": False}).values(field)
                 .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
                 .filter(failures__gte=limit).order_by("-last"))
         return [{"value": row[field], "failures": row["failures"], "until": row["last"] + settings.AXES_COOLOFF_TIME}
-                for row in rows]
+                for row in rows if row[field]]
 
     return {"usernames": locked_by("username"), "addresses": locked_by("ip_address")}
