@@ -8,8 +8,8 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import PasswordChangeView, redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
@@ -33,6 +33,10 @@ def _next_page(request) -> str:
     return reverse_lazy(settings.LOGIN_REDIRECT_URL)
 
 
+def _step_url(name: str, request) -> str:
+    return f"{reverse(name)}?{urlencode({'next': str(_next_page(request))})}"
+
+
 def _second_factor_step(view):
     """Signed in with the password, not yet with the second factor: else there is nothing to do here."""
 
@@ -51,7 +55,7 @@ def second_factor_enrol(request):
     """First sign-in: scan the QR code (or type the secret) into an authenticator app, confirm with its code, and
     receive the recovery codes, shown once."""
     if user_has_device(request.user):
-        return redirect(f"{reverse_lazy('second_factor_verify')}?next={_next_page(request)}")
+        return redirect(_step_url("second_factor_verify", request))
     device = services.pending_authenticator(request.user)
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -74,7 +78,7 @@ def second_factor_enrol(request):
 def second_factor_verify(request):
     """Every sign-in after the first: the code the authenticator shows now, or one recovery code."""
     if not user_has_device(request.user):
-        return redirect(f"{reverse_lazy('second_factor_enrol')}?next={_next_page(request)}")
+        return redirect(_step_url("second_factor_enrol", request))
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # A code typed while django-otp makes the next try wait is refused whatever it is: say so, not "wrong".

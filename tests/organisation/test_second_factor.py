@@ -172,3 +172,11 @@ def test_production_refuses_to_start_without_the_second_factor():
     assert refused.returncode != 0 and "CELLRELAY_SECOND_FACTOR" in refused.stderr
     started = settings_load(CELLRELAY_PRODUCTION="1", SECRET_KEY="x" * 50, CELLRELAY_SECOND_FACTOR="1")
     assert started.returncode == 0, started.stderr
+
+
+def test_the_second_step_sends_nowhere_outside_the_site(users):
+    device = TOTPDevice.objects.create(user=users["coordinator"], name="phone", confirmed=True)
+    client = Client()
+    sign_in(client, "coordinator")
+    passed = client.post("/login/verify/", {"token": code_now(device), "next": "https://elsewhere.example/"})
+    assert passed.status_code == 302 and passed["Location"] == "/"
