@@ -24,7 +24,8 @@ demo: messages
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py seed_demo
 	@echo "Serving cellrelay on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Logins are one step: the second factor (TOTP) is off for the demo (CELLRELAY_SECOND_FACTOR=0); production requires it."
+	CELLRELAY_SECOND_FACTOR=0 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite on SQLite, then on PostgreSQL (required when CI=true)
 test: messages

@@ -4,6 +4,7 @@ Demo defaults are safe on a laptop; ``CELLRELAY_PRODUCTION=1`` turns on producti
 which a missing secret key is an error and ``manage.py check --deploy`` is clean.
 """
 
+from datetime import timedelta
 from pathlib import Path
 import json
 import os
@@ -53,6 +54,10 @@ INSTALLED_APPS = [
     "ninja",  # its own copy of Swagger UI for /api/docs: no CDN, which a closed hospital network cannot reach
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "cellrelay.organisation",
     "cellrelay.journal",
     "cellrelay.patients",
@@ -72,10 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cellrelay.organisation.middleware.IdleTimeoutMiddleware",
+    "cellrelay.organisation.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cellrelay.journal.middleware.RequestIdMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "cellrelay.urls"
@@ -129,6 +138,32 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Signing in. Axes first: it refuses a locked-out account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The second factor (TOTP, with recovery codes) after the password, for everyone who signs in with one. The demo and
+# the test suite switch it off; production mode refuses to start without it.
+CELLRELAY_SECOND_FACTOR = env_bool("CELLRELAY_SECOND_FACTOR", True)
+if PRODUCTION and not CELLRELAY_SECOND_FACTOR:
+    raise ImproperlyConfigured("CELLRELAY_SECOND_FACTOR cannot be off in production mode.")
+OTP_TOTP_ISSUER = os.environ.get("CELLRELAY_TOTP_ISSUER", "cellrelay")
+# Lockout: 5 failures for one username, or from one address, lock it for CELLRELAY_LOCKOUT_MINUTES (or until an
+# administrator unlocks it on the staff page). Failures during a lockout do not extend it.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CELLRELAY_LOCKOUT_MINUTES", 15)))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cellrelay.organisation.lockout.locked_out_page"
+AXES_CLIENT_IP_CALLABLE = "cellrelay.organisation.lockout.client_address"
+AXES_ENABLE_ADMIN = False
+# Behind a reverse proxy every request comes from the proxy: name the header it sets to the client's address
+# (e.g. X-Real-IP), or the per-address lockout would lock everybody at once.
+CELLRELAY_CLIENT_IP_HEADER = os.environ.get("CELLRELAY_CLIENT_IP_HEADER", "")
+# A signed-in session left idle this long is signed out.
+CELLRELAY_IDLE_MINUTES = int(os.environ.get("CELLRELAY_IDLE_MINUTES", 30))
+# API tokens expire; the profile page renews them.
+CELLRELAY_TOKEN_DAYS = int(os.environ.get("CELLRELAY_TOKEN_DAYS", 90))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]

@@ -4,11 +4,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from cellrelay.api import api
+from cellrelay.organisation import signin
 from cellrelay.organisation import views as organisation_views
 
 urlpatterns = [
     path("", organisation_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/verify/", signin.second_factor_verify, name="second_factor_verify"),
+    path("login/enrol/", signin.second_factor_enrol, name="second_factor_enrol"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Browsers ask for /favicon.ico whatever the page links: send them to the SVG.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),

@@ -34,6 +34,13 @@ def quick_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def one_step_logins(settings):
+    """The suite signs in with the password alone, as the demo does; tests/organisation/test_second_factor.py
+    switches the second factor on."""
+    settings.CELLRELAY_SECOND_FACTOR = False
+
+
+@pytest.fixture(autouse=True)
 def english_by_default():
     """A request in French must not leave French active for the next test."""
     translation.activate("en")

@@ -23,6 +23,11 @@ def memberships(user) -> list:
     return user._cellrelay_memberships
 
 
+def limit_memberships(user, kept: list) -> None:
+    """For this request, the user acts with these memberships only (a machine account's token: its machine role)."""
+    user._cellrelay_memberships = list(kept)
+
+
 def memberships_allowing(user, action: Action) -> list:
     return [m for m in memberships(user) if role_allows(m.role, action)]
 

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
 from . import access, services
@@ -13,7 +14,10 @@ router = Router(tags=["organisation"])
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        user = services.user_for_token(token)
+        try:
+            user = services.user_for_token(token)
+        except services.TokenExpired as expired:
+            raise HttpError(401, expired.message()) from None
         if user is not None:
             request.user = user
         return user

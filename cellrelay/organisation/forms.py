@@ -53,3 +53,14 @@ class StaffMemberForm(forms.Form):
     def __init__(self, *args, centers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["center"].queryset = centers if centers is not None else Center.objects.none()
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(label=_("Code"), max_length=16,
+                            help_text=_("The 6-digit code your authenticator app shows now, or one recovery code."),
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}))
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=255, required=False)
+    address = forms.GenericIPAddressField(label=_("Address"), required=False)

@@ -1,5 +1,6 @@
 """Centers, units, staff and their roles, training records, API tokens."""
 
+from datetime import timedelta
 import hashlib
 import secrets
 
@@ -130,6 +131,11 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def token_expiry():
+    """When a token issued or renewed now expires (CELLRELAY_TOKEN_DAYS, default 90)."""
+    return timezone.now() + timedelta(days=settings.CELLRELAY_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
     """A personal bearer token. Only its SHA-256 is stored; the token itself is shown once."""
 
@@ -142,6 +148,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), default=token_expiry)
 
     class Meta:
         ordering = ["-created_at"]
@@ -153,6 +160,9 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
 
     def __str__(self) -> str:
         return _("API token “%(name)s” of %(user)s") % {"name": self.name, "user": self.user}

@@ -25,6 +25,10 @@ class Role(StrEnum):
     TANK_PROBE = "tank_probe"
 
 
+# A token of an account holding one of these acts with these memberships only, whatever else the account holds.
+MACHINE_ROLES = frozenset({Role.MANUFACTURER, Role.TANK_PROBE})
+
+
 class Action(StrEnum):
     VIEW_PATIENT = "patient.view"
     # Every patient treated at the center. Without it a user sees, registers and refers only the patients they
@@ -143,3 +147,10 @@ def role_allows(role: str, action: str) -> bool:
         return Action(action) in PERMISSIONS[Role(role)]
     except ValueError:
         return False
+
+
+def may_grant(role: str, *, at_own_center: bool, at_referring_hospital: bool) -> bool:
+    """Whether an administrator may give this role at a center. At their own centers, any role; elsewhere only a
+    referring physician at a referring hospital, who sees no patient but those they refer themselves: no
+    administrator reaches another center's patients or administration by granting a role there (issue #12)."""
+    return at_own_center or (at_referring_hospital and role == Role.REFERRING_PHYSICIAN)

@@ -1,17 +1,23 @@
-"""Changes to staff records: training, API tokens. Each journaled with its actor."""
+"""Changes to staff records: roles, training, API tokens, passwords, second factor, sign-in lockouts. Each
+journaled with its actor."""
 
+from datetime import timedelta
+
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, snapshot
 
-from django.contrib.auth.password_validation import validate_password
-
-from .models import ApiToken, Center, Membership, TrainingRecord, User, hash_token
-from .permissions import Role
+from . import access
+from .models import ApiToken, Center, Membership, TrainingRecord, User, hash_token, token_expiry
+from .permissions import MACHINE_ROLES, Action as Permission, Role, may_grant
 
 Action = JournalEntry.Action
 
@@ -22,6 +28,10 @@ def add_staff_member(*, actor, center: Center, username: str, first_name: str, l
     """Create a staff user with a role at a center (a referring physician at a referring hospital)."""
     if role not in {r.value for r in Role}:
         raise ValidationError({"role": _("Unknown role: %(role)s.") % {"role": role}})
+    at_own_center = center.pk in access.centers_for(actor, Permission.MANAGE_STAFF)
+    if not may_grant(role, at_own_center=at_own_center, at_referring_hospital=center.kind == Center.Kind.REFERRING):
+        raise ValidationError({"role": _("At a center other than your own you may only add a referring physician "
+                                         "of a referring hospital.")})
     if unit is not None and unit.center_id != center.pk:
         raise ValidationError({"unit": _("This unit belongs to another center.")})
     user = User(username=username.strip(), first_name=first_name, last_name=last_name, email=email)
@@ -36,7 +46,8 @@ def add_staff_member(*, actor, center: Center, username: str, first_name: str, l
     membership.full_clean()
     membership.save()
     record(Action.STAFF_ADDED, actor=actor, obj=membership, center_id=center.pk,
-           after={"username": user.username, "role": role, "center": center.name})
+           after={"username": user.username, "role": role, "center": center.name,
+                  "granted_by": actor.get_username()})
     return membership
 
 
@@ -56,12 +67,26 @@ def record_training(*, actor, user, topic: str, completed_on, expires_on=None, r
 def create_token(*, actor, user, name: str) -> tuple[ApiToken, str]:
     """A new personal token for ``user``; returns it with the raw value, shown once and never stored."""
     raw = ApiToken.new_raw_token()
-    token = ApiToken(user=user, name=name.strip() or _("token"), key_hash=hash_token(raw), hint=raw[:7])
+    token = ApiToken(user=user, name=name.strip() or _("token"), key_hash=hash_token(raw), hint=raw[:7],
+                     expires_at=token_expiry())
     token.full_clean()
     token.save()
-    record(Action.TOKEN_CREATED, actor=actor, obj=token, after={"user": user.get_username(), "name": token.name},
+    record(Action.TOKEN_CREATED, actor=actor, obj=token,
+           after={"user": user.get_username(), "name": token.name, "expires_at": token.expires_at},
            actor_label="" if actor else "issue_token command")
     return token, raw
+
+
+@transaction.atomic
+def renew_token(*, actor, token: ApiToken) -> ApiToken:
+    """The same token, valid for a whole lifetime from now (an expired one too; a revoked one stays revoked)."""
+    if token.revoked_at is not None:
+        raise ValidationError(_("A revoked token cannot be renewed: create a new one."))
+    before = {"expires_at": token.expires_at}
+    token.expires_at = token_expiry()
+    token.save(update_fields=["expires_at"])
+    record(Action.TOKEN_RENEWED, actor=actor, obj=token, before=before, after={"expires_at": token.expires_at})
+    return token
 
 
 @transaction.atomic
@@ -72,11 +97,124 @@ def revoke_token(*, actor, token: ApiToken) -> None:
         record(Action.TOKEN_REVOKED, actor=actor, obj=token, after={"name": token.name})
 
 
+class TokenExpired(Exception):
+    """A bearer token past its expiry: the caller is told, rather than a bare 401."""
+
+    def __init__(self, expired_at):
+        super().__init__(expired_at)
+        self.expired_at = expired_at
+
+    def message(self) -> str:
+        return _("This API token expired on %(day)s: renew it on your profile page.") % {
+            "day": date_format(timezone.localtime(self.expired_at), "SHORT_DATETIME_FORMAT")}
+
+
+# A token's "last used" is written at most once a minute (issue #14): not one write per API call.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 def user_for_token(raw: str):
-    """The active user behind a bearer token, or None."""
+    """The active user behind a bearer token, or None. An expired token is refused with a 401 that says so.
+    A machine account's token acts with its machine memberships only."""
     token = (ApiToken.objects.select_related("user")
              .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True).first())
     if token is None:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+    now = timezone.now()
+    if token.is_expired(now):
+        raise TokenExpired(token.expires_at)
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    user = token.user
+    machine = [m for m in access.memberships(user) if m.role in MACHINE_ROLES]
+    if machine:
+        access.limit_memberships(user, machine)
+    return user
+
+
+# Passwords and the second factor ------------------------------------------------------------------------
+
+@transaction.atomic
+def change_password(*, actor, new_password: str):
+    """The signed-in user's own password (the old one was checked by the form, the validators run here too)."""
+    try:
+        validate_password(new_password, actor)
+    except ValidationError as error:
+        raise ValidationError({"new_password1": error.messages}) from None
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    record(Action.PASSWORD_CHANGED, actor=actor, obj=actor, after={"username": actor.get_username()})
+    return actor
+
+
+RECOVERY_CODES = 10
+
+
+def pending_authenticator(user) -> TOTPDevice:
+    """The user's authenticator being set up: the unconfirmed TOTP device, created on the first visit and kept
+    until it is confirmed, so that reloading the page keeps the QR code the phone may already have scanned."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def enrol_second_factor(*, actor, device: TOTPDevice, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the authenticator with a first code from it; returns it with the new single-use recovery codes
+    (shown once; any older ones are replaced)."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=actor, confirmed=False)
+    if not device.verify_token(token.strip()):
+        raise ValidationError({"token": _("This code is not the one your authenticator shows now.")})
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
+    StaticDevice.objects.filter(user=actor).delete()
+    recovery = StaticDevice.objects.create(user=actor, name="recovery codes")
+    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=code) for code in codes])
+    record(Action.SECOND_FACTOR_ENROLLED, actor=actor, obj=actor, after={"recovery_codes": RECOVERY_CODES})
+    return device, codes
+
+
+@transaction.atomic
+def verify_second_factor(*, actor, token: str):
+    """The device that accepts this code (a 6-digit authenticator code, or a recovery code, then used up), or None.
+    A recovery code used is journaled: it means the phone was not at hand."""
+    token = token.strip().replace(" ", "").lower()
+    if token.isdigit() and len(token) == 6:
+        devices = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=True)
+    else:
+        devices = StaticDevice.objects.select_for_update().filter(user=actor, confirmed=True)
+    for device in devices:
+        if device.verify_token(token):
+            if isinstance(device, StaticDevice):
+                record(Action.RECOVERY_CODE_USED, actor=actor, obj=actor,
+                       after={"codes_left": device.token_set.count()})
+            return device
+    return None
+
+
+# Sign-in lockouts (django-axes) --------------------------------------------------------------------------
+
+@transaction.atomic
+def record_lockout(*, username: str, address: str) -> None:
+    """Sign-in locked for a username or an address after repeated failures. Nobody is signed in: the entry names
+    the attempt, not an actor."""
+    record(Action.LOGIN_LOCKED_OUT, actor=None, actor_label=_lockout_label(address),
+           after={"username": username, "address": address})
+
+
+def _lockout_label(address: str) -> str:
+    return f"sign-in from {address}"[:150]
+
+
+@transaction.atomic
+def unlock_sign_in(*, actor, username: str = "", address: str = "") -> int:
+    """An administrator lifts a lockout before its cool-off ends: the failures counted for that username or
+    that address are forgotten. Returns how many attempt records were removed."""
+    from axes.utils import reset
+
+    if not username and not address:
+        raise ValidationError(_("Name a username or an address to unlock."))
+    removed = reset(username=username or None, ip=address or None, ip_or_username=bool(username and address))
+    record(Action.LOGIN_UNLOCKED, actor=actor, after={"username": username, "address": address})
+    return removed

@@ -1,10 +1,13 @@
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -85,6 +88,8 @@ def profile(request):
         "form": form,
         "new_token": new_token,
         "tokens": request.user.api_tokens.all(),
+        "now": timezone.now(),
+        "token_days": settings.CELLRELAY_TOKEN_DAYS,
         "memberships": access.memberships(request.user),
         "trainings": request.user.training_records.all(),
     })
@@ -96,6 +101,20 @@ def token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.revoke_token(actor=request.user, token=token)
     messages.success(request, _("Token revoked: it no longer opens the API."))
+    return redirect("organisation:profile")
+
+
+@require_POST
+@access.requires(Action.USE_API)
+def token_renew(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    try:
+        services.renew_token(actor=request.user, token=token)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Token renewed: it now expires on %(day)s.") % {
+            "day": date_format(timezone.localtime(token.expires_at), "SHORT_DATE_FORMAT")})
     return redirect("organisation:profile")
 
 

@@ -22,7 +22,10 @@ from cellrelay.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PAGES = {"login", "logout", "set_language", "favicon", "api:openapi-json", "api:openapi-view"}
+# The second factor's steps belong to signing in: any user who passed the password may open them.
+PUBLIC_PAGES = {"login", "second_factor_verify", "second_factor_enrol", "logout", "set_language", "favicon",
+                "api:openapi-json", "api:openapi-view"}
+TOKEN_ROUTES = {"organisation:token_revoke", "organisation:token_renew"}  # POST, aimed at the persona's own token
 PERSONAS = ["coordinator", "haematologist", "pharmacist", "apheresis", "wardnurse", "icu", "neurologist",
             "research", "manager", "admin", "referrer", "referrer2", "outsider", "kite-system", "tank-probe"]
 
@@ -178,7 +181,7 @@ def monitoring_records(per_patient, users, org):
 
 def targets_for(name, route, world):
     """Every object the route can be aimed at, with its scope."""
-    if "<int:" not in route or name == "organisation:token_revoke":  # aimed at the persona's own token
+    if "<int:" not in route or name in TOKEN_ROUTES:  # aimed at the persona's own token
         return [None]
     meeting, center = world["meeting"], world["center"]
     if name.startswith("patients:") or name == "referrals:create":
@@ -230,7 +233,7 @@ def test_pages(username, client_as, world):
         if name in PUBLIC_PAGES:
             continue
         for target in targets_for(name, route, world):
-            if name == "organisation:token_revoke":
+            if name in TOKEN_ROUTES:
                 url = url_of(route, Target({"pk": token.pk}))
                 response, success = client.post(url), 302
             else:
@@ -248,7 +251,7 @@ def test_pages_send_anonymous_visitors_to_login(client, world):
             continue
         target = targets_for(name, route, world)[0] or Target({"pk": 1})
         url = url_of(route, target)
-        response = client.post(url) if name == "organisation:token_revoke" else client.get(url)
+        response = client.post(url) if name in TOKEN_ROUTES else client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/"), url
 
 

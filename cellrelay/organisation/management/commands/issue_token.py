@@ -15,5 +15,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named {username!r}.")
-        _token, raw = create_token(actor=None, user=user, name=name)
+        token, raw = create_token(actor=None, user=user, name=name)
         self.stdout.write(raw)
+        # On stderr: a script reading the token from stdout gets the token alone.
+        self.stderr.write(f"Expires on {token.expires_at:%Y-%m-%d %H:%M} UTC: issue a new one before then.")
