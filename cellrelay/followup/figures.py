@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from cellrelay.monitoring.models import LabResult
 
 from . import calls, icaht, outcomes, response
-from .models import Call, Death, FollowUpPlan, Visit
+from .models import Call, Death, FollowUpPlan, Visit, category_text
 from .settings import icaht_table, icaht_to_verify
 
 CRITERIA_HELP = {
@@ -70,6 +70,13 @@ def outcome_of(plan: FollowUpPlan, today: date | None = None) -> outcomes.Outcom
                                 death, last_contact)
     except outcomes.ContradictoryInput:
         return None
+
+
+def best_response_text(outcome: outcomes.Outcome | None) -> str:
+    best = outcome.best_response if outcome else None
+    if best is None:
+        return ""
+    return category_text(best.category, {"score_name": best.score_name, "score_value": best.score_value})
 
 
 def status_text(outcome: outcomes.Outcome | None) -> str:
@@ -162,4 +169,5 @@ def response_preview(form) -> dict:
         result = response.evaluate(form.criteria, raw)
     except response.ContradictoryInput as error:
         return {"preview_problem": _(error.message)}
-    return {"preview": {"title": _("Response"), "value": result.category, "reasons": response_texts(result)}}
+    return {"preview": {"title": _("Response"), "value": category_text(result.category, raw),
+                        "reasons": response_texts(result)}}

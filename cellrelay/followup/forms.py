@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import calls
-from .models import Death, LateEffect, SubsequentTreatment, Visit
+from .models import DETAIL_LABELS, Death, LateEffect, SubsequentTreatment, Visit
 
 DATE = forms.DateInput(attrs={"type": "date"})
 RECORDED_STATUSES = [(s.value, s.label) for s in (Visit.Status.DONE, Visit.Status.MISSED, Visit.Status.DECLINED,
@@ -145,20 +145,20 @@ class BloodCountForm(forms.Form):
 class LateEffectForm(forms.Form):
     kind = forms.ChoiceField(label=_("Late effect"), choices=LateEffect.Kind.choices)
     observed_on = forms.DateField(label=_("Date"), widget=DATE)
-    igg_g_l = forms.DecimalField(label=_("IgG (g/L)"), min_value=0, max_value=60, max_digits=4, decimal_places=1,
+    igg_g_l = forms.DecimalField(label=DETAIL_LABELS["igg_g_l"], min_value=0, max_value=60, max_digits=4, decimal_places=1,
                                  required=False)
-    immunoglobulin_replacement = forms.BooleanField(label=_("Immunoglobulin replacement"), required=False)
-    cd19_per_ul = forms.IntegerField(label=_("CD19+ B cells (/µL)"), min_value=0, max_value=10000, required=False)
-    organism = forms.CharField(label=_("Organism"), max_length=100, required=False)
-    site = forms.CharField(label=_("Site"), max_length=100, required=False)
-    severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[
+    immunoglobulin_replacement = forms.BooleanField(label=DETAIL_LABELS["immunoglobulin_replacement"], required=False)
+    cd19_per_ul = forms.IntegerField(label=DETAIL_LABELS["cd19_per_ul"], min_value=0, max_value=10000, required=False)
+    organism = forms.CharField(label=DETAIL_LABELS["organism"], max_length=100, required=False)
+    site = forms.CharField(label=DETAIL_LABELS["site"], max_length=100, required=False)
+    severity = forms.ChoiceField(label=DETAIL_LABELS["severity"], required=False, choices=[
         ("", "—"), ("1", _("grade 1")), ("2", _("grade 2")), ("3", _("grade 3")), ("4", _("grade 4")),
         ("5", _("grade 5 (fatal)"))])
-    diagnosis = forms.CharField(label=_("Diagnosis"), max_length=200, required=False)
+    diagnosis = forms.CharField(label=DETAIL_LABELS["diagnosis"], max_length=200, required=False)
     t_cell_malignancy = forms.BooleanField(label=_("T-cell malignancy"), required=False)
-    manufacturer_notified = forms.BooleanField(label=_("Manufacturer notified"), required=False)
-    sample_kept = forms.BooleanField(label=_("Sample kept for CAR-transgene testing"), required=False)
-    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    manufacturer_notified = forms.BooleanField(label=DETAIL_LABELS["manufacturer_notified"], required=False)
+    sample_kept = forms.BooleanField(label=DETAIL_LABELS["sample_kept"], required=False)
+    description = forms.CharField(label=DETAIL_LABELS["description"], max_length=300, required=False)
 
     DETAILS_OF = {
         LateEffect.Kind.IGG: ("igg_g_l", "immunoglobulin_replacement"),

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cellrelay.organisation.models import Center
 from cellrelay.pathway.codes import localize_code
@@ -59,8 +60,8 @@ class Visit(models.Model):
         REFERRING = "referring", _("referring hospital")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("planned")
-        DONE = "done", _("done")
+        PLANNED = "planned", pgettext_lazy("visit", "planned")
+        DONE = "done", pgettext_lazy("visit", "done")
         MISSED = "missed", _("missed")
         DECLINED = "declined", _("patient declined")
         LOST = "lost", _("lost to follow-up")
@@ -99,6 +100,31 @@ class Visit(models.Model):
         return self.status == self.Status.PLANNED
 
 
+# The categories as the criteria write them (registry.md), with their words: "PMR (partial metabolic response)".
+CATEGORY_WORDS = {
+    "CMR": _("complete metabolic response"), "PMR": _("partial metabolic response"),
+    "NMR": _("no metabolic response"), "PMD": _("progressive metabolic disease"),
+    "CR": _("complete remission"), "CRi": _("complete remission with incomplete haematological recovery"),
+    "no_remission": _("no remission"), "relapse": _("relapse"), "sCR": _("stringent complete response"),
+    "VGPR": _("very good partial response"), "PR": _("partial response"), "SD": _("stable disease"),
+    "PD": _("progressive disease"),
+}
+MRD_WORDS = {"MRD-negative": _("MRD negative"), "MRD-positive": _("MRD positive")}
+
+
+def category_text(category: str, raw: dict | None = None) -> str:
+    """"CR MRD-negative" → "CR MRD-negative (complete remission, MRD negative)"; a trial's score as "SLEDAI-2K 4"."""
+    if category == "score" and raw:
+        return f"{raw.get('score_name', '')} {raw.get('score_value', '')}".strip()
+    code, _space, mrd = category.partition(" ")
+    words = [str(CATEGORY_WORDS[code])] if code in CATEGORY_WORDS else []
+    if mrd in MRD_WORDS:
+        words.append(str(MRD_WORDS[mrd]))
+    if code in ("no_remission", "relapse"):
+        return ", ".join(words)
+    return f"{category} ({', '.join(words)})" if words else category
+
+
 class Response(Recorded):
     """A disease assessment by the criteria of the indication; ``raw`` is what the criteria read."""
 
@@ -113,6 +139,10 @@ class Response(Recorded):
     class Meta:
         ordering = ["assessed_on", "pk"]
         verbose_name = _("disease response")
+
+    @property
+    def category_text(self) -> str:
+        return category_text(self.category, self.raw)
 
 
 class SubsequentTreatment(Recorded):
@@ -148,6 +178,15 @@ class BloodCount(Recorded):
         verbose_name = _("blood count")
 
 
+# The late effects' details, named as the form names them.
+DETAIL_LABELS = {
+    "igg_g_l": _("IgG (g/L)"), "immunoglobulin_replacement": _("Immunoglobulin replacement"),
+    "cd19_per_ul": _("CD19+ B cells (/µL)"), "organism": _("Organism"), "site": _("Site"), "severity": _("Severity"),
+    "diagnosis": _("Diagnosis"), "manufacturer_notified": _("Manufacturer notified"),
+    "sample_kept": _("Sample kept for CAR-transgene testing"), "description": _("Description"),
+}
+
+
 class LateEffect(Recorded):
     """A late effect; ``details`` holds its raw values (IgG level, organism and site, malignancy type…)."""
 
@@ -170,6 +209,18 @@ class LateEffect(Recorded):
     class Meta:
         ordering = ["observed_on", "pk"]
         verbose_name = _("late effect")
+
+    @property
+    def detail_items(self) -> list[tuple[str, str]]:
+        """The raw details as the page shows them: each with its label, yes/no and grades in words."""
+        items = []
+        for name, value in self.details.items():
+            if isinstance(value, bool):
+                value = gettext("yes") if value else gettext("no")
+            elif name == "severity":
+                value = gettext("grade %(grade)s") % {"grade": value}
+            items.append((str(DETAIL_LABELS.get(name, name)), str(value)))
+        return items
 
 
 class Death(Recorded):
@@ -201,8 +252,8 @@ class Call(models.Model):
     """A coordinator's call: planned by the schedule (``due``) or made when needed; ``answers`` as asked."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("planned")
-        DONE = "done", _("done")
+        PLANNED = "planned", pgettext_lazy("call", "planned")
+        DONE = "done", pgettext_lazy("call", "done")
         NO_ANSWER = "no_answer", _("no answer")
         # A planned call a later call made unnecessary: the coordinator calls today, not every day missed.
         SUPERSEDED = "superseded", _("superseded by a later call")

@@ -85,7 +85,7 @@ def patient_section(request, patient) -> str:
     plans = list(FollowUpPlan.objects.filter(episode__patient=patient).select_related("episode__template"))
     if not plans:
         return ""
-    summaries = [(plan, outcome, figures.status_text(outcome))
+    summaries = [(plan, outcome, figures.status_text(outcome), figures.best_response_text(outcome))
                  for plan, outcome in ((plan, figures.outcome_of(plan)) for plan in plans)]
     return render_to_string("followup/_patient.html", {"summaries": summaries, "patient": patient}, request=request)
 
@@ -119,7 +119,8 @@ def episode_followup(request, pk):
             "late_effects": episode.late_effects.select_related("visit"),
             "treatments": episode.subsequent_treatments.all(),
             "death": Death.objects.filter(patient=episode.patient).first(),
-            "outcome": figures.outcome_of(plan, today=today),
+            "outcome": (outcome := figures.outcome_of(plan, today=today)),
+            "best_response_text": figures.best_response_text(outcome),
             "icaht": figures.icaht_of(plan),
             "may_record": bool(theirs) or treating,
             "may_record_all": treating,
@@ -205,7 +206,7 @@ def call_schedule(request, pk):
         days_before_visit=form.cleaned_data["days_before_visit"], expected_version=form.cleaned_data["version"]),
         title=_("Call schedule"), done=_("Call schedule changed: the calls to come are planned again."),
         intro=_("Daily while the patient stays near the center, then twice a month until M3, then before each "
-                "visit (followup.md)."))
+                "visit."))
 
 
 @access.requires(Action.CALL_PATIENTS)
@@ -219,9 +220,10 @@ def record_call(request, pk):
             note=form.cleaned_data["note"], reached=form.cleaned_data["reached"]))
         if call is not None:
             if call.escalated:
-                messages.error(request, _("A physician must see this patient now: %(reasons)s. The call is on the "
-                                          "haematologists' worklist; call the physician on duty as well.") % {
-                    "reasons": "; ".join(figures.call_reasons(call.escalation))})
+                messages.error(request, _("A physician must see this patient now. The call is on the "
+                                          "haematologists' worklist; call the physician on duty as well."))
+                for reason in figures.call_reasons(call.escalation):
+                    messages.error(request, reason)
             for advice in figures.call_reasons(call.advice):
                 messages.warning(request, advice)
             return _done(request, episode, _("Call recorded."))
