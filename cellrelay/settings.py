@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cellrelay.journal.middleware.RequestIdMiddleware",
+    "cellrelay.journal.middleware.ReadJournalMiddleware",
 ]
 
 ROOT_URLCONF = "cellrelay.urls"
