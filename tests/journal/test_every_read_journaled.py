@@ -52,6 +52,7 @@ QUERIES = {
     "/worklist/": ["?team=" + team for team in ("unit", "pharmacy", "apheresis", "icu", "neurology")],
     "/patients/": ["?q={family}", "?q={ipp}"],
     "/api/v1/patients": ["?q={family}", "?q={ins}"],
+    "/journal/": ["?patient={family}"],
 }
 NOT_WALKED = ("login/", "logout/", "favicon.ico", "i18n/", "api/")  # no patient; the API is walked from its schema
 OBJECTS_PER_ROUTE = 2  # the first and the last of each kind: enough to show a route journals, without the whole demo
@@ -147,7 +148,7 @@ def text_of(response) -> str:
 def without_search_terms(text: str, url: str) -> str:
     """A search page repeats its terms (an IPP typed by a referring physician finds nothing of another's patient):
     the terms are journaled with the query, so only what the page found counts as shown."""
-    for term in parse_qs(urlsplit(url).query).get("q", []):
+    for term in itertools.chain(*parse_qs(urlsplit(url).query).values()):
         text = text.replace(term, "")
     return text
 
