@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from pypdf import PdfReader
 
 from cellrelay.api import api
+from cellrelay.followup.views import FINDINGS
 from cellrelay.journal.models import JournalEntry, PatientShown
 from cellrelay.organisation.models import User
 from cellrelay.organisation.services import create_token
@@ -41,8 +42,10 @@ ROUTE_OBJECTS = {
     "alerts": "monitoring.Alert", "collections": "products.Collection", "products": "products.Product",
     "shipments": "products.Shipment", "deviations": "products.Deviation", "bags": "products.Bag",
     "pharmacy/tanks": "pharmacy.Tank", "pharmacy/alarms": "pharmacy.StorageAlarm", "pharmacy/bags": "products.Bag",
-    "profile/tokens": "organisation.ApiToken",
+    "profile/tokens": "organisation.ApiToken", "visits": "followup.Visit", "calls": "followup.Call",
 }
+# The values a route's word argument takes ("episodes/<int:pk>/followup/<str:finding>/new/").
+ROUTE_WORDS = {"finding": FINDINGS}
 API_PARAMETERS = {
     "patient_id": "patients.Patient", "episode_id": "pathway.Episode", "product_id": "products.Product",
     "shipment_id": "products.Shipment", "tank_id": "pharmacy.Tank", "bag_id": "products.Bag",
@@ -56,7 +59,7 @@ QUERIES = {
 }
 NOT_WALKED = ("login/", "logout/", "favicon.ico", "i18n/", "api/")  # no patient; the API is walked from its schema
 OBJECTS_PER_ROUTE = 2  # the first and the last of each kind: enough to show a route journals, without the whole demo
-ARGUMENT = re.compile(r"<(?:int:)?(\w+)>")
+ARGUMENT = re.compile(r"<(?:int:|str:)?(\w+)>")
 
 
 @pytest.fixture
@@ -92,10 +95,14 @@ def page_urls(route: str) -> list[str]:
         decision_pairs = apps.get_model("referrals.MdtDecision").objects.values_list("meeting_id", "referral_id")
         return ["/" + route.replace("<int:pk>", str(m)).replace("<int:referral_pk>", str(r))
                 for m, r in decision_pairs[:OBJECTS_PER_ROUTE]]
-    assert names == ["pk"], f"{route}: teach the walk how to fill {names}"
+    words = [name for name in names if name != "pk"]
+    assert names[0] == "pk" and all(word in ROUTE_WORDS for word in words), f"{route}: teach the walk {names}"
     kind = route.split("<")[0].strip("/")
     assert kind in ROUTE_OBJECTS, f"{route}: add the model its <pk> names to ROUTE_OBJECTS"
-    return ["/" + route.replace("<int:pk>", str(pk)) for pk in pks_of(ROUTE_OBJECTS[kind])]
+    urls = ["/" + route.replace("<int:pk>", str(pk)) for pk in pks_of(ROUTE_OBJECTS[kind])]
+    for word in words:
+        urls = [url.replace(f"<str:{word}>", value) for url in urls for value in ROUTE_WORDS[word]]
+    return urls
 
 
 def api_urls() -> list[str]:
