@@ -7,4 +7,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO cellrelay
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO cellrelay_app;
 -- The journal: entries are appended and read, never changed, removed or truncated; the head row only moves forward.
 REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON journal_journalentry FROM cellrelay_app;
+-- The patients a list entry names (an index of the entry's own list): as append-only as the entry.
+REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON journal_patientshown FROM cellrelay_app;
 REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER ON journal_journalhead FROM cellrelay_app;

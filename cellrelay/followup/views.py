@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import worklist as pathway_worklist
@@ -60,11 +61,18 @@ def _done(request, episode, text):
 @access.requires(Action.VIEW_PATIENT)
 def followup_worklist(request):
     today = timezone.localdate()
-    patients = patients_for(request.user)
+    sections = worklist.sections(patients_for(request.user), today)
+    shown(request.user, [_patient_of(row) for section in sections for row in section.rows])
     return render(request, "followup/worklist.html", {
-        "sections": worklist.sections(patients, today), "today": today,
+        "sections": sections, "today": today,
         "may_acknowledge": access.can(request.user, Action.ACKNOWLEDGE_CALL),
         "may_call": access.can(request.user, Action.CALL_PATIENTS)})
+
+
+def _patient_of(row):
+    """The patient of a worklist row: a visit or a call (through its plan), or a plan itself."""
+    plan = getattr(row, "plan", row)
+    return plan.episode.patient
 
 
 def worklist_section(request, patients) -> str:
@@ -76,6 +84,7 @@ def worklist_section(request, patients) -> str:
     calls = list(worklist.escalated_calls(patients)[:worklist.LIMIT])
     if not calls:
         return ""
+    shown(request.user, [_patient_of(call) for call in calls])
     return render_to_string("followup/_escalated.html", {
         "calls": calls, "may_acknowledge": access.can(request.user, Action.ACKNOWLEDGE_CALL)}, request=request)
 

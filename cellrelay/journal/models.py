@@ -32,6 +32,7 @@ class JournalEntry(models.Model):
         PATIENT_CREATED = "patient.created", _("Patient registered")
         PATIENT_UPDATED = "patient.updated", _("Patient updated")
         PATIENT_READ = "patient.read", _("Patient record viewed")
+        PATIENTS_LISTED = "patients.listed", _("Patients listed or searched")
         LOCAL_ID_ADDED = "patient.local_id_added", _("Local identifier (IPP) added")
         CONTACT_ADDED = "patient.contact_added", _("Contact added")
         CONSENT_RECORDED = "patient.consent_recorded", _("Consent recorded")
@@ -172,6 +173,21 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_action_display()} — {self.actor_label}"
+
+
+class PatientShown(models.Model):
+    """A patient named by a list entry (``patients.listed``), so that a patient's appearances in lists and searches
+    are found by an index, on both databases. The entry's own ``after["patients"]`` (under the hash) is the record;
+    these rows repeat it for the search, and are written with it, in the same transaction, never changed."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="patients_shown")
+    patient_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "patient_id"], name="one_row_per_patient_shown")]
+
+    def __str__(self) -> str:
+        return f"#{self.entry_id} patient {self.patient_id}"
 
 
 class JournalHead(models.Model):

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import worklist
@@ -127,6 +128,8 @@ def worklist_section(request, patients) -> str:
     if not groups and not to_confirm:
         return ""
     user = request.user
+    shown(user, [alert.episode.patient for _team, _label, alerts in groups for alert in alerts]
+          + [row.episode.patient for row in to_confirm])
     teams = [(team, label, [(alert, team in acknowledging_teams(user, alert.episode.patient.treating_center_id))
                             for alert in alerts]) for team, label, alerts in groups]
     confirm_centers = set(access.centers_for(user, Action.CONFIRM_GRADE))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cellrelay.journal.models import JournalEntry
+from cellrelay.journal.reads import PatientRef, appearances_of, shown
 from cellrelay.web import run_service
 
 from . import access, landing, patient_search, services
@@ -138,7 +139,7 @@ def journal(request):
     if form.is_valid():
         data = form.cleaned_data
         if data["patient"]:
-            entries = entries.filter(patient_id__in=patient_search.patient_ids(data["patient"], center_ids))
+            entries = entries.filter(appearances_of(patient_search.patient_ids(data["patient"], center_ids)))
         if data["user"]:
             entries = entries.filter(actor=data["user"])
         if data["date_from"]:
@@ -146,6 +147,8 @@ def journal(request):
         if data["date_to"]:
             entries = entries.filter(at__lt=_day_start(data["date_to"]) + timedelta(days=1))
     page = Paginator(entries.select_related("actor").order_by("-id"), 50).get_page(request.GET.get("page"))
+    # An entry about a patient names them (a read's object is the patient): the page is a read of each.
+    shown(request.user, [PatientRef(e.patient_id, e.center_id) for e in page if e.patient_id])
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "organisation/journal.html", {"form": form, "page": page, "query": query.urlencode()})

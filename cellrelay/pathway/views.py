@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import may, patients_for, reach
@@ -217,6 +218,8 @@ def worklist_view(request):
     patients = patients_for(request.user)
     buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if team in (None, t)])
                for code, label, teams in worklist.build(patients, today).buckets()]
+    shown(request.user, [m.episode.patient for _code, _label, teams in buckets for _t, _name, items in teams
+                         for m in items])
     sections = worklist_sections.render(request, patients)
     return render(request, "pathway/worklist.html", {
         "buckets": buckets, "today": today, "sections": sections,

@@ -2,8 +2,8 @@
 
 ``reach`` finds the object within the user's scope (404 when its patient is not theirs to see),
 checks the action in the permission table at the patient's center (403 when they may only look),
-and journals the read of the patient, since every page that shows such an object shows who the
-patient is (regulation.md: every read of identified data is journaled). Scoping itself is
+and journals the read of the patient (``journal.reads.shown``: one entry per response), since every page that
+shows such an object shows who the patient is (regulation.md: every read of identified data is journaled). Scoping itself is
 ``patients_for``: staff see their treating center's patients, a referring physician only the
 patients they referred, anyone else nothing. ``registration_for`` says where a user may register a
 new patient, so that the patient falls in their scope.
@@ -16,12 +16,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation.access import centers_for, memberships_allowing
 from cellrelay.organisation.models import Center, Membership
 from cellrelay.organisation.permissions import Action
 
 from .models import Patient
-from .services import record_read
 
 
 def referring_membership(user, action: Action) -> Membership | None:
@@ -94,5 +94,5 @@ def reach(user, objects: QuerySet | type[Model], pk, action: Action = Action.VIE
     if action != Action.VIEW_PATIENT and not may(user, action, its_patient):
         raise PermissionDenied(action.value)
     if journal_read:
-        record_read(actor=user, patient=its_patient)
+        shown(user, [its_patient], listed=False)
     return found

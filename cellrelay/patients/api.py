@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 
@@ -129,7 +130,9 @@ def _full(patient: Patient) -> dict:
 @guarded(router.get, "", Action.VIEW_PATIENT, response=list[PatientSummary])
 def list_patients(request, q: str = ""):
     """Patients you may see, searched by name, INS or IPP (first 50)."""
-    return search_patients(patients_for(request.user), q)[:PAGE_SIZE]
+    page = list(search_patients(patients_for(request.user), q)[:PAGE_SIZE])
+    shown(request.user, page)
+    return page
 
 
 @guarded(router.post, "", Action.CREATE_PATIENT, response={201: PatientOut})

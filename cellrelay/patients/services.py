@@ -110,13 +110,6 @@ def record_consent(*, actor, patient: Patient, kind: str, status: str, decided_o
     return consent
 
 
-@transaction.atomic
-def record_read(*, actor, patient: Patient) -> None:
-    """A patient record was displayed or returned: every read is journaled (regulation.md)."""
-    record(Action.PATIENT_READ, actor=actor, obj=patient, patient_id=patient.pk,
-           center_id=patient.treating_center_id)
-
-
 def current_consents(patient: Patient) -> dict[str, Consent]:
     """The latest decision for each kind of consent."""
     latest: dict[str, Consent] = {}

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.web import run_service
@@ -21,8 +22,10 @@ def patient_list(request):
     text = form.cleaned_data["q"] if form.is_valid() else ""
     patients = search_patients(patients_for(request.user), text).select_related("treating_center")
     total = patients.count()
+    page = list(patients[:PAGE_SIZE])
+    shown(request.user, page)
     return render(request, "patients/list.html", {
-        "form": form, "patients": patients[:PAGE_SIZE], "total": total, "q": text, "page_size": PAGE_SIZE,
+        "form": form, "patients": page, "total": total, "q": text, "page_size": PAGE_SIZE,
     })
 
 

@@ -3,6 +3,7 @@ below: it shows this block without importing products)."""
 
 from django.template.loader import render_to_string
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import worklist as pathway_worklist
@@ -18,4 +19,5 @@ def worklist_section(request, patients) -> str:
             if team in (None, code)]
     if not work:
         return ""
+    shown(request.user, [item.episode.patient for _code, _label, items in work for item in items if item.episode])
     return render_to_string("products/_worklist.html", {"product_work": work}, request=request)

@@ -14,10 +14,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
-from cellrelay.patients import services as patient_services
 from cellrelay.patients.access import patients_for, reach, referring_membership
 from cellrelay.patients.models import Patient
 from cellrelay.web import run_service
@@ -84,6 +84,13 @@ def _agenda_candidates(meeting: MdtMeeting):
             .exclude(meetings=meeting).select_related("patient"))
 
 
+def _agenda_form(request, meeting: MdtMeeting) -> AgendaForm:
+    """The form to add a referral to the agenda: its choices name the patients, a journaled read."""
+    candidates = _agenda_candidates(meeting)
+    shown(request.user, [referral.patient for referral in candidates])
+    return AgendaForm(request.POST or None, referrals=candidates)
+
+
 def _after_decision(decision: MdtDecision) -> str:
     """An approval leads to the new treatment episode, once the pathway pages exist."""
     if decision.outcome == MdtDecision.Outcome.APPROVED:
@@ -106,8 +113,10 @@ def referral_list(request):
     referrals = (_visible_referrals(request.user).select_related("patient", "from_center", "from_physician")
                  .prefetch_related("decisions"))
     total = referrals.count()
+    page = list(referrals[:PAGE_SIZE])
+    shown(request.user, [referral.patient for referral in page])
     return render(request, "referrals/list.html", {
-        "referrals": referrals[:PAGE_SIZE], "total": total, "page_size": PAGE_SIZE,
+        "referrals": page, "total": total, "page_size": PAGE_SIZE,
     })
 
 
@@ -177,20 +186,22 @@ def meeting_create(request):
 def meeting_detail(request, pk):
     meeting = _meeting_for(request.user, pk)
     can_decide = meeting.center_id in access.centers_for(request.user, Action.DECIDE_MDT)
+    items = _agenda(meeting)
+    shown(request.user, [item.referral.patient for item in items])
     return render(request, "referrals/meeting.html", {
         "meeting": meeting,
         "attendees": meeting.attendees.order_by("last_name", "first_name"),
-        "items": _agenda(meeting),
+        "items": items,
         "can_decide": can_decide and meeting.held_on <= timezone.localdate(),
         "not_held_yet": meeting.held_on > timezone.localdate(),
-        "agenda_form": AgendaForm(referrals=_agenda_candidates(meeting)) if can_decide else None,
+        "agenda_form": _agenda_form(request, meeting) if can_decide else None,
     })
 
 
 @access.requires(Action.DECIDE_MDT)
 def agenda_add(request, pk):
     meeting = _meeting_for(request.user, pk, Action.DECIDE_MDT)
-    form = AgendaForm(request.POST or None, referrals=_agenda_candidates(meeting))
+    form = _agenda_form(request, meeting)
     if request.method == "POST" and form.is_valid():
         run_service(form, lambda: services.add_to_agenda(
             actor=request.user, meeting=meeting, referral=form.cleaned_data["referral"]))
@@ -224,11 +235,10 @@ def decide(request, pk, referral_pk):
 
 @access.requires(Action.VIEW_MDT)
 def meeting_minutes(request, pk):
-    """The printable minutes; each patient record they contain is a journaled read."""
+    """The printable minutes: one journaled read naming every patient they contain."""
     meeting = _meeting_for(request.user, pk)
     items = _agenda(meeting)
-    for patient in {item.referral.patient_id: item.referral.patient for item in items}.values():
-        patient_services.record_read(actor=request.user, patient=patient)
+    shown(request.user, [item.referral.patient for item in items])
     pdf = minutes.build(meeting, list(meeting.attendees.order_by("last_name", "first_name")), items)
     return FileResponse(io.BytesIO(pdf), content_type="application/pdf",
                         filename=f"rcp-{meeting.held_on:%Y-%m-%d}-{meeting.pk}.pdf")

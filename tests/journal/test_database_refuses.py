@@ -67,7 +67,7 @@ def create_role(*privileges_sql: str) -> str:
 
 
 def test_a_role_that_does_not_own_the_journal_cannot_truncate_it_even_if_granted(entries):
-    role = create_role("GRANT ALL ON journal_journalentry, journal_journalhead TO cellrelay_app")
+    role = create_role("GRANT ALL ON journal_journalentry, journal_patientshown, journal_journalhead TO cellrelay_app")
     with connection.cursor() as cursor:
         cursor.execute(f"SET ROLE {role}")
         try:

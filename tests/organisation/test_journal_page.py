@@ -55,8 +55,22 @@ def test_the_patient_filter_is_a_search_by_name_ins_or_ipp(client_as, org, patie
     assert '<input type="text" name="patient"' in page and '<select name="patient"' not in page
     for text in ("garn", patient.ins[:7], "IPP00001"):
         found = shown(client, patient=text)
-        assert found and {e.patient_id for e in found} == {patient.pk}, text
+        assert found and all(names(e, patient) for e in found), text
     assert shown(client, patient="Nobody") == []
+
+
+def names(entry, patient) -> bool:
+    """The entry is about the patient, or is a list that showed them (the journal page read a moment ago)."""
+    return entry.patient_id == patient.pk or patient.pk in (entry.after or {}).get("patients", [])
+
+
+def test_the_patient_filter_finds_the_lists_that_showed_the_patient_among_others(client_as, org, patient,
+                                                                                 referred_patient):
+    client_as("coordinator").get("/patients/", {"q": ""})
+    listing = JournalEntry.objects.get(action=JournalEntry.Action.PATIENTS_LISTED)
+    assert listing.patient_id is None and listing.after["patients"] == sorted([patient.pk, referred_patient.pk])
+    assert listing in shown(client_as("admin"), patient="Faure")
+    assert listing in shown(client_as("admin"), patient="Garnier")
 
 
 def test_the_user_filter_offers_the_referring_physicians(client_as, org, referred_patient, users):

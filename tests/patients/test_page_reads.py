@@ -33,3 +33,12 @@ def test_a_change_through_the_api_journals_the_read_of_the_record_it_returns(pat
                                            content_type="application/json")
     assert response.status_code == 200 and response.json()["family_name"] == patient.family_name
     assert reads("coordinator", patient) == 1
+
+
+def test_the_list_and_the_api_search_journal_the_patients_they_show(patient, client_as, api_as):
+    """Lists too: written after the view, in their own transaction, as on the server."""
+    assert client_as("coordinator").get("/patients/").status_code == 200
+    assert api_as("coordinator").get("/api/v1/patients", {"q": patient.family_name[:3]}).status_code == 200
+    listed = JournalEntry.objects.filter(action=JournalEntry.Action.PATIENTS_LISTED, actor__username="coordinator")
+    assert [entry.after["patients"] for entry in listed] == [[patient.pk], [patient.pk]]
+    assert listed.last().after["query"] == {"q": [patient.family_name[:3]]}

@@ -15,11 +15,11 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import patients_for, reach
-from cellrelay.patients.services import record_read
 from cellrelay.products.models import Bag, Identifier, Product
 from cellrelay.web import posted, run_service
 
@@ -124,7 +124,7 @@ def occupancy(user) -> tuple[list[TankView], set]:
     identifiers = identifiers_by_product(bag.product_id for bag in bags)
     visible = set(patients_for(user).filter(
         pk__in={bag.product.episode.patient_id for bag in bags}).values_list("pk", flat=True))
-    shown, views = set(), []
+    named, views = set(), []
     for tank in tanks:
         view = TankView(tank=tank, latest=_latest_reading(tank), open_alarms=_open_alarms(tank))
         for rack in tank.racks.all():
@@ -133,12 +133,12 @@ def occupancy(user) -> tuple[list[TankView], set]:
                 cells = [_cell(position, identifiers, visible) for position in box.positions.all()]
                 held += sum(1 for cell in cells if cell.bag)
                 view.free += sum(1 for cell in cells if not cell.bag)
-                shown |= {cell.patient for cell in cells if cell.patient is not None}
+                named |= {cell.patient for cell in cells if cell.patient is not None}
                 boxes.append((box, grid_rows(cells)))
             view.occupied += held
             view.racks.append((rack, boxes, held))
         views.append(view)
-    return views, shown
+    return views, named
 
 
 def _cell(position: Position, identifiers: dict, visible: set) -> Cell:
@@ -166,10 +166,9 @@ def bags_to_place(user) -> list[Bag]:
 
 @access.requires(Action.MANAGE_STORAGE)
 def storage_map(request):
-    tanks, shown = occupancy(request.user)
+    tanks, on_the_map = occupancy(request.user)
     waiting = bags_to_place(request.user)
-    for patient in shown | {bag.product.episode.patient for bag in waiting}:
-        record_read(actor=request.user, patient=patient)
+    shown(request.user, on_the_map | {bag.product.episode.patient for bag in waiting})  # one entry for the page
     return render(request, "pharmacy/storage.html", {"tanks": tanks, "waiting": waiting})
 
 
