@@ -144,6 +144,9 @@ class Response(Recorded):
     def category_text(self) -> str:
         return category_text(self.category, self.raw)
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.assessed_on:%Y-%m-%d}: {self.category}"
+
 
 class SubsequentTreatment(Recorded):
     class Kind(models.TextChoices):
@@ -159,6 +162,9 @@ class SubsequentTreatment(Recorded):
     class Meta:
         ordering = ["started_on", "pk"]
         verbose_name = _("subsequent treatment")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_on:%Y-%m-%d}"
 
 
 class BloodCount(Recorded):
@@ -176,6 +182,9 @@ class BloodCount(Recorded):
         ordering = ["sampled_on", "pk"]
         constraints = [models.UniqueConstraint(fields=["episode", "sampled_on"], name="one_count_per_day")]
         verbose_name = _("blood count")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.sampled_on:%Y-%m-%d}"
 
 
 # The late effects' details, named as the form names them.
@@ -210,8 +219,12 @@ class LateEffect(Recorded):
         ordering = ["observed_on", "pk"]
         verbose_name = _("late effect")
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.observed_on:%Y-%m-%d}"
+
     @property
     def detail_items(self) -> list[tuple[str, str]]:
+
         """The raw details as the page shows them: each with its label, yes/no and grades in words."""
         items = []
         for name, value in self.details.items():
@@ -247,6 +260,9 @@ class Death(Recorded):
     class Meta:
         verbose_name = _("death")
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.died_on:%Y-%m-%d} ({self.get_cause_display()})"
+
 
 class Call(models.Model):
     """A coordinator's call: planned by the schedule (``due``) or made when needed; ``answers`` as asked."""
@@ -277,6 +293,10 @@ class Call(models.Model):
         indexes = [models.Index(fields=["status", "due"], name="call_open_due"),
                    models.Index(fields=["escalated", "acknowledged_at"], name="call_escalated")]
         verbose_name = _("coordinator call")
+
+    def __str__(self) -> str:
+        when = self.made_at.date() if self.made_at else self.due
+        return f"{self._meta.verbose_name} {when:%Y-%m-%d} ({self.get_status_display()})"
 
     @property
     def escalation_texts(self) -> list[str]:
