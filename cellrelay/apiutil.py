@@ -26,8 +26,8 @@ def documented_errors(response, endpoint, *, method: str, path: str) -> dict:
     """``response`` (one schema, or a dict by status) with the error statuses the endpoint can answer, so that
     clients see them in the OpenAPI spec. Every endpoint needs a signed-in caller (401) allowed its action (403);
     one that takes parameters or a body can be refused them (422); one that names an object, in its path or by an
-    ``…_id`` field of its body, can find none (404); a body can be too large (413) or of a type the API does not
-    read (415)."""
+    ``…_id`` field of its body, can find none (404); a body can be unreadable (400), too large (413) or of a type
+    the API does not read (415)."""
     documented = dict(response) if isinstance(response, dict) else {200: response}
     inputs = list(inspect.signature(endpoint).parameters.values())[1:]  # after the request
     sends_body = method.lower() in ("post", "put", "patch")
@@ -39,7 +39,7 @@ def documented_errors(response, endpoint, *, method: str, path: str) -> dict:
     if names_an_object:
         errors.append(404)
     if sends_body:
-        errors += [413, 415]
+        errors += [400, 413, 415]
     for status in errors:
         documented.setdefault(status, ErrorOut)
     return documented
@@ -82,4 +82,7 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, error):
-        return api.create_response(request, {"message": str(error)}, status=error.status_code)
+        message = str(error)
+        if error.status_code == 400 and error.__cause__ is not None:
+            message = _("The body is not valid JSON.")  # ninja's parser failed on it (its own words are English)
+        return api.create_response(request, {"message": message}, status=error.status_code)
