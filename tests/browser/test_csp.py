@@ -71,6 +71,8 @@ def test_the_coordinators_pages_run_under_the_policy_without_a_refusal(page, org
     expect(page.locator(".grade").first).to_have_css("font-weight", "700")  # the room's stylesheet applies
     screenshot(page, tmp_path, "flow-sheet")
     page.get_by_role("link", name="Record vital signs").click()
+    page.wait_for_url("**/vitals/new/")
+    page.wait_for_load_state("load")  # htmx (a deferred script) listens from here on
     page.get_by_label("Temperature (°C)").fill("39.2")
     expect(page.locator("#crs-preview")).to_have_attribute("data-grade", "1")
     screenshot(page, tmp_path, "vital-signs-preview")
