@@ -11,6 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from cellrelay.apiutil import documented_errors
+
 from .permissions import Action, Role, role_allows
 
 
@@ -75,6 +77,8 @@ def guarded(route, path: str, action: Action, **options):
             return endpoint(request, *args, **kwargs)
 
         extra = {**options.pop("openapi_extra", {}), "x-required-action": action.value}
+        # Every endpoint declares its answer (``response=``); the spec adds the errors it can answer.
+        options["response"] = documented_errors(options["response"], endpoint, method=route.__name__, path=path)
         return route(path, openapi_extra=extra, **options)(checked)
 
     return decorate

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from cellrelay.apiutil import ErrorOut, api_choices
 from cellrelay.journal.reads import shown
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
@@ -18,6 +19,10 @@ from .search import search_patients
 from .views import PAGE_SIZE
 
 router = Router(tags=["patients"])
+
+ConsentKind = api_choices("ConsentKind", Consent.Kind)
+ConsentStatus = api_choices("ConsentStatus", Consent.Status)
+ContactKind = api_choices("ContactKind", Contact.Kind)
 
 
 class LocalIdOut(Schema):
@@ -36,14 +41,14 @@ class PatientSummary(Schema):
 
 
 class ConsentOut(Schema):
-    kind: str
-    status: str
+    kind: ConsentKind
+    status: ConsentStatus
     decided_on: date
     notes: str
 
 
 class ContactOut(Schema):
-    kind: str
+    kind: ContactKind
     name: str
     relationship: str
     phone: str
@@ -100,14 +105,14 @@ class PatientPatch(Schema):
 
 
 class ConsentIn(Schema):
-    kind: Consent.Kind
-    status: Consent.Status
+    kind: ConsentKind
+    status: ConsentStatus
     decided_on: date
     notes: str = ""
 
 
 class ContactIn(Schema):
-    kind: Contact.Kind
+    kind: ContactKind
     name: str
     relationship: str = ""
     phone: str
@@ -156,7 +161,7 @@ def get_patient(request, patient_id: int):
     return _full(reach(request.user, Patient, patient_id, patient=""))
 
 
-@guarded(router.patch, "/{patient_id}", Action.EDIT_PATIENT, response=PatientOut)
+@guarded(router.patch, "/{patient_id}", Action.EDIT_PATIENT, response={200: PatientOut, 409: ErrorOut})
 def update_patient(request, patient_id: int, payload: PatientPatch):
     """Change identity, measures or home. Send the `version` you read: a stale one is refused (409)."""
     patient = reach(request.user, Patient, patient_id, Action.EDIT_PATIENT, patient="")
