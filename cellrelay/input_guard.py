@@ -5,8 +5,9 @@ One check for every input (query string, form, JSON body), so that no form, sche
   add CELLRELAY_MAX_LETTER_MB) is a 413;
 - text with a NUL character (PostgreSQL refuses it, SQLite would keep it) or a lone surrogate (no UTF-8 for it:
   the database driver fails) is a 422 naming the field;
-- a value written as a date (ISO, or day-first as typed in French) outside the site's years is a 422 naming the
-  field: beyond them the date arithmetic overflows (the services check the dates' meaning, validation.py).
+- on the API, a value written as a date (ISO, or day-first as typed in French) outside the site's years is a 422
+  naming the field, before a schema reads it (beyond them the date arithmetic overflows). A page's form shows a
+  wrong date beside its field instead: the services check every date, its years first (validation.py).
 The answer is JSON under /api/ ({"message", "errors"} as apiutil's), a page otherwise, in the user's language.
 """
 
@@ -65,37 +66,49 @@ def _too_large(request) -> bool:
 def _problems(request) -> dict[str, list[str]]:
     """Field → messages, for every value of the query string, the form and the JSON body."""
     problems: dict[str, list[str]] = {}
+    # A page's form says a wrong date beside its field (the services check every date, validation.py).
+    check = _Check(problems, dates=_is_api(request))
     for data in (request.GET, request.POST if request.method == "POST" else QueryDict()):
         for name, values in data.lists():
             for value in values:
-                _check(name, value, problems)
+                check(name, value)
     if request.content_type == "application/json" and request.body:
         try:
             body = json.loads(request.body)
         except ValueError:
             return problems  # the API's parser answers that the body is not JSON
-        _walk("", body, problems)
+        _walk("", body, check)
     return problems
 
 
-def _walk(path: str, value, problems: dict) -> None:
+def _walk(path: str, value, check) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            _check(path or "__all__", key, problems)
-            _walk(f"{path}.{key}" if path else str(key), item, problems)
+            check(path or "__all__", key)
+            _walk(f"{path}.{key}" if path else str(key), item, check)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _walk(f"{path}.{index}" if path else str(index), item, problems)
+            _walk(f"{path}.{index}" if path else str(index), item, check)
     elif isinstance(value, str):
-        _check(path or "__all__", value, problems)
+        check(path or "__all__", value)
 
 
-def _check(field: str, value: str, problems: dict) -> None:
-    if UNSTORABLE.search(value):
-        problems.setdefault(field, []).append(_("This text contains a character that cannot be stored (a null or "
-                                                "broken character): type it again."))
-    elif _date_out_of_range(value):
-        problems.setdefault(field, []).append(out_of_range_message())
+class _Check:
+    """Adds to ``problems`` what is wrong with one value of a field."""
+
+    def __init__(self, problems: dict, *, dates: bool):
+        self.problems, self.dates = problems, dates
+
+    def __call__(self, field: str, value: str) -> None:
+        if UNSTORABLE.search(value):
+            self.problems.setdefault(field, []).append(_(
+                "This text contains a character that cannot be stored (a null or broken character): type it again."))
+        elif self.dates and _date_out_of_range(value):
+            self.problems.setdefault(field, []).append(out_of_range_message())
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
 
 
 def _date_out_of_range(value: str) -> bool:
@@ -113,7 +126,7 @@ def _refusal(request, status: int, problems: dict[str, list[str]]):
         message = too_large_message()
     else:
         message = _("The data were not saved.")
-    if request.path.startswith("/api/"):
+    if _is_api(request):
         return JsonResponse({"message": message, "errors": problems} if problems else {"message": message},
                             status=status)
     return render(request, "input_refused.html", {"message": message, "problems": problems}, status=status)
