@@ -9,11 +9,18 @@ import json
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from ninja import Field
 from ninja.parser import Parser
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
 
 from cellrelay.input_guard import too_large_message
+
+
+def model_text(model, name: str, default=...):
+    """A text field of a schema no longer than the model's column: an over-long string is a 422 naming it (on
+    PostgreSQL it would otherwise reach the database). ``default=None`` on a PATCH: absent, but never null."""
+    return Field(default, max_length=model._meta.get_field(name).max_length)
 
 
 class NotJson(Exception):
