@@ -3,7 +3,7 @@
 from csp.decorators import csp_update
 from ninja import NinjaAPI, Swagger
 
-from cellrelay.apiutil import install_error_handlers
+from cellrelay.apiutil import JsonParser, install_error_handlers
 from cellrelay.followup.episode_api import router as followup_router
 from cellrelay.followup.api import tools_router as followup_tools_router
 from cellrelay.monitoring.api import router as monitoring_tools_router
@@ -21,6 +21,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=AUTH,
+    parser=JsonParser(),
     docs_url="/docs",
     # Swagger UI would otherwise ask validator.swagger.io to check the spec: no call outside the hospital.
     docs=Swagger(settings={"validatorUrl": None}),

@@ -6,13 +6,54 @@ the bearer tokens in ``organisation/api.py``).
 
 from enum import StrEnum
 import inspect
+import json
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
+from ninja.parser import Parser
 from ninja.errors import ValidationError as SchemaError
+
+from cellrelay.input_guard import too_large_message
+
+
+def model_text(model, name: str, default=...):
+    """A text field of a schema no longer than the model's column: an over-long string is a 422 naming it (on
+    PostgreSQL it would otherwise reach the database). ``default=None`` on a PATCH: absent, but never null."""
+    return Field(default, max_length=model._meta.get_field(name).max_length)
+
+
+class NotJson(Exception):
+    """A JSON endpoint was sent another media type (text/plain, a form…): 415, never read as JSON."""
+
+
+class NotANumber(ValueError):
+    """NaN or Infinity, which Python's json reads although no JSON number is one (and no measure can be one);
+    its argument is the field that holds it."""
+
+
+_CONSTANT = object()  # what NaN and Infinity are read as, to be refused naming their field
+
+
+def _refuse_constants(pairs: list) -> dict:
+    for key, value in pairs:
+        if value is _CONSTANT or (isinstance(value, list) and any(item is _CONSTANT for item in value)):
+            raise NotANumber(key)
+    return dict(pairs)
+
+
+class JsonParser(Parser):
+    """A JSON body only under its own media type, and only numbers that are numbers."""
+
+    def parse_body(self, request):
+        if request.content_type != "application/json":
+            raise NotJson(request.content_type)
+        body = json.loads(request.body, parse_constant=lambda name: _CONSTANT, object_pairs_hook=_refuse_constants)
+        if body is _CONSTANT:
+            raise NotANumber("__all__")
+        return body
 
 
 class ErrorOut(Schema):
@@ -82,7 +123,19 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, error):
-        message = str(error)
+        # ninja answers 400 for any failure of the parser, with the parser's exception as the cause.
+        if isinstance(error.__cause__, NotJson):
+            return api.create_response(request, {"message": _("Send the body as JSON, with Content-Type: "
+                                                              "application/json.")}, status=415)
+        if isinstance(error.__cause__, NotANumber):
+            return api.create_response(request, {"message": _("The data were not saved."), "errors": {
+                str(error.__cause__): [_("Give a number: NaN and Infinity are not numbers.")]}}, status=422)
+        if isinstance(error.__cause__, ValueError):
+            return api.create_response(request, {"message": _("The body is not valid JSON.")}, status=400)
         if error.status_code == 400 and error.__cause__ is not None:
-            message = _("The body is not valid JSON.")  # ninja's parser failed on it (its own words are English)
-        return api.create_response(request, {"message": message}, status=error.status_code)
+            return api.create_response(request, {"message": _("The body is not valid JSON.")}, status=400)
+        return api.create_response(request, {"message": str(error)}, status=error.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request, error):
+        return api.create_response(request, {"message": too_large_message()}, status=413)

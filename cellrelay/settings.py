@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cellrelay.journal.middleware.RequestIdMiddleware",
     "cellrelay.journal.middleware.ReadJournalMiddleware",
+    # Input no page could store is refused with a 413 or 422 in the user's language, before any view (and the
+    # CSRF check, which runs just before the view) reads it; after the session and user, so that its page knows them.
+    "cellrelay.input_guard.InputGuardMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout page
 ]
 
@@ -180,6 +183,17 @@ USE_TZ = True
 
 # Uploaded documents (referral letters…) are served only through views that check access.
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+
+# Limits on what a request may carry. A body (a form, JSON, a shipper's CSV log, which the service takes up to
+# 5 MB) is refused over CELLRELAY_MAX_BODY_MB with a 413; uploaded files do not count against it (Django streams
+# them), a referral letter has its own limit and must be a PDF or an image (sniffed from its bytes).
+CELLRELAY_MAX_BODY_MB = float(os.environ.get("CELLRELAY_MAX_BODY_MB", 8))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(CELLRELAY_MAX_BODY_MB * 1024 * 1024)
+CELLRELAY_MAX_LETTER_MB = float(os.environ.get("CELLRELAY_MAX_LETTER_MB", 20))
+# Every date typed or posted lies within these years (cellrelay/validation.py): a year 1 or 9999 is a typing
+# error, and beyond them the date arithmetic of the schedule overflows.
+CELLRELAY_DATE_MIN_YEAR = int(os.environ.get("CELLRELAY_DATE_MIN_YEAR", 1900))
+CELLRELAY_DATE_MAX_YEAR = int(os.environ.get("CELLRELAY_DATE_MAX_YEAR", 2100))
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "cellrelay" / "static"]

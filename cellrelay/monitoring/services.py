@@ -36,8 +36,8 @@ def _journal(action, episode: Episode, obj, *, actor, before=None, after=None):
 BEDSIDE_CLOCK_TOLERANCE = timedelta(minutes=5)  # a ward PC's clock may run a little ahead of the server
 
 
-def _check_when(when: datetime, field: str) -> None:
-    refuse_future_time(field, when, tolerance=BEDSIDE_CLOCK_TOLERANCE)
+def _check_when(when: datetime, field: str, episode: Episode) -> None:
+    refuse_future_time(field, when, tolerance=BEDSIDE_CLOCK_TOLERANCE, born=episode.patient.birth_date)
 
 
 def _as_validation_error(error: grading.ContradictoryInput) -> ValidationError:
@@ -186,7 +186,7 @@ def record_vital_signs(*, actor, episode: Episode, taken_at, temperature_c, hypo
                        diastolic=None, spo2=None, values_confirmed=False) -> VitalSigns:
     """Record a reading with its proposed CRS grade. Entries that contradict each other (contradictions.py)
     are saved only when ``values_confirmed``; the journal keeps what was confirmed."""
-    _check_when(taken_at, "taken_at")
+    _check_when(taken_at, "taken_at", episode)
     warnings = vital_signs_warnings(episode, taken_at, systolic=systolic, diastolic=diastolic, spo2=spo2,
                                     hypotension=hypotension, oxygen=oxygen)
     if warnings and not values_confirmed:
@@ -213,7 +213,7 @@ def record_vital_signs(*, actor, episode: Episode, taken_at, temperature_c, hypo
 def record_neuro_assessment(*, actor, episode: Episode, assessed_at, consciousness, ice_items=None, capd_items=None,
                             consciousness_due_to_sedation=False, seizure="none", motor_weakness=False,
                             cerebral_edema="none", aphasia_global=False, tremor=False, notes="") -> NeuroAssessment:
-    _check_when(assessed_at, "assessed_at")
+    _check_when(assessed_at, "assessed_at", episode)
     try:
         ice, capd = ice_or_capd(episode, assessed_at, ice_items=ice_items, capd_items=capd_items,
                                 unarousable=consciousness == NeuroAssessment.Consciousness.UNAROUSABLE)
@@ -239,7 +239,7 @@ def record_neuro_assessment(*, actor, episode: Episode, assessed_at, consciousne
 
 @transaction.atomic
 def record_labs(*, actor, episode: Episode, sampled_at, **values) -> LabResult:
-    _check_when(sampled_at, "sampled_at")
+    _check_when(sampled_at, "sampled_at", episode)
     if not any(value is not None for value in values.values()):
         raise ValidationError(_("Enter at least one result."))
     labs = LabResult(episode=episode, sampled_at=sampled_at, recorded_by=actor, **values)
@@ -281,7 +281,7 @@ def confirm_grade(*, actor, source, confirmed: int, override_reason: str = "") -
 def give_treatment(*, actor, episode: Episode, kind: str, dose_mg, given_at, drug: str = "", route: str = "IV",
                    notes: str = "") -> Intervention:
     """Record a treatment given. Tocilizumab: dose limit refused, dose-count limits warned (grading.md)."""
-    _check_when(given_at, "given_at")
+    _check_when(given_at, "given_at", episode)
     warnings = []
     if kind == Intervention.Kind.TOCILIZUMAB:
         weight = episode.patient.weight_kg
@@ -307,7 +307,7 @@ def give_treatment(*, actor, episode: Episode, kind: str, dose_mg, given_at, dru
 
 @transaction.atomic
 def transfer_to_icu(*, actor, episode: Episode, admitted_at, reason: str) -> IcuStay:
-    _check_when(admitted_at, "admitted_at")
+    _check_when(admitted_at, "admitted_at", episode)
     if episode.icu_stays.filter(discharged_at__isnull=True).exists():
         raise ValidationError(_("The patient is already in intensive care."))
     stay = IcuStay(episode=episode, admitted_at=admitted_at, reason=reason, recorded_by=actor)
@@ -320,7 +320,7 @@ def transfer_to_icu(*, actor, episode: Episode, admitted_at, reason: str) -> Icu
 @transaction.atomic
 def return_from_icu(*, actor, stay: IcuStay, discharged_at, note: str = "") -> IcuStay:
     stay = IcuStay.objects.select_for_update().get(pk=stay.pk)
-    _check_when(discharged_at, "discharged_at")
+    _check_when(discharged_at, "discharged_at", stay.episode)
     if stay.discharged_at is not None:
         raise ValidationError(_("This ICU stay has already ended."))
     if discharged_at <= stay.admitted_at:
@@ -336,7 +336,7 @@ def record_adverse_event(*, actor, episode: Episode, term, ctcae_grade, onset, r
                          serious=False, notes="") -> AdverseEvent:
     if resolution and resolution < onset:
         raise ValidationError({"resolution": _("The resolution cannot come before the onset.")})
-    refuse_future_date("onset", onset)
+    refuse_future_date("onset", onset, born=episode.patient.birth_date)
     event = AdverseEvent(episode=episode, term=term, ctcae_grade=ctcae_grade, onset=onset, resolution=resolution,
                          relation=relation, serious=serious, notes=notes, recorded_by=actor)
     event.full_clean()

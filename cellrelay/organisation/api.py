@@ -4,9 +4,11 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
+from cellrelay.apiutil import model_text
+
 from . import access, services
 from .access import guarded
-from .models import Center, Membership
+from .models import Center, Membership, User
 from .permissions import Action
 
 router = Router(tags=["organisation"])
@@ -53,10 +55,10 @@ def me(request):
 
 
 class StaffIn(Schema):
-    username: str
-    first_name: str
-    last_name: str
-    email: str = ""
+    username: str = model_text(User, "username")
+    first_name: str = model_text(User, "first_name")
+    last_name: str = model_text(User, "last_name")
+    email: str = model_text(User, "email", "")
     center_id: int
     role: str
     password: str

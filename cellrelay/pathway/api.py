@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.identity import HEIGHT_CM_RANGE, WEIGHT_KG_RANGE, body_surface_area_m2
+from cellrelay.validation import refuse_date_out_of_range
 
 from . import schedule
 from .models import ProtocolTemplate
@@ -58,6 +59,8 @@ def template_for(product: str, indication: str) -> ProtocolTemplate:
 def schedule_calculator(request, payload: ScheduleIn):
     """Every planned milestone from D0 (or from the apheresis date), with lymphodepletion doses in mg."""
     template = template_for(payload.product, payload.indication)
+    refuse_date_out_of_range("infusion_date", payload.infusion_date)
+    refuse_date_out_of_range("apheresis_date", payload.apheresis_date)
     if (payload.weight_kg is None) != (payload.height_cm is None):
         raise ValidationError({"height_cm" if payload.height_cm is None else "weight_kg": [
             _("Give both weight and height, or neither.")]})

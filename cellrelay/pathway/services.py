@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, record_for_patient, snapshot
-from cellrelay.validation import refuse_future_date
+from cellrelay.validation import refuse_date_out_of_range, refuse_future_date
 
 from . import later_steps, schedule, step_checks
 from .models import Episode, Milestone, ProtocolTemplate, ProtocolTemplateEdit, StateChange
@@ -116,6 +116,8 @@ def plan_schedule(*, actor, episode: Episode, expected_version: int | None, infu
     """
     if planned_on is not None and not allow_past:
         raise ValidationError(_("Only an episode recorded after the fact has a planning date in the past."))
+    refuse_date_out_of_range("infusion_date", infusion_date)
+    refuse_date_out_of_range("apheresis_date", apheresis_date)
     episode = _locked(episode, expected_version)
     if episode.state not in (State.APPROVED, State.APHERESIS_SCHEDULED):
         raise ValidationError(_("The cells are collected: move the planned dates instead of planning again."))
@@ -193,7 +195,7 @@ def replan_milestone(*, actor, milestone: Milestone, planned: date, expected_ver
 def _mark_done(episode: Episode, milestone: Milestone, on: date, *, actor, confirmed_despite=()) -> None:
     """The step was done on ``on``. When that differs from the plan, the dates that hang on it follow
     (schedule.moves_when_done): from the infusion on, every date stays counted from the actual D0."""
-    refuse_future_date("on", on)
+    refuse_future_date("on", on, born=episode.patient.birth_date)
     moved = _apply_moves(episode, schedule.moves_when_done(episode.milestones.all(), milestone.code, on))
     milestone.actual, milestone.status = on, Milestone.Status.DONE
     milestone.save(update_fields=["actual", "status"])
@@ -276,7 +278,7 @@ def advance(*, actor, episode: Episode, target: State, on: date, expected_versio
     at discharge), and goes ahead; without it such a step is refused and nothing changes.
     """
     episode = _locked(episode, expected_version)
-    refuse_future_date("on", on)
+    refuse_future_date("on", on, born=episode.patient.birth_date)
     if target == State.STOPPED:
         raise ValidationError(_("Use stop_episode to stop an episode."))
     _preconditions(episode, target)
@@ -298,7 +300,7 @@ def stop_episode(*, actor, episode: Episode, reason: str, on: date, note: str = 
                  expected_version: int | None) -> Episode:
     """Stop at any open state with a reason. Nothing is deleted: planned steps are marked cancelled."""
     episode = _locked(episode, expected_version)
-    refuse_future_date("on", on)
+    refuse_future_date("on", on, born=episode.patient.birth_date)
     if reason not in {r.value for r in StopReason}:
         raise ValidationError({"reason": _("Choose a reason for stopping.")})
     if reason == StopReason.OTHER and not note.strip():

@@ -7,14 +7,14 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from cellrelay.apiutil import ErrorOut, api_choices
+from cellrelay.apiutil import ErrorOut, api_choices, model_text
 from cellrelay.journal.reads import shown
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 
 from . import services
 from .access import patients_for, reach, registration_for
-from .models import Consent, Contact, Patient
+from .models import Consent, Contact, LocalId, Patient
 from .search import search_patients
 from .views import PAGE_SIZE
 
@@ -71,52 +71,55 @@ class PatientOut(PatientSummary):
     consents: list[ConsentOut]
 
 
+# The INS is left without a length: printed with its spaces it is longer, and the service compacts it.
 class PatientIn(Schema):
-    family_name: str
-    given_names: str
+    family_name: str = model_text(Patient, "family_name")
+    given_names: str = model_text(Patient, "given_names")
     birth_date: date
     sex: Patient.Sex
     ins: str | None = None
     weight_kg: Decimal | None = None
     height_cm: Decimal | None = None
     measured_on: date | None = None
-    address: str = ""
-    postcode: str = ""
-    city: str = ""
-    phone: str = ""
+    address: str = model_text(Patient, "address", "")
+    postcode: str = model_text(Patient, "postcode", "")
+    city: str = model_text(Patient, "city", "")
+    phone: str = model_text(Patient, "phone", "")
     treating_center_id: int | None = None
-    ipp: str = ""
+    ipp: str = model_text(LocalId, "ipp", "")
 
 
 class PatientPatch(Schema):
+    """Only the fields sent change. A text field is cleared with "", never null (its column has no null)."""
+
     version: int
-    family_name: str | None = None
-    given_names: str | None = None
-    birth_date: date | None = None
-    sex: Patient.Sex | None = None
+    family_name: str = model_text(Patient, "family_name", None)
+    given_names: str = model_text(Patient, "given_names", None)
+    birth_date: date = None
+    sex: Patient.Sex = None
     ins: str | None = None
     weight_kg: Decimal | None = None
     height_cm: Decimal | None = None
     measured_on: date | None = None
-    address: str | None = None
-    postcode: str | None = None
-    city: str | None = None
-    phone: str | None = None
+    address: str = model_text(Patient, "address", None)
+    postcode: str = model_text(Patient, "postcode", None)
+    city: str = model_text(Patient, "city", None)
+    phone: str = model_text(Patient, "phone", None)
 
 
 class ConsentIn(Schema):
     kind: ConsentKind
     status: ConsentStatus
     decided_on: date
-    notes: str = ""
+    notes: str = model_text(Consent, "notes", "")
 
 
 class ContactIn(Schema):
     kind: ContactKind
-    name: str
-    relationship: str = ""
-    phone: str
-    email: str = ""
+    name: str = model_text(Contact, "name")
+    relationship: str = model_text(Contact, "relationship", "")
+    phone: str = model_text(Contact, "phone")
+    email: str = model_text(Contact, "email", "")
 
 
 def _full(patient: Patient) -> dict:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, snapshot
 from cellrelay.organisation.models import Center
+from cellrelay.validation import refuse_date_out_of_range, refuse_future_date
 
 from .identity import compact_ins
 from .models import Consent, Contact, LocalId, Patient
@@ -23,6 +24,13 @@ class StaleVersion(ValidationError):
     """Someone else saved the record since this edit began."""
 
 
+def _check_dates(patient: Patient) -> None:
+    """Born within the site's years (a year 1 is a typing error) and measured since; the model refuses the future."""
+    refuse_date_out_of_range("birth_date", patient.birth_date)
+    if patient.measured_on:
+        refuse_future_date("measured_on", patient.measured_on, born=patient.birth_date)
+
+
 @transaction.atomic
 def register_patient(*, actor, treating_center: Center, ipp: str = "", referring_center=None,
                      referring_physician=None, **identity) -> Patient:
@@ -36,6 +44,7 @@ def register_patient(*, actor, treating_center: Center, ipp: str = "", referring
         **{name: value for name, value in identity.items() if name in EDITABLE_FIELDS},
     )
     patient.ins = compact_ins(patient.ins)
+    _check_dates(patient)
     patient.full_clean()
     patient.save()
     record(Action.PATIENT_CREATED, actor=actor, obj=patient, patient_id=patient.pk,
@@ -56,10 +65,16 @@ def update_patient(*, actor, patient: Patient, expected_version: int, changes: d
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    # The model's validation skips an empty value of a field that may be blank: None would reach the database.
+    nulls = {name: Patient._meta.get_field(name).error_messages["null"] for name, value in changes.items()
+             if value is None and not Patient._meta.get_field(name).null}
+    if nulls:
+        raise ValidationError(nulls)
     before = snapshot(current, list(changes))
     for name, value in changes.items():
         setattr(current, name, value)
     current.ins = compact_ins(current.ins)
+    _check_dates(current)
     current.full_clean()
     after = snapshot(current, list(changes))
     changed = {name for name in changes if before[name] != after[name]}
@@ -101,6 +116,7 @@ def add_contact(*, actor, patient: Patient, **fields) -> Contact:
 
 @transaction.atomic
 def record_consent(*, actor, patient: Patient, kind: str, status: str, decided_on, notes: str = "") -> Consent:
+    refuse_future_date("decided_on", decided_on, born=patient.birth_date)
     consent = Consent(patient=patient, kind=kind, status=status, decided_on=decided_on, notes=notes,
                       recorded_by=actor)
     consent.full_clean()

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +8,8 @@ from cellrelay.patients.forms import DATE
 
 from .models import MdtDecision, MdtMeeting, Referral
 
-LETTER_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "odt", "doc", "docx"]
+# The service knows a letter by its bytes (services.LETTER_SIGNATURES); the name is checked first for a quick answer.
+LETTER_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "tif", "tiff"]
 
 # The decision fields that mean something for each outcome; the others are left empty.
 OUTCOME_FIELDS = {
@@ -41,7 +43,8 @@ class ReferralForm(forms.ModelForm):
         self.fields["from_center"].queryset = centers
         self.fields["from_center"].empty_label = None
         self.fields["letter"].validators.append(FileExtensionValidator(LETTER_EXTENSIONS))
-        self.fields["letter"].help_text = _("Optional: PDF, image or word-processor file.")
+        self.fields["letter"].help_text = _("Optional: PDF or image (PNG, JPEG, TIFF), at most %(size)s MB.") % {
+            "size": f"{settings.CELLRELAY_MAX_LETTER_MB:g}"}
         if physician_is_user:
             del self.fields["from_physician_name"]
         hide_single_choice(self, "from_center")

@@ -1,5 +1,6 @@
 """Referrals, RCP meetings and their decisions. An approved decision opens the treatment episode (on_approval.py)."""
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import formats
@@ -16,6 +17,23 @@ Action = JournalEntry.Action
 FINAL_OUTCOMES = (MdtDecision.Outcome.APPROVED, MdtDecision.Outcome.DECLINED)
 
 
+# What a referral letter may be, known by its first bytes whatever its name says (an HTML page named .pdf is
+# refused: served back, it would run in the reader's browser).
+LETTER_SIGNATURES = {b"%PDF-": "PDF", b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"II*\x00": "TIFF",
+                     b"MM\x00*": "TIFF"}
+
+
+def _check_letter(letter) -> None:
+    """A PDF or an image, at most CELLRELAY_MAX_LETTER_MB."""
+    limit_mb = settings.CELLRELAY_MAX_LETTER_MB
+    if letter.size > limit_mb * 1024 * 1024:
+        raise ValidationError({"letter": _("The letter is larger than %(size)s MB.") % {"size": f"{limit_mb:g}"}})
+    head = letter.read(8)
+    letter.seek(0)
+    if not any(head.startswith(signature) for signature in LETTER_SIGNATURES):
+        raise ValidationError({"letter": _("A referral letter must be a PDF or an image (PNG, JPEG, TIFF).")})
+
+
 @transaction.atomic
 def create_referral(*, actor, patient, from_center, received_on, diagnosis, prior_lines, prior_transplant,
                     current_status, from_physician=None, from_physician_name="", diagnosis_detail="",
@@ -27,9 +45,11 @@ def create_referral(*, actor, patient, from_center, received_on, diagnosis, prio
         diagnosis_detail=diagnosis_detail, disease_stage=disease_stage, prior_lines=prior_lines,
         prior_transplant=prior_transplant, current_status=current_status, created_by=actor,
     )
+    refuse_future_date("received_on", received_on, born=patient.birth_date)
     if from_center.kind != from_center.Kind.REFERRING and from_center.pk != patient.treating_center_id:
         raise ValidationError({"from_center": _("A referral comes from a referring hospital or from the treating center itself.")})
     if letter:
+        _check_letter(letter)
         referral.letter = letter
     if not from_physician and not from_physician_name.strip():
         raise ValidationError({"from_physician_name": _("Name the referring physician.")})

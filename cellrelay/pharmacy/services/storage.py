@@ -171,6 +171,7 @@ MAX_RACKS, MAX_BOXES_PER_RACK, MAX_POSITIONS_PER_BOX = 20, 20, 100
 LEVEL_THRESHOLD_RANGE = (Decimal(1), Decimal(99))
 TEMPERATURE_THRESHOLD_RANGE = (Decimal(-190), Decimal(-120))
 TENTH = Decimal("0.1")
+UNROUNDED_FROM = Decimal(10) ** 12  # beyond it Decimal cannot keep a tenth (28 digits)
 
 
 def grid_labels(count: int) -> list[str]:
@@ -184,14 +185,17 @@ def grid_labels(count: int) -> list[str]:
 
 def _tenth(value) -> Decimal | None:
     """The value as a Decimal to one decimal place (a float is read through its shortest text); None if it
-    is not a number."""
+    is not a number. A number too large to have a tenth in Decimal's precision (-1e30) is kept as it is, for
+    the range checks to refuse it by its value."""
     if value is None or isinstance(value, bool):
         return None
     try:
         number = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
     except InvalidOperation:
         return None
-    return number.quantize(TENTH, rounding=ROUND_HALF_UP) if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    return number.quantize(TENTH, rounding=ROUND_HALF_UP) if abs(number) < UNROUNDED_FROM else number
 
 
 def _count_error(value, high: int, message: str) -> str | None:
