@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from cellrelay.apiutil import api_choices
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
@@ -19,6 +20,14 @@ from . import figures, services
 from .models import Call, Death, FollowUpPlan, LateEffect, SubsequentTreatment, Visit
 
 router = Router(tags=["follow-up"])
+
+# Named for the API: Django's nested choices share short names (Kind, Status), which OpenAPI would merge.
+VisitRecord = api_choices("VisitRecord", [Visit.Status.DONE, Visit.Status.MISSED, Visit.Status.DECLINED,
+                                          Visit.Status.LOST])
+LateEffectKind = api_choices("LateEffectKind", LateEffect.Kind)
+TreatmentKind = api_choices("TreatmentKind", SubsequentTreatment.Kind)
+DeathCause = api_choices("DeathCause", Death.Cause)
+DeathToxicity = api_choices("DeathToxicity", Death.Toxicity)
 
 
 class VisitOut(Schema):
@@ -47,7 +56,7 @@ class PlanOut(Schema):
 
 
 class VisitIn(Schema):
-    status: Visit.Status = Field(..., description="done, missed, declined or lost")
+    status: VisitRecord
     on: dt.date | None = None
     note: str = Field("", max_length=500)
     version: int | None = Field(None, description="The plan's version you read; a stale one is refused.")
@@ -83,7 +92,7 @@ class BloodCountIn(Schema):
 
 
 class LateEffectIn(Schema):
-    kind: LateEffect.Kind
+    kind: LateEffectKind
     observed_on: dt.date
     details: dict = {}
     t_cell_malignancy: bool = False
@@ -91,15 +100,15 @@ class LateEffectIn(Schema):
 
 
 class TreatmentIn(Schema):
-    kind: SubsequentTreatment.Kind
+    kind: TreatmentKind
     started_on: dt.date
     detail: str = Field("", max_length=300)
 
 
 class DeathIn(Schema):
     died_on: dt.date
-    cause: Death.Cause
-    toxicity: Death.Toxicity | None = None
+    cause: DeathCause
+    toxicity: DeathToxicity | None = None
     detail: str = Field("", max_length=300)
 
 

@@ -86,11 +86,16 @@ def query_of(querydict) -> dict:
     return {key: [value[:QUERY_VALUE_LIMIT] for value in querydict.getlist(key)] for key in querydict}
 
 
-@transaction.atomic
 def write(collector: Shown, *, page: str, query: dict) -> JournalEntry | None:
-    """One entry for everything the response showed; None when it showed no patient and searched for nothing."""
+    """One entry for everything the response showed; None when it showed no patient and searched for nothing (and
+    then no database is touched: a page without patients, such as the API's spec, needs none)."""
     if collector.actor is None or (not collector.patients and not query):
         return None
+    return _write(collector, page=page, query=query)
+
+
+@transaction.atomic
+def _write(collector: Shown, *, page: str, query: dict) -> JournalEntry:
     patients = list(collector.patients.values())
     if len(patients) == 1 and not collector.listed:
         return _single_read(collector.actor, patients[0], page)
