@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cellrelay.monitoring",
     "cellrelay.products",
     "cellrelay.followup",
+    "cellrelay.registry",
     "cellrelay.demo",  # last: the demo room is above every other
 ]
 

@@ -84,6 +84,9 @@ class Action(StrEnum):
     RECORD_FOLLOW_UP = "followup.record"
     CALL_PATIENTS = "followup.call"
     ACKNOWLEDGE_CALL = "followup.acknowledge_call"
+    # Registry reporting: completeness, submissions, CSV/PDF/pseudonymised exports and the FHIR bulk export.
+    REPORT_TO_REGISTRIES = "registry.report"
+    EXPORT_DATA = "registry.export"
     REPORT_MANUFACTURING = "manufacturer.report"  # a manufacturer's system: its own products, no identity
 
 
@@ -124,7 +127,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ICU_PHYSICIAN: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.WORK_IN_ICU, Action.ACKNOWLEDGE_ICU_ALERT}),
     Role.NEUROLOGIST: frozenset(_CLINICAL_READ | _PHYSICIAN | {Action.WORK_IN_NEUROLOGY,
                                                                Action.ACKNOWLEDGE_NEUROLOGY_ALERT}),
-    Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT, Action.RECORD_ADVERSE_EVENT}),
+    Role.RESEARCH_ASSISTANT: frozenset(_CLINICAL_READ | {Action.RECORD_CONSENT, Action.RECORD_ADVERSE_EVENT,
+                                                         Action.REPORT_TO_REGISTRIES, Action.EXPORT_DATA}),
     # Sees only the patients they referred (scoping), and may register a new one to refer.
     # Records the follow-up visits assigned to their hospital (the follow-up services check the visit's center).
     Role.REFERRING_PHYSICIAN: frozenset({Action.VIEW_PATIENT, Action.USE_API, Action.CREATE_PATIENT, Action.REFER,

@@ -182,6 +182,7 @@ class Consent(models.Model):
         REGISTRY = "registry", _("Registry reporting")
         DATA_SHARING = "data_sharing", _("Data sharing (EMA, manufacturers)")
         TRIAL = "trial", _("Clinical trial")
+        RESEARCH = "research", _("Research use of pseudonymised data")
 
     class Status(models.TextChoices):
         GIVEN = "given", _("Given")
