@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
@@ -240,11 +239,15 @@ def record_call(request, pk):
         "form": form, "episode": episode, "patient": episode.patient, "plan": plan, "title": _("Call the patient")})
 
 
-@require_POST
 @access.requires(Action.ACKNOWLEDGE_CALL)
 def acknowledge_call(request, pk):
-    call = reach(request.user, Call.objects.select_related("plan__episode"), pk, Action.ACKNOWLEDGE_CALL,
-                 patient="plan__episode__patient")
+    """A physician takes over a call that needs one; on GET, the call and the button."""
+    call = reach(request.user, Call.objects.select_related("plan__episode__patient", "caller"), pk,
+                 Action.ACKNOWLEDGE_CALL, patient="plan__episode__patient")
+    if request.method != "POST":
+        episode = call.plan.episode
+        return render(request, "followup/acknowledge.html", {"call": call, "episode": episode,
+                                                             "patient": episode.patient})
     try:
         services.acknowledge_call(actor=request.user, call=call)
     except ValidationError as error:

@@ -196,7 +196,7 @@ def targets_for(name, route, world):
     if name.startswith("pathway:episode"):
         return [Target({"pk": e.pk}, patient=p) for p, e, _r in world["per_patient"]]
     if name.startswith("pathway:milestone"):
-        return [Target({"pk": e.milestones.get(code="D7").pk}, patient=p) for p, e, _r in world["per_patient"]]
+        return [Target({"pk": e.milestones.get(code="PROX").pk}, patient=p) for p, e, _r in world["per_patient"]]
     if name == "pathway:protocol_edit":
         return [Target({"pk": world["template"].pk})]
     if name in world["monitoring"]:
@@ -213,7 +213,7 @@ def targets_for(name, route, world):
 def url_of(route, target):
     url = "/" + route
     for key, value in (target.kwargs if target else {}).items():
-        url = url.replace(f"<int:{key}>", str(value))
+        url = url.replace(f"<int:{key}>", str(value)).replace(f"<str:{key}>", str(value))
     return url
 
 
@@ -288,6 +288,10 @@ def example_body(method, path, username):
         return {item: True for item in ("orientation_year", "orientation_month", "orientation_city",
                                         "orientation_hospital", "naming_1", "naming_2", "naming_3",
                                         "follows_commands", "writes_sentence", "counts_backwards")}
+    if path == "/api/v1/tools/icaht-grade":
+        return {"infusion_date": "2026-03-02", "anc": [{"date": "2026-03-03", "anc_per_ul": 300}]}
+    if path == "/api/v1/tools/lugano-response":
+        return {"deauville_score": 4, "uptake_change": "reduced", "new_lesions": False}
     if path == "/api/v1/tools/isbt128":
         return {"data": "=G12341765432170"}
     if path == "/api/v1/products/{product_id}/status":
