@@ -36,7 +36,8 @@ PATIENTS = [
 ]
 # The weekly RCP (Thursday) about that many days ago, for the decisions taken there; "next" is
 # the coming one. Spread out so that each episode's decision comes 10-30 days before its apheresis.
-MEETINGS = {"6 years": 2200, "5 years": 1850, "3 years": 1100, "20 months": 630, "11 months": 325, "3 months": 95, "8 weeks": 55, "4 weeks": 25, "last week": 9}
+MEETINGS = {"6 years": 2200, "5 years": 1850, "3 years": 1100, "20 months": 630, "11 months": 325, "3 months": 95,
+            "8 weeks": 55, "4 weeks": 25, "last week": 9}
 UPCOMING = "next"
 
 
