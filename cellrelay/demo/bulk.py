@@ -595,16 +595,15 @@ class FollowUp:
         hour), and the calls planned from today."""
         dates, moment, tz = self.pathway.dates, self.pathway.moment, self.pathway.tz
         usual, empty, as_json = self.usual_answers, self.empty_list, self.as_json
-        rows = []
+        rows, planned = [], ("planned", None, None, empty, "", empty, False, None, None)
         for (_e, patient, h), plan_id in zip(histories, plan_ids):
             coordinator = self.coordinator[patient.treating_center_id]
+            made = (coordinator, usual, "", empty, False, None, None)
             for call in h.calls:
                 if call.status == "planned":
-                    rows.append((plan_id, dates[call.due], "planned", None, None, empty, "", empty, False, None,
-                                 None))
+                    rows.append((plan_id, dates[call.due], *planned))
                 elif not call.escalation:
-                    rows.append((plan_id, dates[call.due], "done", moment(call.due), coordinator, usual, "", empty,
-                                 False, None, None))
+                    rows.append((plan_id, dates[call.due], "done", moment(call.due), *made))
                 else:
                     seen = dt.datetime.combine(call.due, dt.time(12, 40), tzinfo=tz)
                     rows.append((plan_id, dates[call.due], "done", moment(call.due), coordinator,
