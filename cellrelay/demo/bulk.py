@@ -2,8 +2,10 @@
 
 Each patient comes with a referral and what became of it: the weekly RCP's decision (past three
 years) and, when approved, the treatment episode with its milestones and state changes as of today
-(`cellrelay.demo.synthetic.pathway`), and the product's chain of custody as far as the episode went:
-collection, shipments, product and identifiers, bags, custody events (`cellrelay.demo.synthetic.products`).
+(`cellrelay.demo.synthetic.pathway`), the product's chain of custody as far as the episode went:
+collection, shipments, product and identifiers, bags, custody events (`cellrelay.demo.synthetic.products`), and once
+infused the follow-up: plan, visits, responses, counts, late effects, treatments, death, calls
+(`cellrelay.demo.synthetic.followup`).
 The per-patient services (one journal entry each) would be far too slow for thousands of rows: the
 rows are bulk-inserted and the run is journaled once, as a whole.
 """
@@ -19,6 +21,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cellrelay.followup import models as followup_models
+from cellrelay.followup.response import criteria_for_indication
+from cellrelay.followup.settings import windows as follow_up_windows
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
 from cellrelay.organisation.models import Center, Membership
@@ -31,6 +36,7 @@ from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier,
 from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
 
 from . import hospital
+from .synthetic import followup as followup_synthetic
 from .synthetic import pathway as pathway_synthetic
 from .synthetic import patients as patients_synthetic
 from .synthetic import products as products_synthetic
@@ -66,6 +72,21 @@ BAG_FIELDS = ("product", "number", "expiry", "status", "dispensed_at", "dispense
 EVENT_FIELDS = ("collection", "product", "bag", "action", "actor", "second_person", "place", "scanned",
                 "temperature_c", "at", "meaning", "second_meaning")
 RESERVE_FIELDS = ("episode", "drug", "reserved_doses", "used_doses", "reserved_by", "reserved_at")
+# Columns of the follow-up rows.
+PLAN_FIELDS = ("episode", "d0", "timepoints", "daily_calls_until", "twice_monthly_calls_until", "created_at",
+               "created_by", "version")
+VISIT_FIELDS = ("plan", "code", "day", "due", "earliest", "latest", "place", "center", "status", "done_on", "note",
+                "recorded_by", "recorded_at")
+RESPONSE_FIELDS = ("episode", "visit", "assessed_on", "criteria", "raw", "category", "is_progression", "recorded_by",
+                   "recorded_at")
+COUNT_FIELDS = ("episode", "visit", "sampled_on", "anc_per_ul", "platelets_g_l", "haemoglobin_g_dl", "recorded_by",
+                "recorded_at")
+LATE_EFFECT_FIELDS = ("episode", "visit", "kind", "observed_on", "details", "t_cell_malignancy", "recorded_by",
+                      "recorded_at")
+TREATMENT_FIELDS = ("episode", "kind", "started_on", "detail", "recorded_by", "recorded_at")
+DEATH_FIELDS = ("patient", "episode", "died_on", "cause", "toxicity", "detail", "recorded_by", "recorded_at")
+CALL_FIELDS = ("plan", "due", "status", "made_at", "caller", "answers", "note", "escalation", "escalated",
+               "acknowledged_by", "acknowledged_at")
 # Who does what on the product's chain, among the center's staff (synthetic.products.Staff).
 CHAIN_ROLES = (Role.APHERESIS_NURSE, Role.PHARMACIST, Role.WARD_NURSE, Role.HAEMATOLOGIST)
 # States and stop reasons as plain text: the database driver binds a str subclass (an enumeration member)
@@ -209,6 +230,7 @@ class Pathway:
         self.no_drugs = connection.ops.adapt_json_value([], None)
         self.counts = Counter()
         self.chain = ProductChain(treating_ids, users, self.now, self.tz)
+        self.follow_up = FollowUp(self, treating_ids, users, templates)
 
     def weekly_meetings(self, treating_ids: list[int]) -> dict[int, list[int]]:
         """{center: [meeting id for each of `meeting_days`]}; a meeting already held that day is reused."""
@@ -269,6 +291,8 @@ class Pathway:
             for before, after, on in case.episode.changes])
         self.chain.insert(rng, [(episode_id, patient, case, ipp_of[patient.pk])
                                 for episode_id, (patient, case, _d) in zip(episode_ids, opened)], self.protocols)
+        self.follow_up.insert(rng, [(episode_id, patient, case) for episode_id, (patient, case, _d)
+                                    in zip(episode_ids, opened) if case.episode.fate is not None])
         self.counts["referrals"] += len(cases)
         self.counts.update(f"decision {case.outcome}" for _patient, case, _r in decided)
         self.counts.update(f"episode {case.episode.state}" for _patient, case, _d in opened)
@@ -309,7 +333,7 @@ class Pathway:
         states = ", ".join(f"{counts[key]:,} {key.split(' ', 1)[1]}" for key in sorted(counts)
                            if key.startswith("episode "))
         return (f"{counts['referrals']:,} referrals; decisions: {outcomes}; episodes: {states}. "
-                f"{self.chain.summary()}")
+                f"{self.chain.summary()} {self.follow_up.summary()}")
 
 
 def highest_din_sequence(facility: str, year: int) -> int | None:
@@ -477,6 +501,126 @@ class ProductChain:
                              if key.startswith("product "))
         return (f"Chain of custody: {counts['collections']:,} collections; products: {products or 'none'}; "
                 f"{counts['bags infused']:,} bags infused.")
+
+
+class FollowUp:
+    """The follow-up of each synthetic episode once infused (`cellrelay.demo.synthetic.followup`): the plan made at
+    the infusion and what was recorded since, by the treating center's coordinator and haematologist, or by the
+    referring physician for the visits their hospital took back."""
+
+    Visit = followup_models.Visit
+
+    def __init__(self, pathway: "Pathway", treating_ids: list[int], users: dict, templates: list):
+        self.pathway = pathway
+        self.codes = {(t.product, t.indication): t.timepoints() for t in templates}
+        self.windows = follow_up_windows()
+        coordinators = dict(Membership.objects.filter(center_id__in=treating_ids, role=Role.COORDINATOR)
+                            .order_by("-pk").values_list("center_id", "user_id"))
+        self.coordinator = {pk: coordinators.get(pk, users["coordinator"].pk) for pk in treating_ids}
+        self.haematologist = {pk: pathway.haematologist.get(pk, users["haematologist"].pk) for pk in treating_ids}
+        self.as_json = connection.ops.adapt_json_value
+        self.usual_answers = self.as_json(followup_synthetic.USUAL_ANSWERS, None)
+        self.empty_list = self.as_json([], None)
+        self.counts = Counter()
+
+    def insert(self, rng: random.Random, episodes: list[tuple]) -> None:
+        """`episodes`: (episode id, patient, case) of the infused episodes just inserted."""
+        if not episodes:
+            return
+        today, histories = self.pathway.today, []
+        for episode_id, patient, case in episodes:
+            product, indication = case.decision["product"], case.decision["indication"]
+            center = patient.treating_center_id
+            staff = followup_synthetic.Staff(self.coordinator[center], self.haematologist[center],
+                                             patient.referring_physician_id)
+            histories.append((episode_id, patient, followup_synthetic.history(
+                rng, case.episode.fate, criteria=criteria_for_indication(indication, diagnosis=case.referral[
+                    "diagnosis"]), codes=self.codes[product, indication], windows=self.windows,
+                proximity_days=self.pathway.protocols[product, indication].proximity_days, today=today,
+                staff=staff)))
+        moment, dates = self.pathway.moment, self.pathway.dates
+        plan_ids = insert_rows(followup_models.FollowUpPlan, PLAN_FIELDS, [
+            (episode_id, dates[h.d0], h.timepoints, dates[h.daily_calls_until], dates[h.twice_monthly_calls_until],
+             moment(h.d0), self.coordinator[patient.treating_center_id], h.version)
+            for episode_id, patient, h in histories], returning=True)
+        visit_ids = self.insert_visits(histories, plan_ids)
+        self.insert_findings(histories, visit_ids)
+        self.insert_calls(histories, plan_ids)
+
+    def insert_visits(self, histories: list[tuple], plan_ids: list[int]) -> list[list[int]]:
+        """The visits of each plan; their ids, plan by plan in the order of its visits."""
+        dates, moment, place = self.pathway.dates, self.pathway.moment, self.Visit.Place
+        rows = [
+            (plan_id, v.code, v.day, dates[v.due], dates[v.earliest], dates[v.latest],
+             place.REFERRING.value if v.referring else place.TREATING.value,
+             patient.referring_center_id if v.referring else patient.treating_center_id, v.status,
+             dates[v.done_on], v.note, v.recorded_by, moment(v.done_on) if v.recorded_by else None)
+            for (_e, patient, h), plan_id in zip(histories, plan_ids) for v in h.visits]
+        ids = iter(insert_rows(self.Visit, VISIT_FIELDS, rows, returning=True))
+        self.counts.update(f"visit {row[8]}" for row in rows)
+        return [[next(ids) for _v in h.visits] for _e, _p, h in histories]
+
+    def insert_findings(self, histories: list[tuple], visit_ids: list[list[int]]) -> None:
+        """Responses, blood counts, late effects, subsequent treatments and deaths."""
+        dates, moment, as_json = self.pathway.dates, self.pathway.moment, self.as_json
+
+        def visit(ids, index):
+            return None if index is None else ids[index]
+
+        responses, counts, effects, treatments, deaths = [], [], [], [], []
+        for (episode_id, patient, h), ids in zip(histories, visit_ids):
+            responses += [(episode_id, visit(ids, r.visit), dates[r.assessed_on], h.criteria, as_json(r.raw, None),
+                           r.category, r.is_progression, r.recorded_by, moment(r.assessed_on)) for r in h.responses]
+            counts += [(episode_id, ids[c.visit], dates[c.sampled_on], c.anc_per_ul, c.platelets_g_l,
+                        c.haemoglobin_g_dl, c.recorded_by, moment(c.sampled_on)) for c in h.counts]
+            effects += [(episode_id, visit(ids, e.visit), e.kind, dates[e.observed_on], as_json(e.details, None),
+                         e.t_cell_malignancy, e.recorded_by, moment(e.observed_on)) for e in h.late_effects]
+            treatments += [(episode_id, t.kind, dates[t.started_on], t.detail, t.recorded_by, moment(t.started_on))
+                           for t in h.treatments]
+            if h.death is not None:
+                d = h.death
+                deaths.append((patient.pk, episode_id, dates[d.died_on], d.cause, d.toxicity, d.detail, d.recorded_by,
+                               moment(d.died_on)))
+                self.counts[f"death {d.cause}"] += 1
+        insert_rows(followup_models.Response, RESPONSE_FIELDS, responses)
+        insert_rows(followup_models.BloodCount, COUNT_FIELDS, counts)
+        insert_rows(followup_models.LateEffect, LATE_EFFECT_FIELDS, effects)
+        insert_rows(followup_models.SubsequentTreatment, TREATMENT_FIELDS, treatments)
+        insert_rows(followup_models.Death, DEATH_FIELDS, deaths)
+        self.counts.update(plans=len(histories), responses=len(responses), relapses=sum(r[6] for r in responses),
+                           counts=len(counts), late_effects=len(effects), treatments=len(treatments))
+
+    def insert_calls(self, histories: list[tuple], plan_ids: list[int]) -> None:
+        """The first month's calls as made (midday, by the coordinator; a fever seen by the haematologist within the
+        hour), and the calls planned from today."""
+        dates, moment, tz = self.pathway.dates, self.pathway.moment, self.pathway.tz
+        usual, empty, as_json = self.usual_answers, self.empty_list, self.as_json
+        rows, planned = [], ("planned", None, None, empty, "", empty, False, None, None)
+        for (_e, patient, h), plan_id in zip(histories, plan_ids):
+            coordinator = self.coordinator[patient.treating_center_id]
+            made = (coordinator, usual, "", empty, False, None, None)
+            for call in h.calls:
+                if call.status == "planned":
+                    rows.append((plan_id, dates[call.due], *planned))
+                elif not call.escalation:
+                    rows.append((plan_id, dates[call.due], "done", moment(call.due), *made))
+                else:
+                    seen = dt.datetime.combine(call.due, dt.time(12, 40), tzinfo=tz)
+                    rows.append((plan_id, dates[call.due], "done", moment(call.due), coordinator,
+                                 as_json(call.answers, None), call.note, as_json(call.escalation, None), True,
+                                 self.haematologist[patient.treating_center_id],
+                                 connection.ops.adapt_datetimefield_value(seen)))
+        insert_rows(followup_models.Call, CALL_FIELDS, rows)
+        self.counts.update(f"call {row[2]}" for row in rows)
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"Follow-up: {c['plans']:,} plans; visits: {c['visit done']:,} done, {c['visit missed']:,} missed, "
+                f"{c['visit planned']:,} planned; {c['responses']:,} responses ({c['relapses']:,} relapses or "
+                f"progressions); {c['counts']:,} blood counts; {c['late_effects']:,} late effects; "
+                f"{c['treatments']:,} subsequent treatments; deaths: {c['death progression']:,} from progression, "
+                f"{c['death non_relapse']:,} non-relapse; calls: {c['call done']:,} made, {c['call planned']:,} "
+                "planned.")
 
 
 def insert_batch(rng: random.Random, destination: Destination, size: int) -> None:

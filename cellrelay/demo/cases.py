@@ -29,10 +29,15 @@ PATIENTS = [
     ("Fontaine", "Hélène", "F", 69, 63, 159, "Thiers", "63300"),
     ("Chevalier", "Marc", "M", 50, 88, 181, "Issoire", "63500"),
     ("Marchand", "Denise", "F", 72, 59, 157, "Aurillac", "15000"),
+    # Infused years ago: their follow-up (demo/followup.py).
+    ("Lemaire", "Robert", "M", 67, 80, 172, "Riom", "63200"),
+    ("Brunet", "Odile", "F", 70, 62, 160, "Thiers", "63300"),
+    ("Giraud", "Francis", "M", 63, 77, 171, "Vichy", "03200"),
 ]
 # The weekly RCP (Thursday) about that many days ago, for the decisions taken there; "next" is
 # the coming one. Spread out so that each episode's decision comes 10-30 days before its apheresis.
-MEETINGS = {"20 months": 630, "11 months": 325, "3 months": 95, "8 weeks": 55, "4 weeks": 25, "last week": 9}
+MEETINGS = {"6 years": 2200, "5 years": 1850, "3 years": 1100, "20 months": 630, "11 months": 325, "3 months": 95,
+            "8 weeks": 55, "4 weeks": 25, "last week": 9}
 UPCOMING = "next"
 
 
@@ -94,6 +99,15 @@ CASES = [
          state=State.LONG_TERM_FOLLOW_UP, apheresis=-300, current_status="relapsed"),
     Case(0, "lbcl", "LDGCB, sans autre précision", "Ann Arbor IV", 2, "autologous", "20 months", "approved", "yescarta", "lbcl",
          bridging="R-GemOx", state=State.CLOSED, apheresis=-600, ends_on=-140),
+    # Years of follow-up (demo/followup.py): past Y5 in remission; a myeloma progressing, then lost to follow-up;
+    # a follicular lymphoma followed by the referring hospital, relapsing at Y3 (closed at the death).
+    Case(20, "lbcl", "LDGCB, sans autre précision", "Ann Arbor IV", 2, "autologous", "6 years", "approved", "yescarta",
+         "lbcl", bridging="R-GemOx", state=State.LONG_TERM_FOLLOW_UP, apheresis=-2180, current_status="relapsed"),
+    Case(21, "mm", "Myélome IgG kappa", "R-ISS II", 3, "autologous", "3 years", "approved", "carvykti", "mm",
+         bridging="Carfilzomib-dexamethasone", state=State.LONG_TERM_FOLLOW_UP, apheresis=-1080,
+         current_status="relapsed"),
+    Case(22, "fl", "Lymphome folliculaire de grade 3A", "Ann Arbor IV", 3, "none", "5 years", "approved", "kymriah",
+         "fl", state=State.CLOSED, apheresis=-1830, ends_on=-190, current_status="relapsed"),
     # Every way an episode stops before infusion (pathway.md: attrition is counted).
     Case(2, "mcl", "Lymphome du manteau blastoïde", "Ann Arbor IV", 3, "autologous", "4 weeks", "approved",
          "tecartus", "mcl", bridging="Ibrutinib", state=State.MANUFACTURING, apheresis=-15,

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`'s work: the fictional demo hospital, its staff, 20 patients and their pathway.
+"""`manage.py seed_demo`'s work: the fictional demo hospital, its staff, 23 patients, their pathway and follow-up.
 
 Everything goes through the service functions, so that the demo journal reads like a real one.
 The cases (`cases.py`) cover every state of an episode, each way an episode stops, and each RCP outcome;
@@ -26,6 +26,7 @@ from cellrelay.patients.identity import make_ins
 from cellrelay.patients.models import Patient
 from cellrelay.referrals import services as referral_services
 
+from . import followup as followup_demo
 from . import hospital
 from . import monitoring as monitoring_demo
 from . import products as products_demo
@@ -76,7 +77,7 @@ def seed_demo() -> tuple[dict, int, str]:
 
 
 def create_patients(org) -> list[Patient]:
-    """The 20 patients, each with a caregiver and consents; the staff's training records."""
+    """The patients, each with a caregiver and consents; the staff's training records."""
     rng = random.Random(2026)
     patients = []
     today = timezone.localdate()
@@ -149,6 +150,7 @@ class DemoPathway:
             if case.outcome == "approved":
                 episode = self.live(decision.episode, case)
                 monitoring_demo.seed(episode, self.users, self.today)
+                followup_demo.seed(episode, self.users, case.patient)
                 states[episode.state if episode.state != State.STOPPED else f"stopped ({episode.stop_reason})"] += 1
         tank = products_demo.demo_tank(self.org["treating"], self.users)
         products_demo.store_waiting_bags(tank, self.users)

@@ -105,3 +105,46 @@ def test_the_demo_is_journaled_and_runs_once(demo):
     call_command("verify_journal", stdout=io.StringIO())
 
 
+
+
+def test_the_demo_follow_up_tells_years_relapses_deaths_and_the_referring_hospital(demo):
+    from cellrelay.followup.models import Death, FollowUpPlan, Response, Visit
+    from cellrelay.organisation.models import User
+
+    done = Visit.objects.filter(status=Visit.Status.DONE)
+    assert done.filter(code__in=[f"Y{year}" for year in range(5, 16)]).exists()  # someone past Y5
+    assert Response.objects.filter(is_progression=True).count() >= 2
+    deaths = {death.cause: death for death in Death.objects.all()}
+    assert set(deaths) == {"progression", "non_relapse"} and deaths["non_relapse"].toxicity
+    assert not Visit.objects.filter(plan__episode__patient__death__isnull=False, status=Visit.Status.PLANNED).exists()
+    referrer = User.objects.get(username="referrer")
+    theirs = done.filter(place=Visit.Place.REFERRING)
+    assert theirs.exists() and all(v.recorded_by == referrer for v in theirs)
+    assert all(v.center_id == v.plan.episode.patient.referring_center_id
+               for v in Visit.objects.filter(place=Visit.Place.REFERRING))
+    assert Response.objects.filter(recorded_by=referrer, is_progression=True).exists()  # the relapse, theirs
+    assert all(plan.d0 == plan.episode.milestones.get(code="D0").actual for plan in FollowUpPlan.objects.all())
+
+
+def test_the_coordinators_demo_day_has_something_in_every_list(demo):
+    from cellrelay.followup import worklist
+    from cellrelay.organisation.models import Center
+
+    sections = {s.key: s for s in worklist.sections(Patient.objects.all(), today())}
+    escalated = sections["escalated"].rows
+    assert escalated and escalated[0].escalation == ["fever"] and escalated[0].made_at.date() == today()
+    assert sections["calls"].count >= 1 and sections["this_week"].count >= 1
+    overdue = sections["overdue"].rows
+    assert {visit.center.kind for visit in overdue} == {Center.Kind.TREATING, Center.Kind.REFERRING}
+    assert sections["at_risk"].count == 1
+
+
+def test_the_demo_follow_up_is_journaled(demo):
+    from cellrelay.followup.models import Death, Response, Visit
+
+    recorded = Visit.objects.exclude(status__in=(Visit.Status.PLANNED, Visit.Status.ENDED)).count()
+    assert JournalEntry.objects.filter(action=Action.VISIT_RECORDED).count() == recorded
+    assert JournalEntry.objects.filter(action=Action.RESPONSE_RECORDED).count() == Response.objects.count()
+    assert JournalEntry.objects.filter(action=Action.DEATH_RECORDED).count() == Death.objects.count() == 2
+    assert JournalEntry.objects.filter(action=Action.FOLLOWUP_PLANNED).count() == Episode.objects.filter(
+        state_changes__to_state=State.INFUSED).count()

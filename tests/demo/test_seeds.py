@@ -13,7 +13,9 @@ from django.utils import timezone
 from hypothesis import given, strategies as st
 import pytest
 
+from cellrelay.demo.synthetic import followup
 from cellrelay.demo.synthetic import pathway as synthetic
+from cellrelay.followup import response
 from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway import protocols
 from cellrelay.pathway.models import Episode, Milestone, StateChange
@@ -182,6 +184,69 @@ def test_synthetic_data_go_to_every_treating_center(org, outsider):
         referral.full_clean()
 
 
+def test_infused_episodes_have_their_follow_up_as_of_today(seeded):
+    from cellrelay.followup import response, timepoints, worklist
+    from cellrelay.followup.models import Call, Death, FollowUpPlan, Response, Visit
+
+    d0 = dict(Milestone.objects.filter(code="D0", status="done").values_list("episode_id", "actual"))
+    plans = {plan.episode_id: plan for plan in FollowUpPlan.objects.select_related("episode__template")}
+    assert plans.keys() == d0.keys() and len(plans) > 250
+    deaths = {death.episode_id: death.died_on for death in Death.objects.all()}
+    visits = {}
+    for visit in Visit.objects.select_related("plan__episode__patient"):
+        visits.setdefault(visit.plan.episode_id, []).append(visit)
+    for episode_id, plan in plans.items():
+        assert plan.d0 == d0[episode_id]
+        expected = timepoints.plan(plan.d0, plan.episode.template.timepoints())
+        assert [(v.code, v.due, v.earliest, v.latest) for v in visits[episode_id]] == [
+            (p.code, p.due, p.earliest, p.latest) for p in expected]
+        for visit in visits[episode_id]:
+            if visit.done_on:
+                assert plan.d0 < visit.done_on <= min(today(), deaths.get(episode_id, today()))
+            if episode_id in deaths:
+                assert visit.status != Visit.Status.PLANNED
+    # Most visits due are done, mostly within their window; some late, some missed.
+    due = [v for vs in visits.values() for v in vs if v.latest < today() and v.status != Visit.Status.ENDED]
+    statuses = Counter(v.status for v in due)
+    assert 0.7 < statuses["done"] / len(due) < 0.95 and statuses["missed"] > 0
+    late = [v for v in due if v.status == "done" and v.done_on > v.latest]
+    assert 0.03 < len(late) / statuses["done"] < 0.25
+    referring = Visit.objects.filter(place=Visit.Place.REFERRING).select_related("plan__episode__patient")
+    assert referring.exists()
+    for visit in referring:
+        assert visit.center_id == visit.plan.episode.patient.referring_center_id
+        if visit.status not in ("planned", "ended", "lost"):  # the coordinator records that they left
+            assert visit.recorded_by_id == visit.plan.episode.patient.referring_physician_id
+    # Responses as their criteria grade the raw findings; some relapses; deaths of both kinds.
+    for found in Response.objects.all():
+        graded = response.evaluate(found.criteria, found.raw)
+        assert (graded.category, graded.is_progression) == (found.category, found.is_progression)
+    assert Response.objects.filter(is_progression=True).exists()
+    assert set(Death.objects.values_list("cause", flat=True)) == {"progression", "non_relapse"}
+    assert not Death.objects.filter(cause="non_relapse", toxicity="").exists()
+    # Calls made in the first month, planned from today on for the living; nobody dead is called.
+    made = Call.objects.filter(status="done").select_related("plan")
+    assert made.exists() and all(0 < (c.due - c.plan.d0).days <= 30 and c.due < today() for c in made)
+    assert not Call.objects.filter(status="planned", due__lt=today()).exists()
+    assert not Call.objects.filter(status="planned", plan__episode__in=deaths).exists()
+    assert worklist.at_risk_of_loss(Patient.objects.all(), today()).exists()
+
+
+def test_long_term_follow_up_starts_at_day_100_or_at_the_death(seeded):
+    from cellrelay.followup.models import Death
+
+    d0 = dict(Milestone.objects.filter(code="D0", status="done").values_list("episode_id", "actual"))
+    deaths = dict(Death.objects.values_list("episode_id", "died_on"))
+    moves = StateChange.objects.filter(to_state=State.LONG_TERM_FOLLOW_UP)
+    assert moves.count() > 100
+    for move in moves:
+        expected = d0[move.episode_id] + dt.timedelta(days=100)
+        assert move.on == min(expected, deaths.get(move.episode_id, expected))
+    for closed in StateChange.objects.filter(to_state=State.CLOSED):
+        if closed.episode_id in deaths:
+            assert 0 <= (closed.on - deaths[closed.episode_id]).days <= synthetic.DAYS_TO_CLOSE_AFTER_DEATH
+
+
 # The pure generator, without a database ------------------------------------------------------------
 
 PROTOCOLS = {(p.product, p.indication): p for p in protocols.DEFAULTS}
@@ -254,3 +319,33 @@ def test_attrition_reasons_follow_their_weights():
     assert all(note for reason, _state, note in stopped if reason == StopReason.OTHER)
     assert all(state in (State.MANUFACTURING, State.PRODUCT_RECEIVED)
                for reason, state, _note in stopped if reason == StopReason.MANUFACTURING_FAILURE)
+
+
+@given(seed=st.integers(min_value=0, max_value=2**64), on=st.dates(dt.date(2024, 1, 1), dt.date(2040, 12, 31)),
+       days=st.integers(0, 3000), criteria=st.sampled_from(sorted(followup.PROGRESSION)), referred=st.booleans())
+def test_a_follow_up_history_is_consistent(seed, on, days, criteria, referred):
+    rng = random.Random(seed)
+    d0 = on - dt.timedelta(days=days)
+    fate = followup.draw_fate(rng, d0, criteria, earliest_death=d0 + dt.timedelta(days=60), today=on)
+    if days > 100 and rng.random() < 0.1:  # as the pathway closes an episode: in long-term follow-up
+        followup.leave(fate, d0 + dt.timedelta(days=rng.randint(100, days)))
+    history = followup.history(rng, fate, criteria=criteria, codes=protocols.FIFTEEN_YEAR_FOLLOW_UP,
+                               windows={"to_d28": 2, "to_m6": 14, "yearly": 30}, proximity_days=28, today=on,
+                               staff=followup.Staff(1, 2, 3 if referred else None))
+
+    last = followup.known_until(fate, on)
+    assert fate.death_on is None or fate.death_on >= d0 + dt.timedelta(days=60)
+    assert fate.progression_on is None or fate.death_on is None or fate.progression_on < fate.death_on
+    dated = ([v.done_on for v in history.visits if v.done_on] + [r.assessed_on for r in history.responses]
+             + [c.sampled_on for c in history.counts] + [e.observed_on for e in history.late_effects]
+             + [t.started_on for t in history.treatments] + [c.due for c in history.calls if c.status == "done"])
+    assert all(d0 < day <= last for day in dated)
+    assert len({c.sampled_on for c in history.counts}) == len(history.counts)  # one count a day
+    assert referred or not any(v.referring for v in history.visits)
+    assert (history.death is not None) == (fate.death_on is not None and fate.death_on <= on)
+    if history.death is not None:
+        assert not [v for v in history.visits if v.status == "planned"]
+        assert not [c for c in history.calls if c.status == "planned"]
+    assert all(c.due >= on for c in history.calls if c.status == "planned")
+    for found in history.responses:
+        assert response.evaluate(criteria, found.raw).category == found.category

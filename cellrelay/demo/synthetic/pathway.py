@@ -13,10 +13,13 @@ from datetime import date, timedelta
 from functools import lru_cache
 import random
 
+from cellrelay.followup.response import criteria_for_indication
 from cellrelay.pathway import schedule
 from cellrelay.pathway.protocols import Protocol
 from cellrelay.pathway.states import State, StopReason
 from cellrelay.patients.identity import body_surface_area_m2
+
+from . import followup
 
 Kind = schedule.Kind
 
@@ -29,8 +32,12 @@ AWAITING_SHARE = 0.05
 DEFERRED_SHARE = 0.05
 DECLINED_SHARE = 0.15
 STOP_SHARE = 0.12  # approved but never infused (attrition, pathway.md)
-# After day 100, episodes close (death, relapse care elsewhere, lost to follow-up): mean wait in days.
-MEAN_DAYS_TO_CLOSURE = 3 * 365
+# registry.md: long-term follow-up runs from day 100 to year 15.
+LONG_TERM_FOLLOW_UP_DAY = 100
+# After day 100 an episode closes at the patient's death (the coordinator learns of it within days) or, alive, when
+# the follow-up goes on elsewhere (moved away, care taken back): mean wait for the latter, in days.
+MEAN_DAYS_TO_LEAVING = 10 * 365
+DAYS_TO_CLOSE_AFTER_DEATH = 14
 
 TRIAL = "CASTLE-SLE (phase 1/2)"  # fictional name for the lupus trial (pathway.md, RESO Bordeaux)
 
@@ -61,6 +68,7 @@ class Episode:
     stop_note: str = ""
     stopped_on: date | None = None
     stopped_from: str = ""
+    fate: followup.Fate | None = None  # once infused: what becomes of the patient (synthetic.followup)
 
 
 @dataclass(slots=True)
@@ -285,13 +293,9 @@ def slip_days(rng: random.Random, kind: str) -> int:
         return slip + rng.randint(7, 21) if rng.random() < 0.08 else slip
     if kind == Kind.ADMISSION:
         return 0 if rng.random() < 0.8 else rng.randint(1, 3)
-    if kind == Kind.ASSESSMENT:
-        return 0 if rng.random() < 0.7 else rng.choice((-1, 1, 2))
     if kind == Kind.DISCHARGE:  # CRS or ICANS keep some patients longer (stay of 15-21 days, pathway.md)
         u = rng.random()
         return 0 if u < 0.4 else rng.randint(1, 3) if u < 0.75 else rng.randint(4, 10) if u < 0.95 else rng.randint(11, 21)
-    if kind == Kind.FOLLOW_UP:
-        return rng.randint(-5, 10)
     return 0  # lymphodepletion, rest days and infusion keep to the protocol
 
 
@@ -352,13 +356,13 @@ def episode(rng: random.Random, protocol: Protocol, *, received_on: date, decide
     lived.version += 1
     _move(lived, State.APHERESIS_SCHEDULED, planned_on)
     _live(rng, lived, planned_on, today, stop)
+    _after_infusion(rng, lived, protocol, today)
     return lived
 
 
 def _live(rng: random.Random, lived: Episode, entered: date, today: date, stop) -> None:
-    """Do the steps in order, up to today: a stop or a closure ends the episode on its way."""
-    steps, index, follows, closure = lived.steps, 0, None, None
-    first_follow_up = True
+    """Do the steps in order, up to today: a stop ends the episode on its way."""
+    steps, index, follows = lived.steps, 0, None
     while follows is not None or index < len(steps):
         if follows is not None:
             target, on = follows
@@ -372,10 +376,6 @@ def _live(rng: random.Random, lived: Episode, entered: date, today: date, stop) 
             if stop_on <= today:
                 _stop(lived, stop, stop_on)
             return
-        if closure is not None and closure < on:
-            if closure <= today:
-                _move(lived, State.CLOSED, closure)
-            return
         if on > today:
             return
         if follows is not None:
@@ -388,10 +388,6 @@ def _live(rng: random.Random, lived: Episode, entered: date, today: date, stop) 
                 other.planned = moves.get(other.code, other.planned)
         step.actual, step.status = on, "done"
         target = STATE_OF_CODE.get(step.code)
-        if step.kind == Kind.FOLLOW_UP and first_follow_up:
-            # registry.md: long-term follow-up runs from day 100 (the first visit) to year 15.
-            target, first_follow_up = State.LONG_TERM_FOLLOW_UP, False
-            closure = on + timedelta(days=round(rng.expovariate(1 / MEAN_DAYS_TO_CLOSURE)))
         if target is None:
             lived.version += 1  # record_step
         else:
@@ -400,6 +396,35 @@ def _live(rng: random.Random, lived: Episode, entered: date, today: date, stop) 
             if target in FOLLOWS:
                 follows = (FOLLOWS[target], on + timedelta(days=1))
         index += 1
+
+
+def _after_infusion(rng: random.Random, lived: Episode, protocol: Protocol, today: date) -> None:
+    """Once infused: the patient's fate; with every step done, long-term follow-up from day 100 (or the death
+    before it), then the closure at the death or when the follow-up goes on elsewhere."""
+    d0 = next((step.actual for step in lived.steps if step.code == "D0"), None)
+    if d0 is None:
+        return
+    last_step = max(step.actual or step.planned for step in lived.steps)
+    earliest_death = max(d0 + timedelta(days=followup.EARLIEST_DEATH_DAY), last_step + timedelta(days=1))
+    fate = lived.fate = followup.draw_fate(rng, d0, criteria_for_indication(protocol.indication),
+                                           earliest_death=earliest_death, today=today)
+    leaving = timedelta(days=round(rng.expovariate(1 / MEAN_DAYS_TO_LEAVING)))
+    if any(step.status == "planned" for step in lived.steps):
+        return
+    follow_up_on = d0 + timedelta(days=LONG_TERM_FOLLOW_UP_DAY)
+    if fate.death_on is not None:
+        follow_up_on = min(follow_up_on, fate.death_on)
+    if follow_up_on > today:
+        return
+    _move(lived, State.LONG_TERM_FOLLOW_UP, follow_up_on)
+    leaves_on = follow_up_on + leaving
+    if fate.death_on is not None and fate.death_on <= leaves_on:
+        closure = fate.death_on + timedelta(days=rng.randint(0, DAYS_TO_CLOSE_AFTER_DEATH))
+        if closure <= today:
+            _move(lived, State.CLOSED, closure)
+    elif leaves_on <= today and (fate.lost_on is None or leaves_on < fate.lost_on):
+        followup.leave(fate, leaves_on)
+        _move(lived, State.CLOSED, leaves_on)
 
 
 # Everything for one patient ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: the fictional demo hospital, its staff, 20 patients and their pathway (`demo.seed`)."""
+"""`manage.py seed_demo`: the fictional demo hospital, its staff, 23 patients, their pathway and follow-up
+(`demo.seed`)."""
 
 from django.core.management.base import BaseCommand
 
@@ -6,8 +7,8 @@ from cellrelay.demo import hospital, seed
 
 
 class Command(BaseCommand):
-    help = ("Create the fictional demo hospital: centers, one user per role, 20 patients with their referrals, "
-            "RCP decisions and treatment episodes.")
+    help = ("Create the fictional demo hospital: centers, one user per role, 23 patients with their referrals, "
+            "RCP decisions, treatment episodes and follow-up since the infusion.")
 
     def handle(self, *args, **options):
         org, created, summary = seed.seed_demo()
