@@ -97,8 +97,8 @@ class ResponseForm(forms.Form):
         (c, c) for c in ("sCR", "CR", "VGPR", "PR", "SD", "PD")])
     mrd_status = forms.ChoiceField(label=_("MRD"), required=False, choices=[
         ("", "—"), ("negative", _("negative")), ("positive", _("positive")), ("not_done", _("not done"))])
-    mrd_method = forms.CharField(label=_("MRD method"), max_length=60, required=False,
-                                 help_text=_("Flow cytometry, NGS, PCR…"))
+    mrd_method = forms.ChoiceField(label=_("MRD method"), required=False, choices=[
+        ("", "—"), ("flow_cytometry", _("flow cytometry")), ("ngs", "NGS"), ("pcr", "PCR")])
     # Autoimmune trials: the protocol's score, by name.
     score_name = forms.CharField(label=_("Score"), max_length=40, required=False, help_text=_("e.g. SLEDAI-2K"))
     score_value = forms.DecimalField(label=_("Score value"), max_digits=6, decimal_places=1, required=False)
