@@ -62,8 +62,12 @@ def followup_worklist(request):
     today = timezone.localdate()
     sections = worklist.sections(patients_for(request.user), today)
     shown(request.user, [_patient_of(row) for section in sections for row in section.rows])
+    referring = referring_membership(request.user, Action.RECORD_FOLLOW_UP)
     return render(request, "followup/worklist.html", {
         "sections": sections, "today": today,
+        # Whose visits the user records: their treating centers' patients, or their referring hospital's visits.
+        "treating_ids": [] if referring else access.centers_for(request.user, Action.RECORD_FOLLOW_UP),
+        "referring_id": referring.center_id if referring else None,
         "may_acknowledge": access.can(request.user, Action.ACKNOWLEDGE_CALL),
         "may_call": access.can(request.user, Action.CALL_PATIENTS)})
 
