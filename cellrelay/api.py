@@ -15,6 +15,7 @@ from cellrelay.pharmacy.api import router as pharmacy_router
 from cellrelay.products.api import products_router
 from cellrelay.products.manufacturer_api import router as manufacturer_router
 from cellrelay.products.api import router as products_tools_router
+from cellrelay.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="cellrelay",
@@ -41,3 +42,4 @@ api.add_router("/v1/episodes", followup_router)
 api.add_router("/v1/products", products_router)
 api.add_router("/v1/pharmacy", pharmacy_router)
 api.add_router("/v1/manufacturer", manufacturer_router)
+api.add_router("/v1/registry", registry_router)

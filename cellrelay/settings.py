@@ -260,6 +260,11 @@ CELLRELAY_ICAHT_TABLE = json.loads(os.environ["CELLRELAY_ICAHT_TABLE"]) if os.en
 # followup.timepoints.DEFAULT_WINDOWS: to_d28, to_m6, yearly); unset: ± 2, ± 14, ± 30 days.
 CELLRELAY_FOLLOWUP_WINDOWS = json.loads(os.environ["CELLRELAY_FOLLOWUP_WINDOWS"]) if os.environ.get(
     "CELLRELAY_FOLLOWUP_WINDOWS") else None
+# The research export's keyed pseudonyms (HMAC-SHA256). Unset: a key derived from SECRET_KEY (then changing
+# SECRET_KEY changes every pseudonym). Either way the key is made per destination.
+CELLRELAY_PSEUDONYM_KEY = env_secret("CELLRELAY_PSEUDONYM_KEY", "")
+# The research export's optional date shift: each patient's dates move by the same stable ± N days (never 0).
+CELLRELAY_RESEARCH_DATE_SHIFT_DAYS = int(os.environ.get("CELLRELAY_RESEARCH_DATE_SHIFT_DAYS", "30"))
 
 # Signed checkpoints of the journal (DESIGN.md, "The journal"; README, "Running it in production"). The Ed25519 private
 # key is a file on the application server, never in the database (`manage.py journal_keygen PATH`); unset: checkpoints

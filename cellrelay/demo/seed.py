@@ -30,6 +30,7 @@ from . import followup as followup_demo
 from . import hospital
 from . import monitoring as monitoring_demo
 from . import products as products_demo
+from . import registry as registry_demo
 from .cases import BROKEN_SEAL_PATIENT, CASES, MEETINGS, PATIENTS, TRAININGS, UPCOMING, Case
 from .synthetic.pathway import MEETING_WEEKDAY, TRIAL, next_working_day
 
@@ -71,6 +72,7 @@ def seed_demo() -> tuple[dict, int, str]:
             patients = create_patients(org)
             summary = DemoPathway(org).create(patients)
             created = len(patients)
+            registry_demo.seed(org)
             record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_demo command",
                    after={"patients": created, "centers": 3, "users": len(org["users"]), "referrals": len(CASES)})
     return org, created, summary

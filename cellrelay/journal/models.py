@@ -103,6 +103,8 @@ class JournalEntry(models.Model):
         CALL_ACKNOWLEDGED = "followup.call_acknowledged", _("Escalated call seen by a physician")
         CALL_SCHEDULE_EDITED = "followup.call_schedule_edited", _("Call schedule changed")
         SIGNED = "signature.signed", _("Electronic signature")
+        REGISTRY_VALUE_ENTERED = "registry.value_entered", _("Registry value entered")
+        REGISTRY_SUBMITTED = "registry.submitted", _("Registry form submitted")
         DATA_SEEDED = "data.seeded", _("Demo or synthetic data generated")
 
     at = models.DateTimeField(_("when"), db_index=True)

@@ -34,7 +34,7 @@ PERSONAS = ["coordinator", "haematologist", "pharmacist", "apheresis", "wardnurs
 #   api_cases(method, path, world, username) -> list[ApiCase] | None   (None: not one of mine)
 ROOM_MATRICES = [importlib.import_module(f"tests.organisation.matrix_{room}")
                  for room in ("product_page", "collection", "manufacturing", "administration", "pharmacy",
-                              "followup")]
+                              "followup", "registry")]
 
 
 def walk(patterns, prefix="", namespace=""):
