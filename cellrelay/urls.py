@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("cellrelay.products.urls")),
     path("", include("cellrelay.pharmacy.urls")),
     path("", include("cellrelay.followup.urls")),
+    path("", include("cellrelay.registry.urls")),
     path("api/", api.urls),
 ]
