@@ -23,7 +23,7 @@ from ..models import ExportJob
 from . import source, systems
 from .writer import NdjsonWriter
 
-BATCH = 500
+BATCH = 1000
 # A read is not a change: _since finds the patients whose record changed, not those who were looked at.
 READS = (JournalEntry.Action.PATIENT_READ, JournalEntry.Action.PATIENTS_LISTED, JournalEntry.Action.DOCUMENT_READ)
 
@@ -61,8 +61,9 @@ def batches(patients: QuerySet, size: int = BATCH) -> Iterator[list[tuple[int, i
 
 
 def write_batch(writer: NdjsonWriter, types: tuple[str, ...], ids: list[int], local: systems.Local) -> None:
+    batch = source.Batch(ids)
     for resource_type in types:
-        for resource in source.resources(resource_type, ids, local):
+        for resource in source.resources(resource_type, batch, local):
             writer.write(resource_type, resource)
 
 
