@@ -47,3 +47,4 @@ test-postgres: messages
 ## bench: speed and memory targets (never in the test suite)
 bench: messages
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/fhir_export.py

@@ -237,6 +237,11 @@ CONTENT_SECURITY_POLICY = {
 # Background work (alert e-mails…) without a broker: `manage.py db_worker` runs the queue (DESIGN.md).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
+# FHIR bulk exports (registry room): where the NDJSON files are kept until the client cancels the export, and the
+# base URL of this site's own identifier and code systems (IPPs, local codes): set it to a URL the hospital controls.
+CELLRELAY_EXPORT_DIR = os.environ.get("CELLRELAY_EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
+CELLRELAY_FHIR_SYSTEM_BASE = os.environ.get("CELLRELAY_FHIR_SYSTEM_BASE", "https://cellrelay.example.org/fhir")
+
 # E-mail for alerts: sent only when EMAIL_HOST and CELLRELAY_ALERT_EMAILS are set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))

@@ -102,6 +102,8 @@ class JournalEntry(models.Model):
         CALL_RECORDED = "followup.call_recorded", _("Coordinator call recorded")
         CALL_ACKNOWLEDGED = "followup.call_acknowledged", _("Escalated call seen by a physician")
         CALL_SCHEDULE_EDITED = "followup.call_schedule_edited", _("Call schedule changed")
+        EXPORT_REQUESTED = "registry.export_requested", _("FHIR bulk export requested")
+        EXPORT_CANCELLED = "registry.export_cancelled", _("FHIR bulk export cancelled")
         SIGNED = "signature.signed", _("Electronic signature")
         REGISTRY_VALUE_ENTERED = "registry.value_entered", _("Registry value entered")
         REGISTRY_SUBMITTED = "registry.submitted", _("Registry form submitted")
