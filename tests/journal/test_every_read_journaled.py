@@ -43,6 +43,7 @@ ROUTE_OBJECTS = {
     "shipments": "products.Shipment", "deviations": "products.Deviation", "bags": "products.Bag",
     "pharmacy/tanks": "pharmacy.Tank", "pharmacy/alarms": "pharmacy.StorageAlarm", "pharmacy/bags": "products.Bag",
     "profile/tokens": "organisation.ApiToken", "visits": "followup.Visit", "calls": "followup.Call",
+    "registry/episodes": "pathway.Episode",
 }
 # The values a route's word argument takes ("episodes/<int:pk>/followup/<str:finding>/new/").
 ROUTE_WORDS = {"finding": FINDINGS}
