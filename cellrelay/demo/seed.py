@@ -18,7 +18,8 @@ from cellrelay.journal.services import record
 from cellrelay.monitoring import services as monitoring_services
 from cellrelay.organisation.services import record_training
 from cellrelay.pathway import services as pathway_services
-from cellrelay.pathway.models import Episode, Milestone
+from cellrelay.pathway.models import Episode, Milestone, ProtocolTemplate
+from cellrelay.pathway.protocols import DEFAULTS, template_fields
 from cellrelay.pathway.schedule import Kind, previous_working_day
 from cellrelay.pathway.states import State, StopReason, next_state
 from cellrelay.patients import services as patient_services
@@ -60,12 +61,21 @@ def upcoming_meeting_day(today: dt.date) -> dt.date:
     return next_working_day(day)
 
 
+def ensure_protocol_templates() -> None:
+    """The default templates a migration creates, created again where missing (a database flushed since its
+    migrations, as a test server's is): the demo's decisions need one per product and indication."""
+    for protocol in DEFAULTS:
+        ProtocolTemplate.objects.get_or_create(product=protocol.product, indication=protocol.indication,
+                                               defaults=template_fields(protocol))
+
+
 def seed_demo() -> tuple[dict, int, str]:
     """The demo organisation (idempotent) and, when the database has no patient yet, the cases, journaled once;
     all in one transaction. Returns the organisation, how many patients were created and the pathway's summary
     ("" when none was created)."""
     summary = ""
     with transaction.atomic():
+        ensure_protocol_templates()
         org = hospital.build_organisation()
         created = 0
         if not Patient.objects.exists():

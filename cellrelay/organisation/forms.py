@@ -6,8 +6,14 @@ from .models import Center, Membership, TrainingRecord, User
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class ActorChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        name = user.get_full_name()
+        return f"{name} ({user.username})" if name else user.username
+
+
 class TrainingForm(forms.ModelForm):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Staff member"))
+    user = ActorChoice(queryset=User.objects.none(), label=_("Staff member"))
 
     class Meta:
         model = TrainingRecord
@@ -17,12 +23,6 @@ class TrainingForm(forms.ModelForm):
     def __init__(self, *args, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff if staff is not None else User.objects.none()
-
-
-class ActorChoice(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        name = user.get_full_name()
-        return f"{name} ({user.username})" if name else user.username
 
 
 class JournalFilter(forms.Form):

@@ -45,9 +45,9 @@ class ProtocolTemplate(models.Model):
     storage_max_c = models.SmallIntegerField(_("storage at or below (°C)"), null=True, blank=True)
     follow_up = models.CharField(
         _("follow-up timepoints"), max_length=200, default=" ".join(protocols.FIFTEEN_YEAR_FOLLOW_UP),
-        help_text=_("Days (D), months (M) or years (Y) after D0, planned at the infusion. 15-year track: %(long)s. "
-                    "Standard track: %(standard)s.") % {"long": " ".join(protocols.FIFTEEN_YEAR_FOLLOW_UP),
-                                                       "standard": " ".join(protocols.STANDARD_FOLLOW_UP)})
+        help_text=_("Days (D), months (M) or years (Y) after D0, planned at the infusion. The 15-year track: D7 D14 "
+                    "D28 D100 M6 M12, then every year from Y2 to Y15. The standard track: D100 M6 M12, every year "
+                    "from Y2 to Y6, then Y8 Y10 Y12 Y14."))
     source = models.CharField(_("source"), max_length=250)
     unverified = models.CharField(_("values still to verify"), max_length=250, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

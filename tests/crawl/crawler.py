@@ -41,26 +41,35 @@ class Page:
 
 @dataclass
 class Links(HTMLParser):
-    """The followable links of a page and its visible text nodes (script, style and template content excluded)."""
+    """The followable links of a page and its visible text nodes (script, style and template content excluded, and
+    text that is not prose in the page's language: `<code>` identifiers, a `<span lang="en">` proper name such as
+    a registry's English form name)."""
 
     hrefs: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     _hidden_depth: int = 0
+    _spans: list[bool] = field(default_factory=list)  # for each open <span>: whether it hides its text
 
     def __post_init__(self):
         super().__init__(convert_charrefs=True)
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag in {"script", "style", "template", "textarea"}:
+        if tag in {"script", "style", "template", "textarea", "code"}:
             self._hidden_depth += 1
+        if tag == "span":
+            foreign = bool(attributes.get("lang")) and not attributes["lang"].startswith("fr")
+            self._spans.append(foreign)
+            self._hidden_depth += foreign
         if tag == "a" and attributes.get("href"):
             self.hrefs.append(attributes["href"])
         if attributes.get("hx-get"):
             self.hrefs.append(attributes["hx-get"])
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style", "template", "textarea"} and self._hidden_depth:
+        if tag in {"script", "style", "template", "textarea", "code"} and self._hidden_depth:
+            self._hidden_depth -= 1
+        if tag == "span" and self._spans and self._spans.pop():
             self._hidden_depth -= 1
 
     def handle_data(self, data):

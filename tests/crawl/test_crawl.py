@@ -77,13 +77,7 @@ def check_page(page, language: str, english: set[str]) -> list[str]:
 
 @pytest.fixture
 def demo_hospital(live_server, transactional_db, settings):
-    from cellrelay.pathway.models import ProtocolTemplate
-    from cellrelay.pathway.protocols import DEFAULTS, template_fields
-
     settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
-    for protocol in DEFAULTS:  # a transactional test before this one flushed the data migrations' rows
-        ProtocolTemplate.objects.get_or_create(product=protocol.product, indication=protocol.indication,
-                                               defaults=template_fields(protocol))
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())
     return live_server
 

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='protocoltemplate',
             name='follow_up',
-            field=models.CharField(default='D7 D14 D28 D100 M6 M12 Y2 Y3 Y4 Y5 Y6 Y7 Y8 Y9 Y10 Y11 Y12 Y13 Y14 Y15', help_text='Days (D), months (M) or years (Y) after D0, planned at the infusion. 15-year track: D7 D14 D28 D100 M6 M12 Y2 Y3 Y4 Y5 Y6 Y7 Y8 Y9 Y10 Y11 Y12 Y13 Y14 Y15. Standard track: D100 M6 M12 Y2 Y3 Y4 Y5 Y6 Y8 Y10 Y12 Y14.', max_length=200, verbose_name='follow-up timepoints'),
+            field=models.CharField(default='D7 D14 D28 D100 M6 M12 Y2 Y3 Y4 Y5 Y6 Y7 Y8 Y9 Y10 Y11 Y12 Y13 Y14 Y15', help_text='Days (D), months (M) or years (Y) after D0, planned at the infusion. The 15-year track: D7 D14 D28 D100 M6 M12, then every year from Y2 to Y15. The standard track: D100 M6 M12, every year from Y2 to Y6, then Y8 Y10 Y12 Y14.', max_length=200, verbose_name='follow-up timepoints'),
         ),
     ]
