@@ -44,7 +44,9 @@ test-postgres: messages
 	@echo "== Test suite on PostgreSQL =="
 	DATABASE_URL="$(DATABASE_URL)" $(PYTEST)
 
-## bench: speed and memory targets (never in the test suite)
+## bench: pages, seeding and writes side by side on both databases (docs/benchmarks.md), then the speed and
+## memory targets (never in the test suite)
 bench: messages
+	$(PY) benchmarks/side_by_side.py
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/fhir_export.py

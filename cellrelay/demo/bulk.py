@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import datetime as dt
 import gc
 import random
+import sqlite3
 from types import SimpleNamespace
 
 from django.db import connection, transaction
@@ -134,22 +135,60 @@ def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bo
     if defaults:
         rows = [row + defaults for row in rows]
     columns = ", ".join(quote(f.column) for f in given + others)
-    values = f"({', '.join(['%s'] * (len(given) + len(others)))})"
     table = quote(meta.db_table)
+    key = quote(meta.pk.column)
     with bulk_cursor() as cursor:
+        if connection.vendor != "postgresql":
+            return _insert_many(cursor, table, columns, rows, returning=key if returning else "")
         if not returning:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {values}", rows)
+            _copy_rows(cursor, table, columns, rows)
             return []
-        # Several rows a statement, within the backend's limit on parameters; RETURNING gives
-        # the keys in the order of the rows (as bulk_create relies on, SQLite ≥ 3.35 and PostgreSQL).
-        per_statement = max(1, (connection.features.max_query_params or 30_000) // len(rows[0]))
-        ids = []
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start:start + per_statement]
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))} "
-                           f"RETURNING {quote(meta.pk.column)}", [value for row in chunk for value in row])
-            ids.extend(pk for (pk,) in cursor.fetchall())
+        ids = _next_keys(cursor, meta.db_table, meta.pk.column, len(rows))
+        _copy_rows(cursor, table, f"{key}, {columns}", [(pk, *row) for pk, row in zip(ids, rows)])
         return ids
+
+
+def _copy_rows(cursor, table: str, columns: str, rows: list[tuple]) -> None:
+    """PostgreSQL's COPY (psycopg 3): the rows stream in one statement, about 8 times faster than an INSERT a row
+    (issue #14), and without the client-side parsing of an INSERT of thousands of parameters."""
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _next_keys(cursor, table: str, column: str, count: int) -> list[int]:
+    """``count`` new primary keys taken from the table's own sequence, as its INSERTs would take them: COPY
+    returns none, so the keys are drawn first and given with the rows."""
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                   [connection.ops.quote_name(table), column, count])
+    return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def _insert_many(cursor, table: str, columns: str, rows: list[tuple], returning: str) -> list[int]:
+    """Several rows a statement, within the database's limit on parameters. With ``returning`` (the key column),
+    the new keys in the order of the rows (as bulk_create relies on, SQLite ≥ 3.35 and PostgreSQL)."""
+    values = f"({', '.join(['%s'] * len(rows[0]))})"
+    suffix = f" RETURNING {returning}" if returning else ""
+    per_statement = max(1, _max_parameters() // len(rows[0]))
+    ids = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))}{suffix}",
+                       [value for row in chunk for value in row])
+        if returning:
+            ids.extend(pk for (pk,) in cursor.fetchall())
+    return ids
+
+
+def _max_parameters() -> int:
+    """Parameters a statement may bind: SQLite's own limit as compiled (Django assumes the old default, 999),
+    capped where longer statements stop paying; PostgreSQL's protocol allows 65,535."""
+    if connection.vendor == "sqlite":
+        return min(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), MAX_PARAMETERS)
+    return min(connection.features.max_query_params or 65_535, MAX_PARAMETERS)
+
+
+MAX_PARAMETERS = 30_000
 
 
 def last_ipp_number(center_id: int) -> int:

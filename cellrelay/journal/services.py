@@ -36,7 +36,8 @@ def record(
     """Append one entry to the chain. Must run inside the caller's transaction.
 
     ``actor`` is the acting user, or None for a command or task, which then names itself in
-    ``actor_label``. The head row is locked so that concurrent appends queue up in order.
+    ``actor_label``. The head row is locked so that concurrent appends queue up in order; the INSERT moves it to
+    the new entry (a trigger, migration 0019): two statements an entry.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("journal.record must run inside the service's transaction")
@@ -61,7 +62,6 @@ def record(
     )
     entry.hash = chain.entry_hash(entry.prev_hash, entry.chained_fields())
     entry.save(force_insert=True)
-    JournalHead.objects.filter(pk=1).update(last_id=entry.id, last_hash=entry.hash)
     checkpointing.after_append(entry.id)
     return entry
 

@@ -74,7 +74,7 @@ def post_reading(request, tank_id: int, payload: ReadingIn):
                                      ln2_level_percent=payload.ln2_level_percent,
                                      temperature_c=payload.temperature_c, source=_source(request.user, tank))
     return Status(201, {"id": reading.pk, "tank_id": tank.pk, "at": reading.at,
-                        "alarms": [{"id": alarm.pk, "kind": alarm.kind} for alarm in reading.alarms.all()]})
+                        "alarms": [{"id": alarm.pk, "kind": alarm.kind} for alarm in reading.raised_alarms]})
 
 
 @guarded(router.get, "/tanks", Action.RECORD_TANK_READING, response=list[TankOut])

@@ -326,7 +326,8 @@ def record_reading(*, actor_or_none, tank: Tank, ln2_level_percent, temperature_
                    source: str = TankReading.Source.TYPED) -> TankReading:
     """A reading of the tank; an alarm for an LN2 level below, or a temperature above, the tank's threshold.
 
-    A typed reading names who typed it; a probe posts without a user (``actor_or_none=None``).
+    A typed reading names who typed it; a probe posts without a user (``actor_or_none=None``). The alarms raised
+    come back on the reading as ``raised_alarms``, so that the caller need not query them again.
     """
     if source not in TankReading.Source.values:
         raise ValidationError({"source": _("Unknown source of reading “%(source)s”.") % {"source": source}})
@@ -352,8 +353,10 @@ def record_reading(*, actor_or_none, tank: Tank, ln2_level_percent, temperature_
         kinds.append((StorageAlarm.Kind.LEVEL, f"< {tank.ln2_min_level_percent} %", f"{level} %"))
     if temperature > tank.max_temperature_c:
         kinds.append((StorageAlarm.Kind.TEMPERATURE, f"> {tank.max_temperature_c} °C", f"{temperature} °C"))
+    reading.raised_alarms = []
     for kind, threshold, value in kinds:
         alarm = StorageAlarm.objects.create(tank=tank, reading=reading, kind=kind, raised_at=reading.at)
+        reading.raised_alarms.append(alarm)
         _journal_tank(Action.STORAGE_ALARM, tank, alarm, actor=actor_or_none, after={
             "tank": tank.name, "kind": kind, "threshold": threshold, "value": value})
     return reading

@@ -245,7 +245,7 @@ def alarm_text(alarm: StorageAlarm, tank: Tank) -> str:
 
 
 def _say_alarms(request, tank: Tank, reading: TankReading) -> None:
-    alarms = list(reading.alarms.select_related("reading"))
+    alarms = reading.raised_alarms
     if not alarms:
         messages.success(request, _("Reading recorded: within the tank's thresholds."))
         return
