@@ -107,7 +107,7 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["family_name", "given_names"]),
             # varchar_pattern_ops: PostgreSQL answers LIKE 'abc%' from the index whatever the database's collation
-            # (SQLite ignores the operator class; its GLOB uses the plain index: cellrelay/prefix.py).
+            # (SQLite ignores the operator class; its GLOB uses the plain index: cellrelay/indexed_lookups.py).
             models.Index(fields=["search_key"], opclasses=["varchar_pattern_ops"], name="patient_search_key"),
             models.Index(fields=["search_key_given_first"], opclasses=["varchar_pattern_ops"],
                          name="patient_search_key_given"),

@@ -1,12 +1,12 @@
 """Finding patients by what staff type: the start of a name, an INS, or an IPP.
 
-One query, every branch answered by an index (identity.search_key, cellrelay/prefix.py): no DISTINCT, since the IPP
+One query, every branch answered by an index (identity.search_key, cellrelay/indexed_lookups.py): no DISTINCT, since the IPP
 branch is a subquery on the patient's own key rather than a join.
 """
 
 from django.db.models import F, Q
 
-from cellrelay.prefix import InSubquery, StartsWithIndexed
+from cellrelay.indexed_lookups import InSubquery, StartsWithIndexed
 
 from .identity import search_key
 from .models import LocalId, Patient
