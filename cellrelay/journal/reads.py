@@ -15,7 +15,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
+
+from cellrelay.indexed_lookups import InSubquery
 
 from .models import JournalEntry, PatientShown
 from .services import record
@@ -49,8 +51,15 @@ class PatientRef:
 
 def appearances_of(patient_ids) -> Q:
     """The entries about these patients, their appearances in lists and searches included (journal page filter)."""
-    return Q(patient_id__in=patient_ids) | Q(pk__in=PatientShown.objects.filter(patient_id__in=patient_ids)
-                                                   .values("entry_id"))
+    shown_in = PatientShown.objects.filter(_among("patient_id", patient_ids)).values("entry_id")
+    return _among("patient_id", patient_ids) | _among("pk", shown_in)
+
+
+def _among(column: str, ids) -> Q:
+    """``column IN ids``, kept indexable inside the OR when the ids are a subquery (cellrelay/indexed_lookups.py)."""
+    if isinstance(ids, QuerySet):
+        return Q(InSubquery(F(column), ids))
+    return Q(**{f"{column}__in": list(ids)})
 
 
 _current: ContextVar[Shown | None] = ContextVar("patients_shown", default=None)

@@ -1,6 +1,7 @@
 from functools import partial
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -212,20 +213,38 @@ def milestone_replan(request, pk):
 @access.requires(Action.VIEW_WORKLIST)
 def worklist_view(request):
     """Every team's work, or one team's (``?team=pharmacy``: where the pharmacist lands); an unknown team: all.
-    The rooms above add their sections (toxicity alerts, the product circuit), filtered to the team themselves."""
+    The rooms above add their sections (toxicity alerts, the product circuit), filtered to the team themselves.
+    ``?bucket=overdue`` (or today, week, older): every step of that bucket, a page at a time."""
     team = worklist.team_of(request)
     today = timezone.localdate()
     patients = patients_for(request.user)
-    buckets = [(code, label, [(t, worklist.TEAMS[t], items) for t, items in teams.items() if team in (None, t)])
-               for code, label, teams in worklist.build(patients, today).buckets()]
-    shown(request.user, [m.episode.patient for _code, _label, teams in buckets for _t, _name, items in teams
+    bucket = worklist.bucket_asked(request)
+    if bucket:
+        return _worklist_bucket(request, patients, today, bucket, team)
+    work = worklist.build(patients, today, team)
+    buckets = [(code, label, [(t, worklist.TEAMS[t], items, work.totals[code, t], worklist.url_of(t, code))
+                              for t, items in teams.items()])
+               for code, label, teams in work.buckets()]
+    shown(request.user, [m.episode.patient for _code, _label, teams in buckets for _t, _name, items, _n, _u in teams
                          for m in items])
     sections = worklist_sections.render(request, patients)
     return render(request, "pathway/worklist.html", {
-        "buckets": buckets, "today": today, "sections": sections,
+        "buckets": buckets, "today": today, "sections": sections, "cap": worklist.SECTION_CAP,
+        "older_url": worklist.url_of(team, "older") if work.older else "", "window": worklist.OVERDUE_WINDOW_DAYS,
         "team": team, "teams": [(code, label, worklist.url_of(code)) for code, label in worklist.TEAMS.items()],
         "all_teams_url": worklist.url_of(),
         "empty": not (sections or any(teams for _code, _label, teams in buckets))})
+
+
+def _worklist_bucket(request, patients, today, bucket: str, team: str | None):
+    page = Paginator(worklist.section(patients, today, bucket, team), worklist.SECTION_CAP).get_page(
+        request.GET.get("page"))
+    shown(request.user, [m.episode.patient for m in page])
+    return render(request, "pathway/worklist_bucket.html", {
+        "page": page, "items": page.object_list, "code": "overdue" if bucket == "older" else bucket,
+        "label": worklist.bucket_label(bucket), "today": today,
+        "team_label": worklist.TEAMS[team] if team else "", "back": worklist.url_of(team),
+        "query": f"bucket={bucket}" + (f"&team={team}" if team else "")})
 
 
 @access.requires(Action.USE_API)

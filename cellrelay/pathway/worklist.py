@@ -1,10 +1,17 @@
-"""What is due, by team: today, this week, overdue. Read-only queries over open episodes."""
+"""What is due, by team: today, this week, overdue within a window. Read-only queries over open episodes.
+
+Bounded whatever the size of the registry: each section (a bucket of a team) shows its first SECTION_CAP steps with
+its count, the rest a page away (``section``); steps overdue for longer than OVERDUE_WINDOW_DAYS are behind their
+own link, never on the page.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from urllib.parse import urlencode
 
+from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +38,16 @@ TEAMS = {
     "neurology": _("Neurology"), "research": _("Clinical research"),
 }
 WEEK = 7
+# How far back the worklist looks for overdue steps, and how many steps a section shows before "show all": a
+# worklist is what a team must do now, not the site's history (issue 14).
+OVERDUE_WINDOW_DAYS = 30
+SECTION_CAP = 50
+BUCKETS = {"overdue": _("Overdue"), "today": _("Today"), "week": _("This week"),
+           "older": _("Overdue for more than %(days)s days")}
+
+
+def bucket_label(code: str) -> str:
+    return str(BUCKETS[code]) % {"days": OVERDUE_WINDOW_DAYS} if code == "older" else str(BUCKETS[code])
 # The section of the worklist whoever works in a team lands on (permission table); the coordinator's is every team's.
 TEAM_OF_ACTION = {
     Action.WORK_IN_UNIT: "unit",  # the physicians and nurses of the transplant unit: its steps, bags, toxicity alerts
@@ -41,16 +58,23 @@ TEAM_OF_ACTION = {
 }
 
 
+def bucket_asked(request) -> str | None:
+    """The one section a "show all" link asks for (``?bucket=overdue``), paginated; None for the worklist."""
+    bucket = request.GET.get("bucket")
+    return bucket if bucket in BUCKETS else None
+
+
 def team_of(request) -> str | None:
     """The team whose section the worklist shows (``?team=pharmacy``); None for every team's, or an unknown team."""
     team = request.GET.get("team")
     return team if team in TEAMS else None
 
 
-def url_of(team: str | None = None) -> str:
-    """The worklist, or one team's section of it."""
+def url_of(team: str | None = None, bucket: str | None = None) -> str:
+    """The worklist, or one team's section of it, or every step of one bucket (of a team or all)."""
     url = reverse("pathway:worklist")
-    return f"{url}?{urlencode({'team': team})}" if team else url
+    query = {name: value for name, value in (("team", team), ("bucket", bucket)) if value}
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def register_landings() -> None:
@@ -64,10 +88,13 @@ class Worklist:
     overdue: dict[str, list] = field(default_factory=dict)
     today: dict[str, list] = field(default_factory=dict)
     week: dict[str, list] = field(default_factory=dict)
+    # How many steps each (bucket, team) section has, of which its list holds the first SECTION_CAP.
+    totals: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Whether steps overdue for longer than the window exist (the page links to them).
+    older: bool = False
 
     def buckets(self):
-        return [("overdue", _("Overdue"), self.overdue), ("today", _("Today"), self.today),
-                ("week", _("This week"), self.week)]
+        return [(code, BUCKETS[code], getattr(self, code)) for code in ("overdue", "today", "week")]
 
     @property
     def is_empty(self) -> bool:
@@ -75,6 +102,8 @@ class Worklist:
 
 
 def bucket_of(planned: date, today: date) -> str | None:
+    if planned < today - timedelta(days=OVERDUE_WINDOW_DAYS):
+        return "older"
     if planned < today:
         return "overdue"
     if planned == today:
@@ -84,17 +113,67 @@ def bucket_of(planned: date, today: date) -> str | None:
     return None
 
 
-def due_milestones(patients, today: date):
-    """Planned steps of open episodes of these patients, due within the week or overdue."""
-    return (Milestone.objects.filter(status=Milestone.Status.PLANNED, planned__lt=today + timedelta(days=WEEK),
-                                     episode__patient__in=patients)
+def _team_expression():
+    """The team of a step, in SQL (TEAM_OF_KIND; every other step is the unit's)."""
+    kinds_of = {}
+    for kind, team in TEAM_OF_KIND.items():
+        kinds_of.setdefault(team, []).append(kind)
+    return Case(*[When(kind__in=kinds, then=Value(team)) for team, kinds in kinds_of.items() if team != "unit"],
+                default=Value("unit"), output_field=CharField())
+
+
+def _of_team(team: str) -> Q:
+    others = [kind for kind, of in TEAM_OF_KIND.items() if of != "unit"]
+    if team == "unit":
+        return ~Q(kind__in=others)
+    return Q(kind__in=[kind for kind, of in TEAM_OF_KIND.items() if of == team])
+
+
+def _in_bucket(bucket: str, today: date) -> Q:
+    window_start = today - timedelta(days=OVERDUE_WINDOW_DAYS)
+    return {
+        "older": Q(planned__lt=window_start),
+        "overdue": Q(planned__gte=window_start, planned__lt=today),
+        "today": Q(planned=today),
+        "week": Q(planned__gt=today, planned__lt=today + timedelta(days=WEEK)),
+    }[bucket]
+
+
+def open_steps(patients):
+    """Planned steps of open episodes of these patients, in the order they are due."""
+    return (Milestone.objects.filter(status=Milestone.Status.PLANNED, episode__patient__in=patients)
             .exclude(episode__state__in=FINAL).exclude(kind=Kind.REST)  # a rest day asks nothing of anyone
-            .select_related("episode__patient", "episode__template").order_by("planned", "sequence"))
+            .select_related("episode__patient", "episode__template").order_by("planned", "sequence", "pk"))
 
 
-def build(patients, today: date) -> Worklist:
+def due_milestones(patients, today: date, team: str | None = None):
+    """The steps due within the week or overdue within the window, of one team or all."""
+    steps = open_steps(patients).filter(planned__gte=today - timedelta(days=OVERDUE_WINDOW_DAYS),
+                                        planned__lt=today + timedelta(days=WEEK))
+    return steps.filter(_of_team(team)) if team else steps
+
+
+def section(patients, today: date, bucket: str, team: str | None):
+    """Every step of one section (a bucket of one team or all), for its own paginated page."""
+    steps = open_steps(patients).filter(_in_bucket(bucket, today))
+    return steps.filter(_of_team(team)) if team else steps
+
+
+def build(patients, today: date, team: str | None = None) -> Worklist:
+    """The first SECTION_CAP steps of each section and each section's count, in one query (a window per section),
+    and whether older overdue steps exist."""
+    bucket = Case(When(planned__lt=today, then=Value("overdue")), When(planned=today, then=Value("today")),
+                  default=Value("week"), output_field=CharField())
+    sections = {"partition_by": [bucket, _team_expression()]}
+    steps = (due_milestones(patients, today, team)
+             .annotate(team=_team_expression(),
+                       rank=Window(RowNumber(), order_by=[F("planned"), F("sequence"), F("pk")], **sections),
+                       section_total=Window(Count("*"), **sections))
+             .filter(rank__lte=SECTION_CAP))
     worklist = Worklist()
-    for milestone in due_milestones(patients, today):
-        bucket = getattr(worklist, bucket_of(milestone.planned, today))
-        bucket.setdefault(TEAM_OF_KIND.get(milestone.kind, "unit"), []).append(milestone)
+    for milestone in steps:
+        code = bucket_of(milestone.planned, today)
+        getattr(worklist, code).setdefault(milestone.team, []).append(milestone)
+        worklist.totals[code, milestone.team] = milestone.section_total
+    worklist.older = section(patients, today, "older", team).exists()
     return worklist

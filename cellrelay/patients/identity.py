@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 import math
+import re
+import unicodedata
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.fr import nir
@@ -26,6 +28,21 @@ class InvalidIns(ValueError):
     def __init__(self, problem: InsProblem):
         super().__init__(problem.value)
         self.problem = problem
+
+
+# Latin letters that Unicode does not split into a base letter and an accent.
+_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans({"ø": "o", "œ": "oe", "æ": "ae", "ð": "d", "þ": "th", "ł": "l",
+                                                "đ": "d", "ı": "i"})
+
+
+def search_key(*parts: str) -> str:
+    """What a name is searched by: lower case, accents and punctuation gone, single spaces.
+
+    "Lefèvre-Dupré, Zoé" and "lefevre dupre zoe" give the same key, so staff find a patient however they type.
+    """
+    text = unicodedata.normalize("NFKD", " ".join(parts)).casefold().translate(_LETTERS_WITHOUT_DECOMPOSITION)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(re.split(r"[\W_]+", text)).strip()
 
 
 def compact_ins(value: str | None) -> str | None:

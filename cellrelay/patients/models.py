@@ -94,17 +94,32 @@ class Patient(models.Model):
         related_name="referred_patients",
         verbose_name=_("referring physician"),
     )
+    # What name searches read (identity.search_key), kept by the services: "family given" and "given family", so the
+    # start of either name, or both in either order, is one indexed prefix match.
+    search_key = models.CharField(max_length=260, default="", editable=False)
+    search_key_given_first = models.CharField(max_length=260, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     # Optimistic lock: an edit made on an older version is refused, never silently lost.
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["family_name", "given_names"]
-        indexes = [models.Index(fields=["family_name", "given_names"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_names"]),
+            # varchar_pattern_ops: PostgreSQL answers LIKE 'abc%' from the index whatever the database's collation
+            # (SQLite ignores the operator class; its GLOB uses the plain index: cellrelay/indexed_lookups.py).
+            models.Index(fields=["search_key"], opclasses=["varchar_pattern_ops"], name="patient_search_key"),
+            models.Index(fields=["search_key_given_first"], opclasses=["varchar_pattern_ops"],
+                         name="patient_search_key_given"),
+        ]
         verbose_name = _("patient")
 
     def __str__(self) -> str:
         return f"{self.family_name.upper()} {self.given_names}"
+
+    def refresh_search_keys(self) -> None:
+        self.search_key = identity.search_key(self.family_name, self.given_names)
+        self.search_key_given_first = identity.search_key(self.given_names, self.family_name)
 
     def clean(self):
         if self.ins and self.birth_date and self.sex:
@@ -147,6 +162,8 @@ class LocalId(models.Model):
             models.UniqueConstraint(fields=["center", "ipp"], name="ipp_unique_per_center"),
             models.UniqueConstraint(fields=["patient", "center"], name="one_ipp_per_patient_and_center"),
         ]
+        # The search finds a patient by an IPP of any center: the unique constraint leads with the center.
+        indexes = [models.Index(fields=["ipp"], name="local_id_ipp")]
         verbose_name = _("local identifier (IPP)")
 
     def __str__(self) -> str:

@@ -20,6 +20,11 @@ EDITABLE_FIELDS = [
 ]
 
 
+# What a new patient's journal entry holds: everything but the search keys, which the names already say.
+RECORDED_FIELDS = [field.attname for field in Patient._meta.concrete_fields
+                   if field.name not in ("search_key", "search_key_given_first")]
+
+
 class StaleVersion(ValidationError):
     """Someone else saved the record since this edit began."""
 
@@ -44,11 +49,12 @@ def register_patient(*, actor, treating_center: Center, ipp: str = "", referring
         **{name: value for name, value in identity.items() if name in EDITABLE_FIELDS},
     )
     patient.ins = compact_ins(patient.ins)
+    patient.refresh_search_keys()
     _check_dates(patient)
     patient.full_clean()
     patient.save()
     record(Action.PATIENT_CREATED, actor=actor, obj=patient, patient_id=patient.pk,
-           center_id=treating_center.pk, after=snapshot(patient))
+           center_id=treating_center.pk, after=snapshot(patient, RECORDED_FIELDS))
     if ipp:
         add_local_id(actor=actor, patient=patient, center=treating_center, ipp=ipp)
     return patient
@@ -74,6 +80,7 @@ def update_patient(*, actor, patient: Patient, expected_version: int, changes: d
     for name, value in changes.items():
         setattr(current, name, value)
     current.ins = compact_ins(current.ins)
+    current.refresh_search_keys()
     _check_dates(current)
     current.full_clean()
     after = snapshot(current, list(changes))

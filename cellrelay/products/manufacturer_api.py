@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from cellrelay.organisation import access
 from cellrelay.organisation.access import guarded
@@ -97,16 +97,40 @@ def _loaded(queryset: QuerySet) -> QuerySet:
 
 # Endpoints ------------------------------------------------------------------------------------------------
 
+PAGE_LIMIT = 100
+MAX_PAGE_LIMIT = 500
+
+
+def _after(products: QuerySet, product_id: int) -> QuerySet:
+    """The products listed after this one (oldest first): a keyset, as cheap at the last page as at the first."""
+    last = products.filter(pk=product_id).values("registered_at", "pk").first()
+    if last is None:
+        raise ValidationError({"after": _("No product %(id)s in your list: give the id of the last product of the "
+                                          "previous page.") % {"id": product_id}})
+    return products.filter(Q(registered_at__gt=last["registered_at"])
+                           | Q(registered_at=last["registered_at"], pk__gt=last["pk"]))
+
+
 @guarded(router.get, "/products", Action.REPORT_MANUFACTURING, response=list[ManufacturerProductOut])
-def list_products(request, status: str | None = None):
-    """This manufacturer's products at this center, oldest first; ``?status=released`` keeps one status."""
+def list_products(
+    request,
+    status: str | None = None,
+    after: int | None = Query(None, description="The id of the last product of the previous page: the page after "
+                                                "it. Absent: the first page."),
+    limit: int = Query(PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT, description="How many products a page holds."),
+):
+    """This manufacturer's products at this center, oldest first, a page at a time; ``?status=released`` keeps one
+    status. A page shorter than ``limit`` is the last; otherwise ask for the next with ``after`` set to the id of
+    the page's last product."""
     products = products_for_manufacturer(request.user)
     if status is not None:
         if status not in Product.Status.values:
             raise ValidationError({"status": _("Unknown status “%(status)s”; one of: %(statuses)s.") % {
                 "status": status, "statuses": ", ".join(Product.Status.values)}})
         products = products.filter(status=status)
-    return [product_out(p) for p in _loaded(products).order_by("registered_at", "pk")]
+    if after is not None:
+        products = _after(products, after)
+    return [product_out(p) for p in _loaded(products).order_by("registered_at", "pk")[:limit]]
 
 
 @guarded(router.get, "/products/{product_id}", Action.REPORT_MANUFACTURING, response=ManufacturerProductOut)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -159,11 +160,20 @@ def referral_letter(request, pk):
 
 # RCP meetings --------------------------------------------------------------------------------------
 
+def _per_meeting(rows, meeting_field: str):
+    """How many of these rows each meeting has: a subquery on the meeting's own index, so a meeting's count costs
+    its rows, not (as two joined DISTINCT counts did) its agenda times its decisions."""
+    counted = (rows.filter(**{meeting_field: OuterRef("pk")}).order_by().values(meeting_field)
+               .annotate(n=Count("*")).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 @access.requires(Action.VIEW_MDT)
 def meeting_list(request):
     meetings = (MdtMeeting.objects.filter(center_id__in=access.centers_for(request.user, Action.VIEW_MDT))
                 .select_related("center")
-                .annotate(items=Count("agenda", distinct=True), decided=Count("decisions", distinct=True)))
+                .annotate(items=_per_meeting(MdtMeeting.agenda.through.objects, "mdtmeeting"),
+                          decided=_per_meeting(MdtDecision.objects, "meeting")))
     return render(request, "referrals/meeting_list.html", {"meetings": meetings})
 
 

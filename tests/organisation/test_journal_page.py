@@ -99,3 +99,26 @@ def test_the_journal_names_a_tank_reading_in_words(client_as, org, users):
 def test_an_entry_written_before_models_named_themselves_still_reads_in_words():
     old = JournalEntry(object_type="pharmacy.tankreading", object_id="2", object_repr="TankReading object (2)")
     assert old.object_label() == "Tank reading #2"
+
+
+def test_the_patient_filter_reads_the_journal_by_its_indexes(client_as, org, patient, referred_patient):
+    """The entries about the patients found and the lists that showed them: both by index (a bitmap OR on
+    PostgreSQL, asked not to prefer a scan of a small test table; SQLite's multi-index OR), never a walk of the
+    whole journal testing each entry against the search."""
+    from django.db import connection
+
+    from cellrelay.journal.reads import appearances_of
+    from cellrelay.organisation import patient_search
+
+    client_as("coordinator").get("/patients/", {"q": ""})
+    found = patient_search.patient_ids("Faure", [org["treating"].pk])
+    entries = JournalEntry.objects.filter(appearances_of(found))
+    assert entries.exists()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = entries.explain()
+        assert "BitmapOr" in plan and "Seq Scan on journal_journalentry" not in plan, plan
+    else:
+        plan = entries.explain()
+        assert "MULTI-INDEX OR" in plan and "SCAN journal_journalentry" not in plan, plan

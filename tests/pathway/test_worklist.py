@@ -79,3 +79,42 @@ def test_other_patients_of_the_center_appear_too(org, users, scheduled, client_a
                            allow_past=True)
     html = client_as("haematologist").get("/worklist/").content.decode()
     assert "GARNIER Michel" in html and "SECOND Michel" in html
+
+
+def unit_steps(episode, count, offset):
+    """Move `count` of the unit's planned steps to `offset` days from today."""
+    steps = list(episode.milestones.filter(status=Milestone.Status.PLANNED)
+                 .exclude(kind__in=["apheresis", "product_receipt", "rest"]).order_by("sequence")[:count])
+    Milestone.objects.filter(pk__in=[m.pk for m in steps]).update(planned=TODAY + dt.timedelta(days=offset))
+    return steps
+
+
+def test_a_section_shows_its_first_steps_with_its_count_and_the_rest_a_page_away(client_as, scheduled,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(worklist, "SECTION_CAP", 2)
+    unit_steps(scheduled, 3, -1)
+    client = client_as("coordinator")
+    page = client.get("/worklist/")
+    (unit,) = [items for code, _l, teams in page.context["buckets"] if code == "overdue"
+               for team, _n, items, _t, _u in teams if team == "unit"]
+    assert len(unit) == 2
+    html = page.content.decode()
+    assert "Showing the first 2 of 3 steps." in html and "/worklist/?team=unit&amp;bucket=overdue" in html
+    everything = client.get("/worklist/", {"team": "unit", "bucket": "overdue"})
+    assert len(everything.context["page"].object_list) == 2 and everything.context["page"].paginator.count == 3
+    second = client.get("/worklist/", {"team": "unit", "bucket": "overdue", "page": 2})
+    assert len(second.context["page"].object_list) == 1
+
+
+def test_steps_overdue_beyond_the_window_are_behind_their_own_link(client_as, scheduled):
+    late = unit_steps(scheduled, 1, -(worklist.OVERDUE_WINDOW_DAYS + 10))
+    client = client_as("coordinator", "fr")
+    page = client.get("/worklist/")
+    listed = [m.pk for _code, _label, teams in page.context["buckets"] for _t, _n, items, _c, _u in teams
+              for m in items]
+    assert listed and late[0].pk not in listed
+    html = page.content.decode()
+    assert "Étapes en retard de plus de 30 jours" in html and "/worklist/?bucket=older" in html
+    older = client.get("/worklist/", {"bucket": "older"})
+    assert [m.pk for m in older.context["page"].object_list] == [late[0].pk]
+    assert worklist.bucket_of(TODAY - dt.timedelta(days=worklist.OVERDUE_WINDOW_DAYS + 1), TODAY) == "older"

@@ -119,3 +119,27 @@ def test_every_product_form_page_journals_the_read_of_the_patient(client_as, epi
     response = client_as(who).get(path.format(episode=episode.pk, product=product.pk))
     assert response.status_code == 200
     assert JournalEntry.objects.filter(action="patient.read", patient_id=episode.patient_id).count() == before + 1
+
+
+def test_the_chain_reads_its_custody_events_from_the_indexes(episode, users):
+    """The events of this episode's collections and products, found by their own columns' indexes: no scan of the
+    site's whole custody history (PostgreSQL asked not to prefer one, as a test table is small)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cellrelay.products import chain
+
+    received_bags(episode, users, count=2)
+    with CaptureQueriesContext(connection) as queries:
+        events = chain.chain_of(episode).events
+    assert {"collected", "received"} <= {event.action for event in events}
+    sql = next(q["sql"] for q in queries if q["sql"].startswith('SELECT "products_custodyevent"'))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "SCAN products_custodyevent" not in plan and "Seq Scan on products_custodyevent" not in plan, plan
+    assert "custodyevent" in plan, plan

@@ -17,7 +17,7 @@ from cellrelay.products.services.manufacturing import attach_certificate, regist
 from cellrelay.products.manufacturer_api import products_for_manufacturer
 from cellrelay.products.models import Product
 from tests.conftest import open_episode, register
-from tests.products.test_custody import COI_A, DIN_A, DIN_C, collected, scanned_din
+from tests.products.test_custody import COI_A, DIN_A, DIN_B, DIN_C, collected, scanned_din
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +237,29 @@ def test_issue_token_gives_the_machine_account_its_token(kite_product):
 def test_the_machine_account_has_no_password_and_no_page(kite_product, client_as):
     assert not User.objects.get(username="kite-system").has_usable_password()
     assert client_as("kite-system").get(f"/products/{kite_product.pk}/manufacturing/").status_code == 403
+
+
+def test_the_list_comes_a_page_at_a_time_after_the_last_product_received(kite_product, org, users, api_as):
+    others = []
+    for serial, din in [(41, DIN_B), (42, DIN_C)]:
+        patient = register(org, family=f"Page{serial}", serial=serial)
+        collection = collected(open_episode(org, patient), users, din=din)
+        others.append(register_product(actor=users["coordinator"], episode=collection.episode, manufacturer="Kite",
+                                       identifiers=[("din", scanned_din(din))]))
+    client = kite(api_as)
+    first = client.get(URL, {"limit": 2}).json()
+    assert [p["id"] for p in first] == [kite_product.pk, others[0].pk]
+    rest = client.get(URL, {"limit": 2, "after": first[-1]["id"]}).json()
+    assert [p["id"] for p in rest] == [others[1].pk]
+    assert client.get(URL, {"after": others[1].pk}).json() == []
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 501}, {"after": "x"}])
+def test_a_page_out_of_bounds_is_refused(kite_product, api_as, query):
+    assert kite(api_as).get(URL, query).status_code == 422
+
+
+def test_a_cursor_that_is_not_one_of_its_products_is_refused_by_name(kite_product, novartis_product, api_as):
+    response = kite(api_as).get(URL, {"after": novartis_product.pk}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 422 and "after" in response.content.decode()
+    assert "Aucun produit" in response.content.decode()

@@ -13,6 +13,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.pathway.models import Episode
 from cellrelay.referrals import services
 from cellrelay.referrals.models import MdtDecision, Referral
+from tests.conftest import register
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +198,19 @@ def test_a_meeting_six_days_ahead_offers_no_decision_and_refuses_one_with_the_re
     html = response.content.decode()
     assert response.status_code == 200 and "its decisions can be recorded from that day on" in html
     assert not MdtDecision.objects.exists() and not Episode.objects.exists()
+
+
+def test_the_meeting_list_counts_each_meetings_agenda_and_decisions(client_as, org, users, meeting, referral):
+    """Three on the agenda, two decided: counted apart (a join of both would count six of each)."""
+    others = [services.create_referral(
+        actor=users["coordinator"], patient=register(org, family=family, serial=serial), from_center=org["referring"][0],
+        received_on=timezone.localdate(), diagnosis="lbcl", prior_lines=2, prior_transplant="none",
+        current_status="relapsed", from_physician_name="Dr Anne Roux") for serial, family in [(31, "Aubry"), (32, "Blanc")]]
+    for other in others:
+        services.add_to_agenda(actor=users["coordinator"], meeting=meeting, referral=other)
+        services.record_decision(actor=users["haematologist"], meeting=meeting, referral=other,
+                                 outcome=MdtDecision.Outcome.DECLINED, reason="Not eligible")
+    empty = services.create_meeting(actor=users["haematologist"], center=org["treating"],
+                                    held_on=timezone.localdate() - dt.timedelta(days=7))
+    counts = {m.pk: (m.items, m.decided) for m in client_as("coordinator").get("/rcp/").context["meetings"]}
+    assert counts == {meeting.pk: (3, 2), empty.pk: (0, 0)}
