@@ -349,3 +349,14 @@ def test_a_follow_up_history_is_consistent(seed, on, days, criteria, referred):
     assert all(c.due >= on for c in history.calls if c.status == "planned")
     for found in history.responses:
         assert response.evaluate(criteria, found.raw).category == found.category
+
+
+def test_synthetic_patients_are_found_by_name(db):
+    """Written in bulk past the services, they carry the search keys the services keep."""
+    from cellrelay.patients.models import Patient
+    from cellrelay.patients.search import search_patients
+
+    call_command("seed_synthetic", patients=30, seed=7, stdout=io.StringIO())
+    someone = Patient.objects.order_by("pk").last()
+    assert someone in search_patients(Patient.objects.all(), someone.family_name[:3])
+    assert someone in search_patients(Patient.objects.all(), f"{someone.given_names} {someone.family_name}")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 import random
 
-from cellrelay.patients.identity import HEIGHT_CM_RANGE, WEIGHT_KG_RANGE, make_ins
+from cellrelay.patients.identity import HEIGHT_CM_RANGE, WEIGHT_KG_RANGE, make_ins, search_key
 
 FAMILY_NAMES = [
     "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",
@@ -143,10 +143,14 @@ def patient(rng: random.Random, today: date, taken_ins: set[str]) -> dict:
     birth = birth_date_for(rng, age, today)
     weight_kg, height_cm = draw_measures(rng, age, sex)
     family_name = rng.choice(FAMILY_NAMES)
+    given_names = rng.choice(GIVEN_NAMES[sex])
     _department, city, postcode = rng.choice(DEPARTMENTS)
     fields = {
         "family_name": family_name,
-        "given_names": rng.choice(GIVEN_NAMES[sex]),
+        "given_names": given_names,
+        # What name searches read, as the patients services keep it (written here in bulk, past the services).
+        "search_key": search_key(family_name, given_names),
+        "search_key_given_first": search_key(given_names, family_name),
         "sex": sex,
         "birth_date": birth,
         "ins": None if rng.random() < NO_INS_SHARE else draw_ins(rng, sex, birth, taken_ins),
