@@ -25,7 +25,8 @@ demo: messages
 	$(PY) manage.py seed_demo
 	@echo "Serving cellrelay on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	@echo "Logins are one step: the second factor (TOTP) is off for the demo (CELLRELAY_SECOND_FACTOR=0); production requires it."
-	CELLRELAY_SECOND_FACTOR=0 $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Background work (FHIR exports, alert e-mails) runs inline in the demo; production runs manage.py db_worker."
+	CELLRELAY_SECOND_FACTOR=0 TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite on SQLite, then on PostgreSQL (required when CI=true)
 test: messages
