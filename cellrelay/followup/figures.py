@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from cellrelay.monitoring.models import LabResult
 
-from . import calls, icaht, outcomes, response
+from . import icaht, outcomes, response
 from .models import Call, Death, FollowUpPlan, Visit, category_text
 from .settings import icaht_table, icaht_to_verify
 
@@ -47,11 +47,11 @@ def graded(record) -> response.Response | None:
 
 
 def _last_contact(plan: FollowUpPlan) -> date | None:
-    last_visit = plan.visits.filter(status=Visit.Status.DONE).order_by("-done_on").values_list("done_on", flat=True)
-    last_call = plan.calls.filter(status=Call.Status.DONE).order_by("-made_at").values_list("made_at", flat=True)
-    days = [day for day in (last_visit.first(),) if day]
-    if last_call.first():
-        days.append(timezone.localdate(last_call.first()))
+    last_visit = (plan.visits.filter(status=Visit.Status.DONE).order_by("-done_on")
+                  .values_list("done_on", flat=True).first())
+    last_call = (plan.calls.filter(status=Call.Status.DONE).order_by("-made_at")
+                 .values_list("made_at", flat=True).first())
+    days = [day for day in (last_visit, last_call and timezone.localdate(last_call)) if day]
     return max(days) if days else None
 
 
@@ -123,8 +123,6 @@ def delay_text(delay: int) -> str:
                     "Recorded %(days)d days before its window opened.", -delay) % {"days": -delay}
 
 
-def call_reasons(codes) -> list[str]:
-    return [_(calls.REASON_TEXT[code]) if code in calls.REASON_TEXT else code for code in codes]
 
 
 def response_texts(result: response.Response) -> list[str]:
@@ -156,13 +154,7 @@ def response_preview(form) -> dict:
     if not form.is_bound:
         return {}
     form.is_valid()
-    raw = {}
-    for name in form.FIELDS_OF[form.criteria]:
-        value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
-        if hasattr(value, "as_tuple"):
-            value = float(value)
-        if value not in (None, ""):
-            raw[form.RAW_NAME.get(name, name)] = value
+    raw = {name: value for name, value in form.raw().items() if value not in (None, "")}
     if form.criteria == "lugano" and "new_lesions" not in raw:
         raw["new_lesions"] = False
     try:

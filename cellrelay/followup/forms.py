@@ -123,7 +123,7 @@ class ResponseForm(forms.Form):
         """The criteria's findings as response.evaluate reads them (the empty ones as None)."""
         raw = {}
         for name in self.FIELDS_OF[self.criteria]:
-            value = self.cleaned_data.get(name)
+            value = getattr(self, "cleaned_data", {}).get(name)  # a live preview reads a form still being typed
             if hasattr(value, "as_tuple"):
                 value = float(value)
             raw[self.RAW_NAME.get(name, name)] = value if value != "" else None

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from cellrelay.monitoring.grading import ContradictoryInput
+from cellrelay.pathway.protocols import FIFTEEN_YEAR_FOLLOW_UP, STANDARD_FOLLOW_UP
 from cellrelay.pathway.schedule import follow_up_date
 from cellrelay.textmarks import gettext_noop
 
 from .inputs import plausible_date
 
-# followup.md and registry.md (FDA 2020 long-term follow-up): D7, D14, D28, M3 (D100), M6, M12,
-# then yearly to Y15. M3 is kept as D100, the day the registries' forms use.
-FIFTEEN_YEAR = ("D7", "D14", "D28", "D100", "M6", "M12", *(f"Y{year}" for year in range(2, 16)))
-# registry.md (CIBMTR "standard" track): D100 to Y6, then Y8, Y10, Y12, Y14.
-STANDARD = ("D100", "M6", "M12", "Y2", "Y3", "Y4", "Y5", "Y6", "Y8", "Y10", "Y12", "Y14")
+# The two tracks are the protocol templates' defaults (pathway/protocols.py cites followup.md and registry.md);
+# M3 is kept as D100, the day the registries' forms use.
+FIFTEEN_YEAR = FIFTEEN_YEAR_FOLLOW_UP
+STANDARD = STANDARD_FOLLOW_UP
 TRACKS = {"fifteen_year": FIFTEEN_YEAR, "standard": STANDARD}
 
 # followup.md: windows are a site setting; suggested ± 2 days to D28, ± 14 days at M3-M6, ± 30 days yearly.

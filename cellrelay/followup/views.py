@@ -234,9 +234,9 @@ def record_call(request, pk):
             if call.escalated:
                 messages.error(request, _("A physician must see this patient now. The call is on the "
                                           "haematologists' worklist; call the physician on duty as well."))
-                for reason in figures.call_reasons(call.escalation):
+                for reason in call.escalation_texts:
                     messages.error(request, reason)
-            for advice in figures.call_reasons(call.advice):
+            for advice in call.advice_texts:
                 messages.warning(request, advice)
             return _done(request, episode, _("Call recorded."))
     return render(request, "followup/call_form.html", {
