@@ -109,7 +109,9 @@ def parse_timepoints(text: str) -> tuple[str, ...]:
                                                           "(D7, M6, Y2)."))
     if not codes:
         raise ScheduleError("follow_up", gettext_noop("Give at least one follow-up timepoint."))
-    if len(set(codes)) != len(codes):
+    # M12 and Y1 are the same visit (the follow-up room refuses a plan naming both): years counted in months.
+    same_visit = {("M", 12 * int(code[1:])) if code[0] == "Y" else (code[0], int(code[1:])) for code in codes}
+    if len(same_visit) != len(codes):
         raise ScheduleError("follow_up", gettext_noop("A follow-up timepoint is given twice."))
     return tuple(sorted(codes, key=lambda code: TIMEPOINT_UNITS[code[0]] * int(code[1:])))
 

@@ -188,7 +188,7 @@ def test_a_sites_timepoints_are_read_in_date_order(text, expected):
     assert schedule.parse_timepoints(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "D7 D7", "W3", "D", "M0", "Y-1"])
+@pytest.mark.parametrize("text", ["", "D7 D7", "M12 Y1", "W3", "D", "M0", "Y-1"])
 def test_a_wrong_timepoint_list_is_refused(text):
     with pytest.raises(schedule.ScheduleError) as refused:
         schedule.parse_timepoints(text)
