@@ -155,13 +155,6 @@ def _episode(request, episode_id: int, action: Action = Action.VIEW_PATIENT) -> 
     return reach(request.user, Episode.objects.select_related("template", "patient"), episode_id, action)
 
 
-def _plan(episode: Episode) -> FollowUpPlan:
-    plan = FollowUpPlan.objects.filter(episode=episode).first()
-    if plan is None:
-        raise ValidationError(_("There is no follow-up before the infusion is recorded."))
-    return plan
-
-
 def _visit(plan: FollowUpPlan, visit_id: int | None) -> Visit | None:
     if visit_id is None:
         return None
@@ -181,14 +174,14 @@ def _plan_out(plan: FollowUpPlan) -> dict:
 @guarded(router.get, "/{episode_id}/followup", Action.VIEW_PATIENT, response=PlanOut)
 def get_plan(request, episode_id: int):
     """The follow-up plan: visits with their windows and who records them, and the call schedule."""
-    return _plan_out(_plan(_episode(request, episode_id)))
+    return _plan_out(services.plan_of(_episode(request, episode_id)))
 
 
 @guarded(router.post, "/{episode_id}/followup/visits/{code}", Action.RECORD_FOLLOW_UP, response=VisitRecorded)
 def record_visit(request, episode_id: int, code: str, payload: VisitIn):
     """Record a visit: done (with its date), missed, declined, or lost to follow-up. Outside its window it is
     accepted and ``delay_days`` says by how much."""
-    plan = _plan(_episode(request, episode_id, Action.RECORD_FOLLOW_UP))
+    plan = services.plan_of(_episode(request, episode_id, Action.RECORD_FOLLOW_UP))
     visit = plan.visits.filter(code=code.upper()).first()
     if visit is None:
         raise ValidationError({"code": _("This episode has no such visit.")})
@@ -207,7 +200,7 @@ def list_responses(request, episode_id: int):
 def record_response(request, episode_id: int, payload: ResponseIn):
     """A disease response graded by the criteria of the episode's indication from the raw findings."""
     episode = _episode(request, episode_id, Action.RECORD_FOLLOW_UP)
-    plan = _plan(episode)
+    plan = services.plan_of(episode)
     found = services.record_response(actor=request.user, episode=episode, assessed_on=payload.assessed_on,
                                      criteria=figures.criteria_of(episode), raw=payload.raw,
                                      visit=_visit(plan, payload.visit_id))
@@ -218,7 +211,7 @@ def record_response(request, episode_id: int, payload: ResponseIn):
 def record_blood_count(request, episode_id: int, payload: BloodCountIn):
     episode = _episode(request, episode_id, Action.RECORD_FOLLOW_UP)
     data = payload.dict()
-    visit = _visit(_plan(episode), data.pop("visit_id"))
+    visit = _visit(services.plan_of(episode), data.pop("visit_id"))
     return Status(201, services.record_blood_count(actor=request.user, episode=episode, visit=visit, **data))
 
 
@@ -226,7 +219,7 @@ def record_blood_count(request, episode_id: int, payload: BloodCountIn):
 def record_late_effect(request, episode_id: int, payload: LateEffectIn):
     episode = _episode(request, episode_id, Action.RECORD_FOLLOW_UP)
     data = payload.dict()
-    visit = _visit(_plan(episode), data.pop("visit_id"))
+    visit = _visit(services.plan_of(episode), data.pop("visit_id"))
     return Status(201, services.record_late_effect(actor=request.user, episode=episode, visit=visit, **data))
 
 
@@ -247,14 +240,14 @@ def record_death(request, episode_id: int, payload: DeathIn):
 @guarded(router.get, "/{episode_id}/followup/calls", Action.VIEW_PATIENT, response=list[CallOut])
 def list_calls(request, episode_id: int):
     """The calls made (the planned ones are in the plan's schedule)."""
-    plan = _plan(_episode(request, episode_id))
+    plan = services.plan_of(_episode(request, episode_id))
     return list(plan.calls.exclude(status__in=[Call.Status.PLANNED, Call.Status.SUPERSEDED]).order_by("made_at"))
 
 
 @guarded(router.post, "/{episode_id}/followup/calls", Action.CALL_PATIENTS, response={201: CallOut})
 def record_call(request, episode_id: int, payload: CallIn):
     """A coordinator's call; an answer that needs a physician escalates it to the haematologists' worklist."""
-    plan = _plan(_episode(request, episode_id, Action.CALL_PATIENTS))
+    plan = services.plan_of(_episode(request, episode_id, Action.CALL_PATIENTS))
     call = services.record_call(actor=request.user, plan=plan, answers=payload.answers, note=payload.note,
                                 reached=payload.reached)
     return Status(201, call)
@@ -263,7 +256,7 @@ def record_call(request, episode_id: int, payload: CallIn):
 @guarded(router.get, "/{episode_id}/followup/outcome", Action.VIEW_PATIENT, response=OutcomeOut)
 def outcome(request, episode_id: int):
     """Time since infusion, status, best response, progression-free and overall survival with their censoring."""
-    plan = _plan(_episode(request, episode_id))
+    plan = services.plan_of(_episode(request, episode_id))
     result = figures.outcome_of(plan)
     if result is None:
         raise ValidationError(_("The follow-up records contradict each other: check the dates."))

@@ -171,7 +171,8 @@ def _refuse_impossible_date(field: str, on: date, plan: FollowUpPlan) -> None:
             "date": death.died_on.isoformat()})
 
 
-def _plan_of(episode: Episode) -> FollowUpPlan:
+def plan_of(episode: Episode) -> FollowUpPlan:
+    """The episode's follow-up plan; refused before the infusion has made it."""
     plan = FollowUpPlan.objects.filter(episode=episode).select_related("episode__patient").first()
     if plan is None:
         raise ValidationError(_("There is no follow-up before the infusion is recorded."))
@@ -226,7 +227,7 @@ def _planned(visit: Visit) -> timepoints.PlannedVisit:
 def record_response(*, actor, episode: Episode, assessed_on: date, criteria: str, raw: dict,
                     visit: Visit | None = None) -> Response:
     """A disease assessment: the criteria grade the raw findings (response.py); both are kept."""
-    plan = _plan_of(episode)
+    plan = plan_of(episode)
     visit = _visit_of(episode, visit)
     _refuse_unless_theirs(actor, visit, episode)
     _refuse_impossible_date("assessed_on", assessed_on, plan)
@@ -245,7 +246,7 @@ def record_response(*, actor, episode: Episode, assessed_on: date, criteria: str
 
 @transaction.atomic
 def record_treatment(*, actor, episode: Episode, kind: str, started_on: date, detail: str = "") -> SubsequentTreatment:
-    plan = _plan_of(episode)
+    plan = plan_of(episode)
     _refuse_unless_theirs(actor, None, episode)
     if kind not in SubsequentTreatment.Kind.values:
         raise _refused("kind", _("Choose the kind of treatment."))
@@ -261,7 +262,7 @@ def record_treatment(*, actor, episode: Episode, kind: str, started_on: date, de
 def record_blood_count(*, actor, episode: Episode, sampled_on: date, anc_per_ul: int | None = None,
                        platelets_g_l: int | None = None, haemoglobin_g_dl=None,
                        visit: Visit | None = None) -> BloodCount:
-    plan = _plan_of(episode)
+    plan = plan_of(episode)
     visit = _visit_of(episode, visit)
     _refuse_unless_theirs(actor, visit, episode)
     _refuse_impossible_date("sampled_on", sampled_on, plan)
@@ -293,7 +294,7 @@ def record_late_effect(*, actor, episode: Episode, kind: str, observed_on: date,
                        t_cell_malignancy: bool = False, visit: Visit | None = None) -> LateEffect:
     """A late effect with its raw details. A T-cell malignancy asks the manufacturer to be told and a sample kept
     (registry.md, FDA 2024): the entry says whether both were done, and the page prompts until they are."""
-    plan = _plan_of(episode)
+    plan = plan_of(episode)
     visit = _visit_of(episode, visit)
     _refuse_unless_theirs(actor, visit, episode)
     if kind not in LateEffect.Kind.values:
@@ -316,7 +317,7 @@ def record_late_effect(*, actor, episode: Episode, kind: str, observed_on: date,
 def record_death(*, actor, episode: Episode, died_on: date, cause: str, toxicity: str = "",
                  detail: str = "") -> Death:
     """The patient's death, once: the visits and calls still planned end (no longer due)."""
-    plan = _plan_of(episode)
+    plan = plan_of(episode)
     _refuse_unless_theirs(actor, None, episode)
     patient = episode.patient
     Episode.objects.select_for_update().filter(patient=patient).exists()  # two deaths recorded at once: one waits
