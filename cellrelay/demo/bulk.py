@@ -75,7 +75,7 @@ EVENT_FIELDS = ("collection", "product", "bag", "action", "actor", "second_perso
 RESERVE_FIELDS = ("episode", "drug", "reserved_doses", "used_doses", "reserved_by", "reserved_at")
 # Columns of the follow-up rows.
 PLAN_FIELDS = ("episode", "d0", "timepoints", "daily_calls_until", "twice_monthly_calls_until", "created_at",
-               "created_by", "version")
+               "created_by", "version", "last_contact", "visits_left")
 VISIT_FIELDS = ("plan", "code", "day", "due", "earliest", "latest", "place", "center", "status", "done_on", "note",
                 "recorded_by", "recorded_at")
 RESPONSE_FIELDS = ("episode", "visit", "assessed_on", "criteria", "raw", "category", "is_progression", "recorded_by",
@@ -542,6 +542,12 @@ class ProductChain:
                 f"{counts['bags infused']:,} bags infused.")
 
 
+def last_contact(history) -> dt.date:
+    """FollowUpPlan.last_contact as the services keep it: D0, or the last visit done or call made (at its due day)."""
+    return max([history.d0, *(v.done_on for v in history.visits if v.status == "done"),
+                *(c.due for c in history.calls if c.status == "done")])
+
+
 class FollowUp:
     """The follow-up of each synthetic episode once infused (`cellrelay.demo.synthetic.followup`): the plan made at
     the infusion and what was recorded since, by the treating center's coordinator and haematologist, or by the
@@ -580,7 +586,8 @@ class FollowUp:
         moment, dates = self.pathway.moment, self.pathway.dates
         plan_ids = insert_rows(followup_models.FollowUpPlan, PLAN_FIELDS, [
             (episode_id, dates[h.d0], h.timepoints, dates[h.daily_calls_until], dates[h.twice_monthly_calls_until],
-             moment(h.d0), self.coordinator[patient.treating_center_id], h.version)
+             moment(h.d0), self.coordinator[patient.treating_center_id], h.version, dates[last_contact(h)],
+             any(v.status == "planned" for v in h.visits))
             for episode_id, patient, h in histories], returning=True)
         visit_ids = self.insert_visits(histories, plan_ids)
         self.insert_findings(histories, visit_ids)

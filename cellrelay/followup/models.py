@@ -46,8 +46,13 @@ class FollowUpPlan(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # Kept by the services (a visit done, a call that reached the patient, a death) so that the patients not heard
+    # of for 13 months are one index range (worklist.at_risk_of_loss), not a scan of every plan's visits and calls.
+    last_contact = models.DateField(_("last contact"))  # D0, or the last visit done or call that reached the patient
+    visits_left = models.BooleanField(_("visits still planned"), default=True)
 
     class Meta:
+        indexes = [models.Index(fields=["visits_left", "last_contact"], name="plan_followed_last_contact")]
         verbose_name = _("follow-up plan")
 
     def __str__(self) -> str:

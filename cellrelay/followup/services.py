@@ -50,7 +50,7 @@ def plan_follow_up(episode: Episode, d0: date, *, actor) -> FollowUpPlan:
     twice_monthly_until = d0 + timedelta(days=100)
     plan = FollowUpPlan.objects.create(
         episode=episode, d0=d0, timepoints=" ".join(codes), daily_calls_until=daily_until,
-        twice_monthly_calls_until=twice_monthly_until, created_by=actor)
+        twice_monthly_calls_until=twice_monthly_until, created_by=actor, last_contact=d0, visits_left=bool(planned))
     treating = episode.patient.treating_center
     Visit.objects.bulk_create(
         Visit(plan=plan, code=v.code, day=v.day, due=v.due, earliest=v.earliest, latest=v.latest, center=treating)
@@ -84,6 +84,13 @@ def _locked_plan(plan: FollowUpPlan, expected_version: int | None) -> FollowUpPl
 def _bump(plan: FollowUpPlan) -> None:
     plan.version += 1
     plan.save(update_fields=["version"])
+
+
+def _contacted(plan: FollowUpPlan, on: date) -> None:
+    """The patient was seen or heard of that day: the plan's last contact, for the patients at risk of being lost."""
+    if on > plan.last_contact:
+        plan.last_contact = on
+        plan.save(update_fields=["last_contact"])
 
 
 @transaction.atomic
@@ -210,6 +217,11 @@ def record_visit(*, actor, visit: Visit, status: str, on: date | None, note: str
     visit.status, visit.done_on, visit.note = status, on, note
     visit.recorded_by, visit.recorded_at = actor, timezone.now()
     visit.save(update_fields=["status", "done_on", "note", "recorded_by", "recorded_at"])
+    if status == Visit.Status.DONE:
+        _contacted(plan, on)
+    if not plan.visits.filter(status=Visit.Status.PLANNED).exists():
+        plan.visits_left = False
+        plan.save(update_fields=["visits_left"])
     _bump(plan)
     _journal(Action.VISIT_RECORDED, plan.episode, actor=actor, obj=visit,
              after={"code": visit.code, "status": status, "on": on, "delay_days": delay, "note": note,
@@ -340,6 +352,7 @@ def record_death(*, actor, episode: Episode, died_on: date, cause: str, toxicity
                                  detail=detail, recorded_by=actor)
     Visit.objects.filter(plan__episode__patient=patient, status=Visit.Status.PLANNED).update(
         status=Visit.Status.ENDED)
+    FollowUpPlan.objects.filter(episode__patient=patient).update(visits_left=False)
     Call.objects.filter(plan__episode__patient=patient, status=Call.Status.PLANNED).update(
         status=Call.Status.CANCELLED)
     _journal(Action.DEATH_RECORDED, episode, actor=actor, obj=death,
@@ -380,6 +393,7 @@ def record_call(*, actor, plan: FollowUpPlan, answers: dict, note: str = "", rea
     if reached:
         plan.calls.filter(status=Call.Status.PLANNED, due__lte=today).exclude(pk=call.pk).update(
             status=Call.Status.SUPERSEDED)
+        _contacted(plan, timezone.localdate(call.made_at))
     _journal(Action.CALL_RECORDED, episode, actor=actor, obj=call,
              after={"reached": reached, "answers": checked, "note": note, "escalation": escalation,
                     "advice": advice})

@@ -8,7 +8,7 @@ see; each row names who must act: the treating center or the referring hospital.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from .models import Call, FollowUpPlan, Visit
@@ -56,20 +56,13 @@ def calls_due(patients, today: date) -> QuerySet:
 
 
 def at_risk_of_loss(patients, today: date) -> QuerySet:
-    """Alive, still followed, and no visit nor call for 13 months (counted from D0 when there was none)."""
+    """Alive, still followed (a visit left to do), and no visit nor call for 13 months (counted from D0 when there was
+    none); the longest silence first. The plan's last contact is kept by the services: one index range."""
     cutoff = today - timedelta(days=LOST_AFTER_DAYS)
-    last_visit = (Visit.objects.filter(plan=OuterRef("pk"), status=Visit.Status.DONE)
-                  .order_by("-done_on").values("done_on")[:1])
-    last_call = (Call.objects.filter(plan=OuterRef("pk"), status=Call.Status.DONE)
-                 .order_by("-made_at").values("made_at")[:1])
-    return (FollowUpPlan.objects.filter(episode__patient__in=patients, d0__lt=cutoff,
-                                        episode__patient__death__isnull=True,
-                                        visits__status=Visit.Status.PLANNED)
-            .annotate(last_visit=Subquery(last_visit), last_call=Subquery(last_call), next_due=Min("visits__due"))
-            .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=cutoff))
-            .filter(Q(last_call__isnull=True) | Q(last_call__date__lt=cutoff))
+    return (FollowUpPlan.objects.filter(visits_left=True, last_contact__lt=cutoff, episode__patient__in=patients,
+                                        episode__patient__death__isnull=True)
             .select_related("episode__patient__treating_center", "episode__patient__referring_center")
-            .order_by("d0"))
+            .order_by("last_contact", "pk"))
 
 
 def sections(patients, today: date) -> list[Section]:
