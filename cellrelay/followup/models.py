@@ -52,7 +52,9 @@ class FollowUpPlan(models.Model):
     visits_left = models.BooleanField(_("visits still planned"), default=True)
 
     class Meta:
-        indexes = [models.Index(fields=["visits_left", "last_contact"], name="plan_followed_last_contact")]
+        # Partial: SQLite uses an index on a boolean only so (Django writes `WHERE "visits_left"`, not `= 1`).
+        indexes = [models.Index(fields=["last_contact"], condition=models.Q(visits_left=True),
+                                name="plan_followed_last_contact")]
         verbose_name = _("follow-up plan")
 
     def __str__(self) -> str:
@@ -90,7 +92,9 @@ class Visit(models.Model):
     class Meta:
         ordering = ["due", "pk"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="one_visit_per_timepoint")]
-        indexes = [models.Index(fields=["status", "due"], name="visit_open_due")]
+        # The worklist's sections (worklist.py): due this week or awaiting by due date, overdue by window's end.
+        indexes = [models.Index(fields=["status", "due"], name="visit_open_due"),
+                   models.Index(fields=["status", "latest"], name="visit_open_latest")]
         verbose_name = _("follow-up visit")
 
     def __str__(self) -> str:
@@ -295,8 +299,12 @@ class Call(models.Model):
 
     class Meta:
         ordering = ["due", "made_at", "pk"]
+        # calls_due: a plan's planned calls up to today (the worklist lists the latest), without a scan per row.
         indexes = [models.Index(fields=["status", "due"], name="call_open_due"),
-                   models.Index(fields=["escalated", "acknowledged_at"], name="call_escalated")]
+                   models.Index(fields=["plan", "status", "due"], name="call_plan_open_due"),
+                   # The calls waiting for a physician, in the order they were made: a few rows, whatever the size.
+                   models.Index(fields=["made_at"], condition=models.Q(escalated=True, acknowledged_at__isnull=True),
+                                name="call_escalated_open")]
         verbose_name = _("coordinator call")
 
     def __str__(self) -> str:

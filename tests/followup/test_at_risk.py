@@ -1,4 +1,4 @@
-"""Patients at risk of being lost to follow-up: alive, still followed, and neither seen nor heard of for 13 months,
+"""The follow-up worklist. Patients at risk of being lost to follow-up: alive, still followed, and neither seen nor heard of for 13 months,
 counted from D0, from the last visit done or from the last call that reached them (issue #10); the worklist shows
 them the longest silence first, whatever the size of the registry (issue #14)."""
 
@@ -82,3 +82,15 @@ def test_the_coordinators_page_names_the_patient_and_their_last_contact(client_a
     at_risk = page[page.index('id="fu-at_risk"'):]
     assert str(infused.patient) in at_risk and "(1)" in at_risk[:300]
     assert "last contact" in at_risk
+
+
+def test_a_long_section_says_how_many_up_to_its_cap(client_as, infused, monkeypatch):
+    """Beyond the cap the page says "N+" rather than reading every overdue visit of the registry to count them."""
+    monkeypatch.setattr(worklist, "LIMIT", 1)
+    monkeypatch.setattr(worklist, "COUNT_CAP", 2)
+    Visit.objects.filter(plan=infused.follow_up_plan).update(due=TODAY - dt.timedelta(days=60),
+                                                            latest=TODAY - dt.timedelta(days=30))
+    overdue = {s.key: s for s in worklist.sections(Patient.objects.all(), TODAY)}["overdue"]
+    assert len(overdue.rows) == 1 and overdue.count_text == "2+"
+    page = client_as("coordinator").get(reverse("followup:worklist")).content.decode()
+    assert "(2+)" in page and "The first 1 of 2+." in page

@@ -52,6 +52,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="followupplan",
-            index=models.Index(fields=["visits_left", "last_contact"], name="plan_followed_last_contact"),
+            index=models.Index(fields=["last_contact"], condition=models.Q(visits_left=True),
+                               name="plan_followed_last_contact"),
         ),
     ]
