@@ -13,7 +13,7 @@ from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import schedule
 from cellrelay.pathway.states import State
 from cellrelay.products.models import Bag, Product
-from cellrelay.products.worklist import BEFORE_INFUSION, Item, still_open
+from cellrelay.products.worklist import BEFORE_INFUSION, Item, first, still_open
 
 from . import dispensing_day
 from .models import StorageAlarm
@@ -27,23 +27,24 @@ def tank_alarms(_patients, storage_center_ids) -> list[tuple[str, list[Item]]]:
     return [("pharmacy", [
         Item(_("Tank %(tank)s: %(alarm)s") % {"tank": alarm.tank.name, "alarm": alarm.get_kind_display()},
              reverse("pharmacy:tank", args=[alarm.tank_id]), Action.MANAGE_STORAGE, urgent=True)
-        for alarm in alarms.select_related("tank")])]
+        for alarm in first(alarms.select_related("tank"))])]
 
 
 def bags_to_place_or_dispense(patients, _storage_center_ids) -> list[tuple[str, list[Item]]]:
     """Received bags in no tank yet, and bags whose infusion day has come."""
     bags = (still_open(Bag.objects.filter(product__episode__patient__in=patients, status=Bag.Status.AVAILABLE),
                        "product__").select_related("product__episode__patient", "product__episode__template"))
-    items = []
-    for bag in bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED), position__isnull=True,
-                           product__episode__state__in=BEFORE_INFUSION):
-        items.append(Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
-                          reverse("pharmacy:bag_place", args=[bag.pk]), Action.MANAGE_STORAGE, bag.product.episode))
+    to_place = [Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
+                     reverse("pharmacy:bag_place", args=[bag.pk]), Action.MANAGE_STORAGE, bag.product.episode)
+                for bag in first(bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED),
+                                             position__isnull=True, product__episode__state__in=BEFORE_INFUSION))]
     # From the planned infusion day only: dispensing is refused before it (dispensing_day.py).
     last_planned_d0 = timezone.localdate() + timedelta(days=dispensing_day.DAYS_BEFORE_INFUSION)
-    for bag in bags.filter(product__status=Status.ACCEPTED, product__episode__state=State.LYMPHODEPLETION,
-                           product__episode__milestones__kind=schedule.Kind.INFUSION,
-                           product__episode__milestones__planned__lte=last_planned_d0).distinct():
-        items.append(Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
-                          reverse("pharmacy:dispense", args=[bag.pk]), Action.DISPENSE_PRODUCT, bag.product.episode))
-    return [("pharmacy", items)]
+    to_dispense = [Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
+                        reverse("pharmacy:dispense", args=[bag.pk]), Action.DISPENSE_PRODUCT, bag.product.episode)
+                   for bag in first(bags.filter(product__status=Status.ACCEPTED,
+                                                product__episode__state=State.LYMPHODEPLETION,
+                                                product__episode__milestones__kind=schedule.Kind.INFUSION,
+                                                product__episode__milestones__planned__lte=last_planned_d0)
+                                    .distinct())]
+    return [("pharmacy", to_place), ("pharmacy", to_dispense)]

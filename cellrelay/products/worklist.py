@@ -21,6 +21,9 @@ Status = Product.Status
 # “Manufacturing”. After the infusion, a bag left over is returned or destroyed, not stored.
 BEFORE_INFUSION = (State.MANUFACTURING, State.PRODUCT_RECEIVED, State.ADMITTED, State.LYMPHODEPLETION)
 TEAMS = ("apheresis", "pharmacy", "unit")  # the circuit's order: the cells go out, come back, are given
+# What a team must do now, not the registry's backlog (issue 14): each kind of item shows its first CAP, oldest first,
+# and its query reads one row more, to say that the list goes on.
+CAP = 50
 
 
 @dataclass
@@ -51,26 +54,31 @@ def still_open(queryset, path: str):
     return queryset.exclude(**{f"{path}episode__state__in": FINAL})
 
 
+def first(queryset) -> list:
+    """A kind of item's rows as the worklist reads them: the oldest first, CAP of them and one more."""
+    return list(queryset.order_by("pk")[:CAP + 1])
+
+
 def _collections_to_ship(patients) -> list[Item]:
     shipped = Shipment.objects.filter(collection__isnull=False).values("collection_id")
     collections = (still_open(Collection.objects.filter(episode__patient__in=patients), "")
                    .exclude(pk__in=shipped).select_related("episode__patient", "episode__template"))
     return [Item(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": c.din},
-                 reverse("products:shipment_out_new", args=[c.pk]), Action.RECORD_SHIPMENT, c.episode) for c in collections]
+                 reverse("products:shipment_out_new", args=[c.pk]), Action.RECORD_SHIPMENT, c.episode)
+            for c in first(collections)]
 
 
-def _products_arriving(patients) -> list[Item]:
+def _products_arriving(patients) -> tuple[list[Item], list[Item]]:
     """Products to receive, and quarantined products waiting for the pharmacist's decision."""
-    items = []
     products = (still_open(Product.objects.filter(episode__patient__in=patients), "")
                 .select_related("episode__patient", "episode__template"))
-    for product in products.filter(status__in=(Status.RELEASED, Status.SHIPPED)):
-        items.append(Item(_("Receive the product (%(manufacturer)s)") % {"manufacturer": product.manufacturer},
-                          reverse("products:receive", args=[product.pk]), Action.RECEIVE_PRODUCT, product.episode))
-    for product in products.filter(status=Status.QUARANTINED):
-        items.append(Item(_("Quarantined product: decide"), reverse("products:quarantine_release", args=[product.pk]),
-                          Action.RELEASE_PRODUCT, product.episode, urgent=True))
-    return items
+    to_receive = [Item(_("Receive the product (%(manufacturer)s)") % {"manufacturer": product.manufacturer},
+                       reverse("products:receive", args=[product.pk]), Action.RECEIVE_PRODUCT, product.episode)
+                  for product in first(products.filter(status__in=(Status.RELEASED, Status.SHIPPED)))]
+    to_decide = [Item(_("Quarantined product: decide"), reverse("products:quarantine_release", args=[product.pk]),
+                      Action.RELEASE_PRODUCT, product.episode, urgent=True)
+                 for product in first(products.filter(status=Status.QUARANTINED))]
+    return to_receive, to_decide
 
 
 def _bags_out(patients) -> list[Item]:
@@ -81,20 +89,26 @@ def _bags_out(patients) -> list[Item]:
     return [Item((_("Bag %(number)s thawing: check and infuse") if bag.thaw_started_at else
                   _("Bag %(number)s dispensed: thaw, bedside check, infusion")) % {"number": bag.number},
                  reverse("products:bag", args=[bag.pk]), Action.VIEW_PATIENT, bag.product.episode,
-                 urgent=bag.thaw_started_at is not None) for bag in bags]
+                 urgent=bag.thaw_started_at is not None) for bag in first(bags)]
 
 
 def _own(patients, _storage_center_ids) -> list[tuple[str, list[Item]]]:
-    return [("apheresis", _collections_to_ship(patients)), ("pharmacy", _products_arriving(patients)),
+    to_receive, to_decide = _products_arriving(patients)
+    return [("apheresis", _collections_to_ship(patients)), ("pharmacy", to_receive), ("pharmacy", to_decide),
             ("unit", _bags_out(patients))]
 
 
-def build(patients, storage_center_ids) -> list[tuple[str, list[Item]]]:
-    """(team code, items) for the teams with something to do; the alarms of the tanks at these centers."""
+def build(patients, storage_center_ids) -> list[tuple[str, list[Item], bool]]:
+    """(team code, items, whether some kind goes on beyond CAP) for the teams with something to do; the alarms of
+    the tanks at these centers. A contributor gives each kind of item as its own (team, items), read with ``first``."""
     contributors = ([c for ahead, c in _contributors if ahead] + [_own]
                     + [c for ahead, c in _contributors if not ahead])
     teams: dict[str, list[Item]] = {team: [] for team in TEAMS}
+    more: set[str] = set()
     for contribute in contributors:
         for team, items in contribute(patients, storage_center_ids):
+            if len(items) > CAP:
+                items = items[:CAP]
+                more.add(team)
             teams.setdefault(team, []).extend(items)
-    return [(team, items) for team, items in teams.items() if items]
+    return [(team, items, team in more) for team, items in teams.items() if items]

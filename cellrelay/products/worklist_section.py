@@ -14,10 +14,11 @@ from . import worklist
 def worklist_section(request, patients) -> str:
     """What the product's circuit waits for, by team (only the team the worklist shows); empty when nothing."""
     team = pathway_worklist.team_of(request)
-    work = [(code, pathway_worklist.TEAMS[code], items)
-            for code, items in worklist.build(patients, access.centers_for(request.user, Action.MANAGE_STORAGE))
+    work = [(code, pathway_worklist.TEAMS[code], items, more)
+            for code, items, more in worklist.build(patients, access.centers_for(request.user, Action.MANAGE_STORAGE))
             if team in (None, code)]
     if not work:
         return ""
-    shown(request.user, [item.episode.patient for _code, _label, items in work for item in items if item.episode])
-    return render_to_string("products/_worklist.html", {"product_work": work}, request=request)
+    shown(request.user, [item.episode.patient for _code, _label, items, _more in work for item in items
+                         if item.episode])
+    return render_to_string("products/_worklist.html", {"product_work": work, "cap": worklist.CAP}, request=request)

@@ -21,6 +21,16 @@ def test_the_worklist_shows_what_the_product_circuit_waits_for(client_as, episod
     assert "Product circuit" in html and f"/pharmacy/bags/{bags[0].pk}/place/" in html
 
 
+def test_a_long_list_of_bags_to_place_shows_the_oldest_first_and_says_it_goes_on(client_as, episode, users,
+                                                                                monkeypatch):
+    from cellrelay.products import worklist
+    monkeypatch.setattr(worklist, "CAP", 1)
+    bags = received_bags(episode, users, count=2)
+    html = client_as("pharmacist").get("/worklist/").content.decode()
+    assert f"/pharmacy/bags/{bags[0].pk}/place/" in html and f"/pharmacy/bags/{bags[1].pk}/place/" not in html
+    assert "Only the first 1 of each kind are shown" in html
+
+
 def test_the_worklist_and_the_product_page_ask_to_dispense_on_the_infusion_day_not_before(client_as, episode, users):
     bag = received_bags(episode, users, count=1, state=State.LYMPHODEPLETION)[0]  # the infusion planned today
     dispense = f"/bags/{bag.pk}/dispense/"
