@@ -4,8 +4,9 @@ awaiting their record, visits overdue past their window, and patients not heard 
 Each section is a bounded query over the patients the user may see: its first ``LIMIT`` rows, and its count up to
 ``COUNT_CAP`` ("500+" beyond: nobody works through more on one page, and an exact count would read every overdue
 visit of the registry). Each section's own index finds its rows in the order shown and the user's scope is checked
-row by row (``_seen_by``), so a page reads about as many rows at 300,000 episodes as at 1,000. Each row names who
-must act: the treating center or the referring hospital.
+row by row (``patients.access.seen_by``): a section reads its index range (the rows due, open or unacknowledged),
+not every visit and call of every patient in scope. Each row names who must act: the treating center or the
+referring hospital.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from cellrelay.patients.access import seen_by
 
 from .models import Call, Death, FollowUpPlan, Visit
 from .timepoints import MAX_WINDOW_DAYS  # no window is wider: a visit whose window is open was due since then
@@ -46,20 +49,14 @@ def _bounded(key, title, queryset: QuerySet, empty="") -> Section:
     return Section(key, str(title), rows, count, str(empty))
 
 
-def _seen_by(patients, patient_path: str) -> Exists:
-    """The user's scope, checked for each row the section's index finds. As ``patient__in=patients`` SQLite starts
-    from the patients instead and reads every visit or call of each (seconds at 40,000 patients)."""
-    return Exists(patients.filter(pk=OuterRef(patient_path)))
-
-
 def _visits(patients) -> QuerySet:
-    return (Visit.objects.filter(_seen_by(patients, "plan__episode__patient"), status=Visit.Status.PLANNED)
+    return (Visit.objects.filter(seen_by(patients, "plan__episode__patient"), status=Visit.Status.PLANNED)
             .select_related("plan__episode__patient", "plan__episode__template", "center"))
 
 
 def escalated_calls(patients) -> QuerySet:
     """Calls whose answers need a physician, until one has taken them over (followup.md)."""
-    return (Call.objects.filter(_seen_by(patients, "plan__episode__patient"), escalated=True,
+    return (Call.objects.filter(seen_by(patients, "plan__episode__patient"), escalated=True,
                                 acknowledged_at__isnull=True)
             .select_related("plan__episode__patient", "caller").order_by("made_at"))
 
@@ -68,7 +65,7 @@ def calls_due(patients, today: date) -> QuerySet:
     """One row per plan with a planned call due today or before (the latest one: a call today does them all)."""
     later = Call.objects.filter(Q(due__gt=OuterRef("due")) | Q(due=OuterRef("due"), pk__gt=OuterRef("pk")),
                                 plan=OuterRef("plan"), status=Call.Status.PLANNED, due__lte=today)
-    return (Call.objects.filter(_seen_by(patients, "plan__episode__patient"), status=Call.Status.PLANNED,
+    return (Call.objects.filter(seen_by(patients, "plan__episode__patient"), status=Call.Status.PLANNED,
                                 due__lte=today)
             .exclude(Exists(later))
             .select_related("plan__episode__patient__treating_center").order_by("due", "pk"))
@@ -79,7 +76,7 @@ def at_risk_of_loss(patients, today: date) -> QuerySet:
     none); the longest silence first. The plan's last contact is kept by the services: one index range."""
     cutoff = today - timedelta(days=LOST_AFTER_DAYS)
     dead = Death.objects.filter(patient=OuterRef("episode__patient"))
-    return (FollowUpPlan.objects.filter(_seen_by(patients, "episode__patient"), ~Exists(dead), visits_left=True,
+    return (FollowUpPlan.objects.filter(seen_by(patients, "episode__patient"), ~Exists(dead), visits_left=True,
                                         last_contact__lt=cutoff)
             .select_related("episode__patient__treating_center", "episode__patient__referring_center")
             .order_by("last_contact", "pk"))

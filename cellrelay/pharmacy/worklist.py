@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import schedule
 from cellrelay.pathway.states import State
+from cellrelay.patients.access import seen_by
 from cellrelay.products.models import Bag, Product
 from cellrelay.products.worklist import BEFORE_INFUSION, Item, first, still_open
 
@@ -32,7 +33,7 @@ def tank_alarms(_patients, storage_center_ids) -> list[tuple[str, list[Item]]]:
 
 def bags_to_place_or_dispense(patients, _storage_center_ids) -> list[tuple[str, list[Item]]]:
     """Received bags in no tank yet, and bags whose infusion day has come."""
-    bags = (still_open(Bag.objects.filter(product__episode__patient__in=patients, status=Bag.Status.AVAILABLE),
+    bags = (still_open(Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.AVAILABLE),
                        "product__").select_related("product__episode__patient", "product__episode__template"))
     to_place = [Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
                      reverse("pharmacy:bag_place", args=[bag.pk]), Action.MANAGE_STORAGE, bag.product.episode)

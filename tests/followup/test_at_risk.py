@@ -1,6 +1,6 @@
-"""The follow-up worklist. Patients at risk of being lost to follow-up: alive, still followed, and neither seen nor heard of for 13 months,
-counted from D0, from the last visit done or from the last call that reached them (issue #10); the worklist shows
-them the longest silence first, whatever the size of the registry (issue #14)."""
+"""The follow-up worklist. Patients at risk of being lost to follow-up: alive, still followed, and neither seen nor
+heard of for 13 months, counted from D0, from the last visit done or from the last call that reached them (issue
+#10); the worklist shows them the longest silence first, whatever the size of the registry (issue #14)."""
 
 import datetime as dt
 
