@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -106,7 +106,10 @@ def _after_decision(decision: MdtDecision) -> str:
 
 def patient_section(request, patient) -> str:
     """The patient's referrals and their RCP decisions: a section of the patient's page (patients.page_sections)."""
-    return render_to_string("referrals/_patient_section.html", {"patient": patient}, request=request)
+    referrals = patient.referrals.select_related("from_center").prefetch_related(
+        Prefetch("decisions", queryset=MdtDecision.objects.select_related("meeting")))  # one query each, not per row
+    return render_to_string("referrals/_patient_section.html", {"patient": patient, "referrals": referrals},
+                            request=request)
 
 
 @access.requires(Action.VIEW_PATIENT)

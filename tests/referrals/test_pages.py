@@ -177,12 +177,13 @@ def test_the_minutes_print_the_meeting_and_its_patients(client_as, users, meetin
 
 
 def test_the_patient_page_section_lists_referrals_and_offers_to_refer(patient, referral):
+    referrals = patient.referrals.all()
     section = render_to_string("referrals/_patient_section.html",
-                               {"patient": patient, "allowed": {"referral.create"}})
+                               {"patient": patient, "referrals": referrals, "allowed": {"referral.create"}})
     assert f"/referrals/{referral.pk}/" in section and "Awaiting decision" in section
     assert f"/patients/{patient.pk}/referrals/new/" in section
     assert "/referrals/new/" not in render_to_string("referrals/_patient_section.html",
-                                                     {"patient": patient, "allowed": set()})
+                                                     {"patient": patient, "referrals": referrals, "allowed": set()})
 
 
 def test_a_meeting_six_days_ahead_offers_no_decision_and_refuses_one_with_the_reason(client_as, org, users, referral):
