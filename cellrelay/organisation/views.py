@@ -183,6 +183,10 @@ def journal(request):
         if data["date_to"]:
             entries = entries.filter(at__lt=_day_start(data["date_to"]) + timedelta(days=1))
     page = _journal_page(entries, request.GET.get("before"), request.GET.get("after"))
+    # The actions' labels looked up once: get_action_display hashes every lazy label of the enumeration per row.
+    labels = dict(JournalEntry.Action.choices)
+    for entry in page:
+        entry.action_label = labels.get(entry.action, entry.action)
     # An entry about a patient names them (a read's object is the patient): the page is a read of each.
     shown(request.user, [PatientRef(e.patient_id, e.center_id) for e in page if e.patient_id])
     query = request.GET.copy()
