@@ -171,9 +171,11 @@ def bags_to_place(user) -> tuple[list[Bag], int]:
     episode has not reached the infusion (the worklist's rule): the oldest ``WAITING_SHOWN`` and how many in all.
     A bag left over after an infusion is not work to do now: listing every one ever received grows with the
     registry, not with the pharmacy's day."""
-    episodes = _episodes_before_infusion(user)
-    waiting = (Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True, product__status__in=PLACEABLE,
-                                  product__episode_id__in=episodes)
+    # Their products by the (episode, status) index, then the bags by product: joined, both databases start from
+    # every available bag instead (the spares of every infusion ever given).
+    products = list(Product.objects.filter(episode_id__in=_episodes_before_infusion(user), status__in=PLACEABLE)
+                    .values_list("pk", flat=True))
+    waiting = (Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True, product_id__in=products)
                .select_related("product__episode__patient").order_by("product__registered_at", "product", "number"))
     bags = list(waiting[:WAITING_SHOWN])
     total = len(bags) if len(bags) < WAITING_SHOWN else waiting.count()
