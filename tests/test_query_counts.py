@@ -32,12 +32,15 @@ PAGES = {
     "product page": ("coordinator", lambda e: f"/episodes/{e.pk}/products/"),
     "storage map": ("pharmacist", lambda e: "/pharmacy/storage/"),
     "RCP meetings": ("coordinator", lambda e: "/rcp/"),
+    "RCP meetings held, page 2": ("coordinator", lambda e: "/rcp/?page=2"),
     "journal": ("admin", lambda e: "/journal/"),
+    "journal by patient": ("admin", lambda e: "/journal/?patient=ma"),
     "search": ("coordinator", lambda e: "/patients/?q=ma"),
     "follow-up worklist": ("coordinator", lambda e: "/followup/"),
     "registry page": ("research", lambda e: "/registry/"),
     # The list endpoints, with the persona's bearer token.
     "patients API": ("coordinator", lambda e: "/api/v1/patients?q=ma"),
+    "patients API, page 2": ("coordinator", lambda e: "/api/v1/patients?page=2&limit=5"),
     "manufacturer API": ("kite-system", lambda e: "/api/v1/manufacturer/products"),
 }
 API = "/api/"

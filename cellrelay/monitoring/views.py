@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -174,13 +175,10 @@ def lymphodepletion_start(episode: Episode) -> date | None:
     return (first.actual or first.planned) if first else None
 
 
-def chart_svg(episode: Episode) -> str:
-    """The episode's monitoring chart (monitoring/chart.py) from what was recorded: from the first record
-    (the start of lymphodepletion while there is none) to the latest record or now."""
-    d0 = d0_of(episode)
-    vitals, assessments = graded_vitals(episode), graded_assessments(episode)
-    interventions = list(episode.interventions.all())
-    stays = list(episode.icu_stays.all())
+def chart_svg(episode: Episode, *, d0: date | None, vitals: list, assessments: list, interventions: list,
+              stays: list) -> str:
+    """The episode's monitoring chart (monitoring/chart.py) from what was recorded, as the flow sheet read it: from
+    the first record (the start of lymphodepletion while there is none) to the latest record or now."""
     moments = ([v.taken_at for v in vitals] + [a.assessed_at for a in assessments]
                + [i.given_at for i in interventions] + [s.admitted_at for s in stays])
     reference = d0 or (local_day(min(moments)) if moments else timezone.localdate())
@@ -230,7 +228,11 @@ def flow_sheet(request, pk):
     days = sorted(set(crs_daily) | set(icans_daily))
     checklist = NeuroChecklist.objects.filter(episode=episode).select_related("waived_by").first()
     stays = list(episode.icu_stays.select_related("recorded_by"))
+    interventions = list(episode.interventions.select_related("given_by"))
     today = timezone.localdate()
+    # Read once for the tables and the chart alike.
+    chart = mark_safe(chart_svg(episode, d0=d0, vitals=vitals, assessments=assessments,  # noqa: S308 - escaped
+                                interventions=interventions, stays=stays))  # by monitoring.chart, every text
     return render(request, "monitoring/flow_sheet.html", {
         "episode": episode,
         "patient": patient,
@@ -250,8 +252,8 @@ def flow_sheet(request, pk):
                         for a in assessments],
         "labs": [(name_day(local_day(labs.sampled_at)), lab_row(labs))
                  for labs in episode.lab_results.select_related("recorded_by")],
-        "interventions": [(name_day(local_day(i.given_at)), i, reason_texts(i.warnings))
-                          for i in episode.interventions.select_related("given_by")],
+        "interventions": [(name_day(local_day(i.given_at)), i, reason_texts(i.warnings)) for i in interventions],
+        "chart": chart,
         "stays": stays,
         "in_icu": next((s for s in stays if s.discharged_at is None), None),
         "alerts": alerts.episode_alerts(episode),

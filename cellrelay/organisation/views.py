@@ -1,10 +1,10 @@
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -126,8 +126,44 @@ def _day_start(day):
 
 
 def _actors(entries):
-    """Everyone who acted in these entries: staff, referring physicians and machine accounts alike."""
-    return User.objects.filter(pk__in=entries.values("actor_id")).order_by("last_name", "first_name", "username")
+    """Everyone who acted in these entries: staff, referring physicians and machine accounts alike. Asked user by
+    user (an index probe each, stopping at their first entry): the distinct actors of the whole journal would read
+    every entry of the centers."""
+    return (User.objects.filter(Exists(entries.filter(actor_id=OuterRef("pk"))))
+            .order_by("last_name", "first_name", "username"))
+
+
+JOURNAL_PAGE_SIZE = 50
+
+
+@dataclass
+class JournalPage:
+    """Entries newest first, ``JOURNAL_PAGE_SIZE`` at a time, reached by the id they start after (keyset pages):
+    neither a count of the journal nor an OFFSET into it, both of which read every entry before the page."""
+
+    object_list: list
+    newer: int | None  # ?after= of the page before (newer entries), None on the newest
+    older: int | None  # ?before= of the next page (older entries), None on the oldest
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+
+def _journal_page(entries, before: str | None, after: str | None) -> JournalPage:
+    entries = entries.select_related("actor")
+    if after and after.isdigit():
+        rows = list(entries.filter(id__gt=int(after)).order_by("id")[:JOURNAL_PAGE_SIZE + 1])
+        has_newer = len(rows) > JOURNAL_PAGE_SIZE
+        rows = rows[:JOURNAL_PAGE_SIZE][::-1]
+        has_older = True
+    else:
+        if before and before.isdigit():
+            entries = entries.filter(id__lt=int(before))
+        rows = list(entries.order_by("-id")[:JOURNAL_PAGE_SIZE + 1])
+        has_older = len(rows) > JOURNAL_PAGE_SIZE
+        rows = rows[:JOURNAL_PAGE_SIZE]
+        has_newer = bool(before and before.isdigit())
+    return JournalPage(rows, rows[0].id if rows and has_newer else None, rows[-1].id if rows and has_older else None)
 
 
 @access.requires(Action.VIEW_JOURNAL)
@@ -146,9 +182,14 @@ def journal(request):
             entries = entries.filter(at__gte=_day_start(data["date_from"]))
         if data["date_to"]:
             entries = entries.filter(at__lt=_day_start(data["date_to"]) + timedelta(days=1))
-    page = Paginator(entries.select_related("actor").order_by("-id"), 50).get_page(request.GET.get("page"))
+    page = _journal_page(entries, request.GET.get("before"), request.GET.get("after"))
+    # The actions' labels looked up once: get_action_display hashes every lazy label of the enumeration per row.
+    labels = dict(JournalEntry.Action.choices)
+    for entry in page:
+        entry.action_label = labels.get(entry.action, entry.action)
     # An entry about a patient names them (a read's object is the patient): the page is a read of each.
     shown(request.user, [PatientRef(e.patient_id, e.center_id) for e in page if e.patient_id])
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("before", "after", "page"):
+        query.pop(key, None)
     return render(request, "organisation/journal.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -39,9 +39,10 @@ def key_delays(episode: Episode) -> list[delays.Delay]:
 
 def episode_summaries(patient) -> list[dict]:
     """Each episode of the patient with its key delays, for the patient page."""
-    episodes = patient.episodes.select_related("template", "decision__meeting", "decision__referral")
+    # The milestones read once for the delays, the plan's presence and the timeline.
+    episodes = patient.episodes.select_related(*EPISODE_RELATED).prefetch_related("milestones")
     return [{"episode": e, "delays": [(DELAY_LABELS[d.code], d) for d in key_delays(e)],
-             "has_plan": e.milestones.exists()} for e in episodes]
+             "has_plan": bool(e.milestones.all())} for e in episodes]
 
 
 def patient_section(request, patient) -> str:

@@ -34,14 +34,21 @@ def referring_membership(user, action: Action) -> Membership | None:
 
 def patients_for(user, action: Action = Action.VIEW_PATIENT) -> QuerySet:
     """The patients this user may act on: the scoping of every patient query."""
+    return Patient.objects.filter(patient_scope(user, action))
+
+
+def patient_scope(user, action: Action = Action.VIEW_PATIENT, path: str = "") -> Q:
+    """``patients_for`` as a condition on the patient reached through ``path`` (``"episode__patient__"``; "" for
+    the patient itself): a join, where ``patient__in=patients_for(...)`` makes SQLite build the list of every
+    patient of the center before it reads the one row asked for."""
     center_wide = {m.pk for m in memberships_allowing(user, Action.VIEW_CENTER_PATIENTS)}
-    scope = Q(pk__in=[])
+    scope = Q(**{f"{path}pk__in": []})  # nobody, unless a membership allows the action
     for membership in memberships_allowing(user, action):
         if membership.pk in center_wide:
-            scope |= Q(treating_center_id=membership.center_id)
+            scope |= Q(**{f"{path}treating_center_id": membership.center_id})
         else:
-            scope |= Q(referring_physician=user)
-    return Patient.objects.filter(scope)
+            scope |= Q(**{f"{path}referring_physician": user})
+    return scope
 
 
 def seen_by(patients: QuerySet, patient_path: str) -> Exists:
@@ -94,8 +101,7 @@ def reach(user, objects: QuerySet | type[Model], pk, action: Action = Action.VIE
     queryset = objects if isinstance(objects, QuerySet) else objects._default_manager.all()
     if patient:
         queryset = queryset.select_related(patient)
-    in_scope = f"{patient}__in" if patient else "pk__in"
-    found = queryset.filter(**{in_scope: patients_for(user, Action.VIEW_PATIENT)}).filter(pk=pk).first()
+    found = queryset.filter(patient_scope(user, Action.VIEW_PATIENT, f"{patient}__" if patient else ""), pk=pk).first()
     if found is None:
         raise Http404("not found in the user's scope")
     its_patient = reduce(getattr, patient.split("__"), found) if patient else found

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from cellrelay.apiutil import ErrorOut, api_choices, model_text
@@ -135,12 +135,22 @@ def _full(patient: Patient) -> dict:
     }
 
 
+MAX_PAGE_SIZE = 200
+
+
 @guarded(router.get, "", Action.VIEW_PATIENT, response=list[PatientSummary])
-def list_patients(request, q: str = ""):
-    """Patients you may see, searched by name, INS or IPP (first 50)."""
-    page = list(search_patients(patients_for(request.user), q)[:PAGE_SIZE])
-    shown(request.user, page)
-    return page
+def list_patients(
+    request,
+    q: str = Query("", description="The start of a name (family or given first), of an INS, or an IPP."),
+    page: int = Query(1, ge=1, le=1000, description="Which page of ``limit`` patients, from 1."),
+    limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="How many patients a page holds."),
+):
+    """Patients you may see, in name order, searched by name, INS or IPP, a page at a time: a page shorter than
+    ``limit`` is the last. Narrow the search rather than page far (pages stop at 1000)."""
+    start = (page - 1) * limit
+    found = list(search_patients(patients_for(request.user), q)[start:start + limit])
+    shown(request.user, found)
+    return found
 
 
 @guarded(router.post, "", Action.CREATE_PATIENT, response={201: PatientOut})

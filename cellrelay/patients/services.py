@@ -135,7 +135,12 @@ def record_consent(*, actor, patient: Patient, kind: str, status: str, decided_o
 
 def current_consents(patient: Patient) -> dict[str, Consent]:
     """The latest decision for each kind of consent."""
+    return latest_consents(patient.consents.all())
+
+
+def latest_consents(consents) -> dict[str, Consent]:
+    """Of these decisions, the latest of each kind (decided last, then recorded last), by kind."""
     latest: dict[str, Consent] = {}
-    for consent in patient.consents.order_by("kind", "-decided_on", "-recorded_at"):
+    for consent in sorted(consents, key=lambda c: (c.decided_on, c.recorded_at), reverse=True):
         latest.setdefault(consent.kind, consent)
-    return latest
+    return dict(sorted(latest.items()))

@@ -46,12 +46,13 @@ def patient_create(request):
 @access.requires(Action.VIEW_PATIENT)
 def patient_detail(request, pk):
     patient = reach(request.user, Patient, pk, patient="")
+    history = list(patient.consents.select_related("recorded_by").order_by("-recorded_at"))  # read once for both
     return render(request, "patients/detail.html", {
         "patient": patient,
         "local_ids": patient.local_ids.select_related("center"),
         "contacts": patient.contacts.all(),
-        "consents": services.current_consents(patient),
-        "consent_history": patient.consents.select_related("recorded_by").order_by("-recorded_at"),
+        "consents": services.latest_consents(history),
+        "consent_history": history,
         "can_edit": may(request.user, Action.EDIT_PATIENT, patient),
         "can_consent": may(request.user, Action.RECORD_CONSENT, patient),
         "sections": page_sections.render(request, patient),

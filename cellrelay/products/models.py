@@ -60,7 +60,9 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["registered_at", "pk"]
-        indexes = [models.Index(fields=["status"])]
+        # (episode, status): an episode's products in a status (the bags to place) without walking every
+        # accepted product of the registry.
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["episode", "status"])]
         verbose_name = _("CAR-T product")
 
     def __str__(self) -> str:

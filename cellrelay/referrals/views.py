@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -106,7 +107,10 @@ def _after_decision(decision: MdtDecision) -> str:
 
 def patient_section(request, patient) -> str:
     """The patient's referrals and their RCP decisions: a section of the patient's page (patients.page_sections)."""
-    return render_to_string("referrals/_patient_section.html", {"patient": patient}, request=request)
+    referrals = patient.referrals.select_related("from_center").prefetch_related(
+        Prefetch("decisions", queryset=MdtDecision.objects.select_related("meeting")))  # one query each, not per row
+    return render_to_string("referrals/_patient_section.html", {"patient": patient, "referrals": referrals},
+                            request=request)
 
 
 @access.requires(Action.VIEW_PATIENT)
@@ -168,13 +172,25 @@ def _per_meeting(rows, meeting_field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+UPCOMING_SHOWN = 20  # meetings planned from today on, the soonest first
+PAST_PAGE_SIZE = 20  # meetings held, the latest first, page by page
+
+
+def _with_counts(meetings):
+    return (meetings.select_related("center")
+            .annotate(items=_per_meeting(MdtMeeting.agenda.through.objects, "mdtmeeting"),
+                      decided=_per_meeting(MdtDecision.objects, "meeting")))
+
+
 @access.requires(Action.VIEW_MDT)
 def meeting_list(request):
-    meetings = (MdtMeeting.objects.filter(center_id__in=access.centers_for(request.user, Action.VIEW_MDT))
-                .select_related("center")
-                .annotate(items=_per_meeting(MdtMeeting.agenda.through.objects, "mdtmeeting"),
-                          decided=_per_meeting(MdtDecision.objects, "meeting")))
-    return render(request, "referrals/meeting_list.html", {"meetings": meetings})
+    """The meetings to come, then those held, a page at a time: a center holds one or more a week for years."""
+    meetings = MdtMeeting.objects.filter(center_id__in=access.centers_for(request.user, Action.VIEW_MDT))
+    today = timezone.localdate()
+    upcoming = list(_with_counts(meetings.filter(held_on__gte=today).order_by("held_on", "pk"))[:UPCOMING_SHOWN])
+    past = Paginator(_with_counts(meetings.filter(held_on__lt=today).order_by("-held_on", "-pk")),
+                     PAST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "referrals/meeting_list.html", {"upcoming": upcoming, "past": past})
 
 
 @access.requires(Action.DECIDE_MDT)

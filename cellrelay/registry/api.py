@@ -28,6 +28,7 @@ class CompletenessQuery(Schema):
     month: str = Field("", description="Due in this month, YYYY-MM; empty: any.")
     status: str = Field("", description="One status; empty: the rows to act on (missing, overdue, complete, "
                                         "to correct).")
+    page: int = Field(1, ge=1, le=10000, description="Which page of 50 rows, from 1: ``count`` says how many match.")
 
 
 class MissingOut(Schema):
@@ -52,7 +53,7 @@ class CompletenessOut(Schema):
     due: int
     complete: int
     counts: dict[str, int]
-    count: int  # rows matching; ``rows`` holds the first 50
+    count: int  # rows matching; ``rows`` holds 50 of them, the page asked for
     rows: list[RowOut]
 
 
@@ -72,14 +73,15 @@ def _check(query: CompletenessQuery) -> None:
 
 @guarded(router.get, "/completeness", Action.REPORT_TO_REGISTRIES, response=CompletenessOut)
 def completeness_list(request, query: Query[CompletenessQuery]):
-    """Every registry form × timepoint of the caller's patients: counts complete / due, and the first 50 rows to act
-    on with their missing items (each naming where it is filled and by which role) or missing consents."""
+    """Every registry form × timepoint of the caller's patients: counts complete / due, and 50 rows to act on a page
+    at a time with their missing items (each naming where it is filled and by which role) or missing consents."""
     _check(query)
     bundle = Bundle.for_patients(patients_for(request.user, Action.REPORT_TO_REGISTRIES))
     found = completeness.rows(bundle, destination=query.destination, form_key=query.form)
     counted = [row for row in found if not query.month or row.month == query.month]
     listed = completeness.filtered(found, status=query.status, month=query.month)
-    shown(request.user, [row.patient for row in listed[:LIMIT]])
+    page = listed[(query.page - 1) * LIMIT:query.page * LIMIT]
+    shown(request.user, [row.patient for row in page])
     language = get_language() or "en"
     return {"due": (summary := completeness.summarise(counted)).due, "complete": summary.complete,
             "counts": summary.counts, "count": len(listed),
@@ -87,7 +89,7 @@ def completeness_list(request, query: Query[CompletenessQuery]):
                       "form_version": row.form.version, "timepoint": row.timepoint, "status": row.status,
                       "due": row.due, "missing_consents": row.missing_consents,
                       "missing": [{"item": item.code, "label": item.label(language), "where": where}
-                                  for item, where in row.missing]} for row in listed[:LIMIT]]}
+                                  for item, where in row.missing]} for row in page]}
 
 
 class SubmissionIn(Schema):

@@ -76,6 +76,15 @@ def test_create_read_and_search_a_patient(api_as, org):
     assert JournalEntry.objects.filter(action="patient.read").count() == reads + 1
 
 
+def test_the_patient_list_comes_a_page_at_a_time_in_name_order(api_as, org, patient, referred_patient):
+    client = api_as("coordinator")
+    everyone = [p["id"] for p in client.get("/api/v1/patients").json()]
+    assert len(everyone) == 2
+    pages = [client.get("/api/v1/patients", {"limit": 1, "page": page}).json() for page in (1, 2, 3)]
+    assert [p["id"] for page in pages for p in page] == everyone and pages[2] == []
+    assert client.get("/api/v1/patients", {"limit": 0}).status_code == 422
+
+
 @pytest.mark.parametrize("field, value, fragment", [
     ("ins", "258026311300199", "key"),
     ("birth_date", "2099-01-01", "future"),

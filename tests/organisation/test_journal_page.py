@@ -122,3 +122,21 @@ def test_the_patient_filter_reads_the_journal_by_its_indexes(client_as, org, pat
     else:
         plan = entries.explain()
         assert "MULTI-INDEX OR" in plan and "SCAN journal_journalentry" not in plan, plan
+
+
+def test_the_journal_pages_back_and_forth_by_entry_without_counting_it(client_as, org, users, monkeypatch):
+    monkeypatch.setattr("cellrelay.organisation.views.JOURNAL_PAGE_SIZE", 2)
+    tank, _positions = tank_with_positions(org)
+    for level in (60, 61, 62, 63, 64):
+        storage.record_reading(actor_or_none=users["pharmacist"], tank=tank, ln2_level_percent=level,
+                               temperature_c=-190)
+    client, mine = client_as("admin"), {"user": users["pharmacist"].pk}
+    ids = list(JournalEntry.objects.filter(actor=users["pharmacist"]).order_by("-id").values_list("id", flat=True))
+    first = client.get("/journal/", mine).context["page"]
+    assert [e.id for e in first] == ids[:2] and first.newer is None and first.older == ids[1]
+    second = client.get("/journal/", {**mine, "before": first.older}).context["page"]
+    assert [e.id for e in second] == ids[2:4] and second.newer == ids[2] and second.older == ids[3]
+    back = client.get("/journal/", {**mine, "after": second.newer}).context["page"]
+    assert [e.id for e in back] == ids[:2] and back.newer is None
+    last = client.get("/journal/", {**mine, "before": second.older}).context["page"]
+    assert [e.id for e in last] == ids[4:] and last.older is None

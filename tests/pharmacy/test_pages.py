@@ -8,6 +8,8 @@ import pytest
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Center, Membership, User
 from cellrelay.organisation.permissions import Role
+from cellrelay.pathway.models import Episode
+from cellrelay.pathway.states import State
 from cellrelay.pharmacy.services import storage
 from cellrelay.pharmacy.models import Position, StorageAlarm, Tank
 from cellrelay.products.models import CustodyEvent, Deviation
@@ -69,6 +71,18 @@ def test_a_quarantined_product_is_marked_among_the_bags_to_place(pharmacist, epi
     received_bags(episode, users, temperature=Decimal("-100"))
     page = text(pharmacist.get(STORAGE))
     assert page.count("QUARANTINE") == 2  # one per bag
+
+
+def test_the_bags_to_place_are_those_awaiting_an_infusion_the_oldest_first_with_how_many_more(
+        pharmacist, bags, episode, monkeypatch):
+    monkeypatch.setattr("cellrelay.pharmacy.views.storage.WAITING_SHOWN", 1)
+    page = text(pharmacist.get(STORAGE))
+    waiting = page[page.index("Bags to place"):page.index("</section>")]
+    assert f"/pharmacy/bags/{bags[0].pk}/place/" in waiting and f"/pharmacy/bags/{bags[1].pk}/place/" not in waiting
+    assert "1 more bag waits for a place" in waiting
+    # A bag left over long after its patient's infusion is no work for today: not listed among those to place.
+    Episode.objects.filter(pk=episode.pk).update(state=State.LONG_TERM_FOLLOW_UP)
+    assert "No bag is waiting for a place." in text(pharmacist.get(STORAGE))
 
 
 def test_the_map_shows_the_latest_reading_and_who_typed_it(pharmacist, tank, users):

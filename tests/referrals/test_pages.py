@@ -80,7 +80,7 @@ def test_the_outsider_sees_neither_the_referral_nor_its_letter_nor_the_meeting(c
                 f"/rcp/{meeting.pk}/minutes.pdf", f"/rcp/{meeting.pk}/decide/{referral.pk}/"]:
         assert client.get(url).status_code == 404, url
     assert list(client.get("/referrals/").context["referrals"]) == []
-    assert list(client.get("/rcp/").context["meetings"]) == []
+    assert meetings_listed(client.get("/rcp/")) == []
 
 
 def test_a_referring_physician_refers_in_their_own_name_and_sees_only_their_referrals(client_as, org, users,
@@ -177,12 +177,13 @@ def test_the_minutes_print_the_meeting_and_its_patients(client_as, users, meetin
 
 
 def test_the_patient_page_section_lists_referrals_and_offers_to_refer(patient, referral):
+    referrals = patient.referrals.all()
     section = render_to_string("referrals/_patient_section.html",
-                               {"patient": patient, "allowed": {"referral.create"}})
+                               {"patient": patient, "referrals": referrals, "allowed": {"referral.create"}})
     assert f"/referrals/{referral.pk}/" in section and "Awaiting decision" in section
     assert f"/patients/{patient.pk}/referrals/new/" in section
     assert "/referrals/new/" not in render_to_string("referrals/_patient_section.html",
-                                                     {"patient": patient, "allowed": set()})
+                                                     {"patient": patient, "referrals": referrals, "allowed": set()})
 
 
 def test_a_meeting_six_days_ahead_offers_no_decision_and_refuses_one_with_the_reason(client_as, org, users, referral):
@@ -212,5 +213,25 @@ def test_the_meeting_list_counts_each_meetings_agenda_and_decisions(client_as, o
                                  outcome=MdtDecision.Outcome.DECLINED, reason="Not eligible")
     empty = services.create_meeting(actor=users["haematologist"], center=org["treating"],
                                     held_on=timezone.localdate() - dt.timedelta(days=7))
-    counts = {m.pk: (m.items, m.decided) for m in client_as("coordinator").get("/rcp/").context["meetings"]}
+    counts = {m.pk: (m.items, m.decided) for m in meetings_listed(client_as("coordinator").get("/rcp/"))}
     assert counts == {meeting.pk: (3, 2), empty.pk: (0, 0)}
+
+
+def meetings_listed(response) -> list:
+    return list(response.context["upcoming"]) + list(response.context["past"])
+
+
+def test_the_meeting_list_shows_the_coming_meetings_then_those_held_a_page_at_a_time(client_as, users, org,
+                                                                                      monkeypatch):
+    monkeypatch.setattr("cellrelay.referrals.views.PAST_PAGE_SIZE", 2)
+    today = timezone.localdate()
+    coming, last_week, two_weeks, three_weeks = (
+        services.create_meeting(actor=users["haematologist"], center=org["treating"],
+                                held_on=today + dt.timedelta(days=days)) for days in (7, -7, -14, -21))
+    client = client_as("coordinator")
+    first = client.get("/rcp/")
+    assert list(first.context["upcoming"]) == [coming]
+    assert list(first.context["past"]) == [last_week, two_weeks]  # the latest first
+    assert "Coming meetings" in first.content.decode() and "?page=2" in first.content.decode()
+    second = client.get("/rcp/?page=2")
+    assert list(second.context["past"]) == [three_weeks] and "Coming meetings" not in second.content.decode()

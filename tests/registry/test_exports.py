@@ -99,5 +99,7 @@ def test_the_api_refuses_an_incomplete_submission_naming_the_missing_items(org, 
     listing = client.get("/api/v1/registry/completeness?destination=atih").json()
     assert listing["due"] == 1 and listing["complete"] == 0
     assert listing["rows"][0]["missing"][0]["where"] == "Registry page — research assistant"
+    beyond = client.get("/api/v1/registry/completeness?destination=atih&page=2").json()
+    assert beyond["count"] == listing["count"] and beyond["rows"] == []  # the rows come 50 a page
     assert client.get("/api/v1/registry/completeness?month=2026-13").status_code == 422
     assert api_as("haematologist").get("/api/v1/registry/completeness").status_code == 403

@@ -41,7 +41,7 @@ def items(milestones, later=()) -> list[timeline.Item]:
 
 def svg_for(episode, today=None) -> str:
     """The SVG of a planned episode; "" while nothing is planned."""
-    milestones = list(episode.milestones.order_by("sequence"))
+    milestones = list(episode.milestones.all())  # in sequence (Milestone.Meta.ordering); prefetched when read
     infusion = next((m for m in milestones if m.kind == Kind.INFUSION), None)
     if infusion is None:
         return ""

@@ -19,8 +19,10 @@ from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
+from cellrelay.pathway.models import Episode
 from cellrelay.patients.access import patients_for, reach
 from cellrelay.products.models import Bag, Identifier, Product
+from cellrelay.products.worklist import BEFORE_INFUSION
 from cellrelay.web import posted, run_service
 
 from ..forms import ConfirmForm, PlaceForm, ReadingForm, RemoveForm, TankForm
@@ -28,6 +30,7 @@ from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 from ..services import storage
 
 READINGS_SHOWN = 50
+WAITING_SHOWN = 50  # bags to place listed at once, oldest first; the page says how many more wait
 BAGS = Bag.objects.select_related("product__episode__template")
 # Bags waiting for a place: received, and either accepted or quarantined (kept apart, clearly marked).
 PLACEABLE = (Product.Status.ACCEPTED, Product.Status.QUARANTINED)
@@ -152,24 +155,44 @@ def _cell(position: Position, identifiers: dict, visible: set) -> Cell:
                 bag.product.status == Product.Status.QUARANTINED)
 
 
-def bags_to_place(user) -> list[Bag]:
-    """Received bags not dispensed and in no position, of the patients the user manages the storage for."""
-    bags = list(Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True, product__status__in=PLACEABLE,
-                                   product__episode__patient__in=patients_for(user, Action.MANAGE_STORAGE))
-                .select_related("product__episode__patient").order_by("product__registered_at", "product", "number"))
+def _episodes_before_infusion(user) -> list[int]:
+    """The episodes of the patients whose storage the user manages, between manufacturing and the infusion.
+    The few open episodes first, through the state index, then which of their patients are the user's: joined or
+    nested in one query, SQLite walks every patient of the center instead (and every accepted product when the
+    products are joined too)."""
+    candidates = list(Episode.objects.filter(state__in=BEFORE_INFUSION).order_by().values_list("pk", "patient_id"))
+    theirs = set(patients_for(user, Action.MANAGE_STORAGE).filter(pk__in={patient for _, patient in candidates})
+                 .values_list("pk", flat=True))
+    return [episode for episode, patient in candidates if patient in theirs]
+
+
+def bags_to_place(user) -> tuple[list[Bag], int]:
+    """Received bags not dispensed and in no position, of the patients the user manages the storage for, whose
+    episode has not reached the infusion (the worklist's rule): the oldest ``WAITING_SHOWN`` and how many in all.
+    A bag left over after an infusion is not work to do now: listing every one ever received grows with the
+    registry, not with the pharmacy's day."""
+    # Their products by the (episode, status) index, then the bags by product: joined, both databases start from
+    # every available bag instead (the spares of every infusion ever given).
+    products = list(Product.objects.filter(episode_id__in=_episodes_before_infusion(user), status__in=PLACEABLE)
+                    .values_list("pk", flat=True))
+    waiting = (Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True, product_id__in=products)
+               .select_related("product__episode__patient").order_by("product__registered_at", "product", "number"))
+    bags = list(waiting[:WAITING_SHOWN])
+    total = len(bags) if len(bags) < WAITING_SHOWN else waiting.count()
     identifiers = identifiers_by_product(bag.product_id for bag in bags)
     for bag in bags:
         bag.din = din_of(identifiers.get(bag.product_id, []))
         bag.quarantined = bag.product.status == Product.Status.QUARANTINED
-    return bags
+    return bags, total
 
 
 @access.requires(Action.MANAGE_STORAGE)
 def storage_map(request):
     tanks, on_the_map = occupancy(request.user)
-    waiting = bags_to_place(request.user)
+    waiting, waiting_total = bags_to_place(request.user)
     shown(request.user, on_the_map | {bag.product.episode.patient for bag in waiting})  # one entry for the page
-    return render(request, "pharmacy/storage.html", {"tanks": tanks, "waiting": waiting})
+    return render(request, "pharmacy/storage.html", {"tanks": tanks, "waiting": waiting,
+                                                     "waiting_more": waiting_total - len(waiting)})
 
 
 # Tanks ---------------------------------------------------------------------------------------------------
