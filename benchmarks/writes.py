@@ -119,11 +119,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, port: int, workers: int, worker_class: str, threads: int) -> subprocess.Popen:
+def start_gunicorn(database_url: str, port: int, workers: int, worker_class: str, threads: int,
+                   profile: str = "") -> subprocess.Popen:
+    environment = django_environment(database_url)
     command = [sys.executable, "-m", "gunicorn", "cellrelay.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
                "--backlog", "256", "--log-level", "warning", "--keep-alive", "5"]
-    return subprocess.Popen(command, cwd=ROOT, env=django_environment(database_url), stdout=subprocess.DEVNULL)
+    if profile:  # each worker profiled (cProfile, CPU time), its stats written when it exits
+        command += ["--config", str(ROOT / "benchmarks" / "gunicorn_profile.py")]
+        environment["BENCH_PROFILE_DIR"] = profile
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
 
 
 def wait_until_serving(port: int, target: dict, seconds: float = 60) -> None:
@@ -300,7 +305,7 @@ def fresh_database(name: str = DEFAULT_DATABASE) -> str:
 
 def measure(database_url: str | None = None, *, clients: int = 16, seconds: float = 10, workers: int = 2,
             worker_class: str = "sync", threads: int = 1, centers: int = 1, patients: int = 300,
-            raw: bool = True) -> dict:
+            raw: bool = True, profile: str = "") -> dict:
     """The journaled API write rate through gunicorn and the raw INSERT+COMMIT rate, in one run."""
     database_url = database_url or fresh_database()
     prepared = subprocess.run([sys.executable, __file__, "--prepare", str(patients), str(centers)], cwd=ROOT,
@@ -310,7 +315,7 @@ def measure(database_url: str | None = None, *, clients: int = 16, seconds: floa
     setup = json.loads(prepared.stdout.strip().splitlines()[-1])
     targets = setup["targets"]
     port = free_port()
-    server = start_gunicorn(database_url, port, workers, worker_class, threads)
+    server = start_gunicorn(database_url, port, workers, worker_class, threads, profile)
     try:
         wait_until_serving(port, targets[0])
         run_clients("http", str(port), targets, clients, 2)  # warm-up: every worker connected, imports done
@@ -366,10 +371,12 @@ def main() -> int:
     parser.add_argument("--centers", type=int, default=1)
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--no-raw", action="store_true")
+    parser.add_argument("--profile", default="", help="a directory: cProfile each gunicorn worker's CPU into it")
     arguments = parser.parse_args()
     result = measure(arguments.database_url, clients=arguments.clients, seconds=arguments.seconds,
                      workers=arguments.workers, worker_class=arguments.worker_class, threads=arguments.threads,
-                     centers=arguments.centers, patients=arguments.patients, raw=not arguments.no_raw)
+                     centers=arguments.centers, patients=arguments.patients, raw=not arguments.no_raw,
+                     profile=arguments.profile)
     for key, value in result.items():
         print(f"{key:28} {round(value, 2) if isinstance(value, float) else value}")
     return 0
