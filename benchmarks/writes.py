@@ -307,7 +307,25 @@ def measure(database_url: str | None = None, *, clients: int = 16, seconds: floa
             worker_class: str = "sync", threads: int = 1, centers: int = 1, patients: int = 300,
             raw: bool = True, profile: str = "") -> dict:
     """The journaled API write rate through gunicorn and the raw INSERT+COMMIT rate, in one run."""
+    made_here = not database_url
     database_url = database_url or fresh_database()
+    try:
+        return _measure(database_url, clients=clients, seconds=seconds, workers=workers, worker_class=worker_class,
+                        threads=threads, centers=centers, patients=patients, raw=raw, profile=profile)
+    finally:
+        if made_here:
+            drop_database(database_url)
+
+
+def drop_database(database_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(SERVER, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {database_url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
+def _measure(database_url: str, *, clients, seconds, workers, worker_class, threads, centers, patients, raw,
+             profile) -> dict:
     prepared = subprocess.run([sys.executable, __file__, "--prepare", str(patients), str(centers)], cwd=ROOT,
                               env=django_environment(database_url), capture_output=True, text=True)
     if prepared.returncode:

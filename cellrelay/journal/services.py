@@ -43,10 +43,7 @@ def record(
         raise RuntimeError("journal.record must run inside the service's transaction")
     if actor is None and not actor_label:
         raise ValueError("a journal entry needs an actor or an actor_label")
-    last_id, last_hash = _locked_head()
     entry = JournalEntry(
-        id=last_id + 1,
-        at=timezone.now(),
         actor=actor,
         actor_label=actor_label or actor.get_username(),
         action=action,
@@ -58,8 +55,12 @@ def record(
         before=as_json(before),
         after=as_json(after),
         request_id=current_request_id.get(),
-        prev_hash=last_hash,
     )
+    # Every appender queues on the head until the holder commits: the entry is built before the lock, and only its
+    # place in the chain (id, time, previous hash) and its hash after (issue #14). The time is taken under the lock so
+    # that entries' times follow their ids.
+    last_id, entry.prev_hash = _locked_head()
+    entry.id, entry.at = last_id + 1, timezone.now()
     entry.hash = chain.entry_hash(entry.prev_hash, entry.chained_fields())
     entry.save(force_insert=True)
     checkpointing.after_append(entry.id)
