@@ -8,6 +8,8 @@ from cellrelay.organisation import signin
 from cellrelay.organisation import views as organisation_views
 
 urlpatterns = [
+    # First: a probe's write is resolved against one prefix, not tried against every page's pattern (issue #14).
+    path("api/", api.urls),
     path("", organisation_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("login/verify/", signin.second_factor_verify, name="second_factor_verify"),
@@ -25,5 +27,4 @@ urlpatterns = [
     path("", include("cellrelay.pharmacy.urls")),
     path("", include("cellrelay.followup.urls")),
     path("", include("cellrelay.registry.urls")),
-    path("api/", api.urls),
 ]

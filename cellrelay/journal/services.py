@@ -43,10 +43,7 @@ def record(
         raise RuntimeError("journal.record must run inside the service's transaction")
     if actor is None and not actor_label:
         raise ValueError("a journal entry needs an actor or an actor_label")
-    head = _locked_head()
     entry = JournalEntry(
-        id=head.last_id + 1,
-        at=timezone.now(),
         actor=actor,
         actor_label=actor_label or actor.get_username(),
         action=action,
@@ -58,26 +55,43 @@ def record(
         before=as_json(before),
         after=as_json(after),
         request_id=current_request_id.get(),
-        prev_hash=head.last_hash,
     )
+    # Every appender queues on the head until the holder commits: the entry is built before the lock, and only its
+    # place in the chain (id, time, previous hash) and its hash after (issue #14). The time is taken under the lock so
+    # that entries' times follow their ids.
+    last_id, entry.prev_hash = _locked_head()
+    entry.id, entry.at = last_id + 1, timezone.now()
     entry.hash = chain.entry_hash(entry.prev_hash, entry.chained_fields())
     entry.save(force_insert=True)
     checkpointing.after_append(entry.id)
     return entry
 
 
-def _locked_head() -> JournalHead:
-    """The head row, locked. An empty journal (new or flushed database) starts a new head; a journal
-    with entries but no head has been tampered with, and nothing more is written to it."""
-    head = JournalHead.objects.select_for_update().filter(pk=1).first()
+def _locked_head() -> tuple[int, str]:
+    """The head's (last id, last hash), its row locked until the transaction ends. An empty journal (new or flushed
+    database) starts a new head; a journal with entries but no head has been tampered with, and nothing more is
+    written to it."""
+    head = _lock_head_row()
     if head is not None:
         return head
     # Concurrent first writers: one inserts, the others wait on its row and then lock it in turn.
     JournalHead.objects.bulk_create([JournalHead(pk=1, last_id=0, last_hash=chain.GENESIS_HASH)], ignore_conflicts=True)
-    head = JournalHead.objects.select_for_update().get(pk=1)
-    if head.last_id == 0 and JournalEntry.objects.exists():
+    head = _lock_head_row()
+    if head[0] == 0 and JournalEntry.objects.exists():
         raise RuntimeError("the journal's head row is missing: run verify_journal")
     return head
+
+
+def _lock_head_row() -> tuple[int, str] | None:
+    """SELECT … FOR UPDATE of the head row, written out: every journaled write runs it, and the ORM spent more CPU
+    compiling it than the database spends answering (issue #14). SQLite has no row locks and needs none: its
+    writers are serialised by BEGIN IMMEDIATE (settings.SQLITE_OPTIONS)."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(JournalHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_id, last_hash FROM {table} WHERE id = 1{lock}")
+        return cursor.fetchone()
 
 
 def record_for_patient(action: str, patient, *, actor, obj: models.Model | None = None, before: dict | None = None,

@@ -96,3 +96,19 @@ def test_last_used_is_written_at_most_once_a_minute(users):
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(minutes=2))
     api.get("/api/v1/me")
     assert ApiToken.objects.get(pk=token.pk).last_used_at > first
+
+
+def test_a_token_opens_the_api_until_its_last_second(users):
+    # Expiry and "last used" are compared by the database (SQLite keeps the times as text): seconds count.
+    token, raw = create_token(actor=users["coordinator"], user=users["coordinator"], name="closing")
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() + dt.timedelta(seconds=5))
+    assert bearer(raw).get("/api/v1/me").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(milliseconds=1))
+    assert bearer(raw).get("/api/v1/me").status_code == 401
+
+
+def test_the_token_of_a_deactivated_account_opens_nothing(users):
+    _token, raw = create_token(actor=users["coordinator"], user=users["coordinator"], name="leaver")
+    users["coordinator"].is_active = False
+    users["coordinator"].save(update_fields=["is_active"])
+    assert bearer(raw).get("/api/v1/me").status_code == 401
