@@ -1,7 +1,7 @@
 """A large benchmark database built once and kept: `prepared("sqlite"|"postgresql", patients, seed)` (issue #14).
 
-The build is migrate, the demo organisation, then `seed_synthetic` (about 0.76 episodes a patient: the issue's
-300,000 episodes take about 394,000 patients). It is kept as a template under a key that hashes what the data depends
+The build is migrate, the demo organisation, then `seed_synthetic` (about 0.75 episode a patient: seed 1 gives
+294,978 episodes from 394,000 patients, the size built for the issue's 300,000; 401,000 would pass 300,000). It is kept as a template under a key that hashes what the data depends
 on (the migrations, the demo room, what the demo room imports from the other rooms, the settings), so that a changed
 schema or generator never serves a stale database:
 - SQLite: `<repo>/.bench-cache/bench_<patients>_<seed>_<key>.sqlite3`, and each run works on a copy of the file;
@@ -30,7 +30,7 @@ CACHE = ROOT / ".bench-cache"
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 PREFIX = "cellrelay_bench"
 KEY_LENGTH = 12
-# Patients for the issue's 300,000 episodes (0.76 episode a patient, measured on seed 1).
+# The default size, built for the issue's 300,000 episodes: 294,978 episodes with seed 1 (0.749 a patient).
 PATIENTS_FOR_300K_EPISODES = 394_000
 
 
