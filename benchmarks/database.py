@@ -6,7 +6,8 @@ on (the migrations, the demo room, what the demo room imports from the other roo
 schema or generator never serves a stale database:
 - SQLite: `<repo>/.bench-cache/bench_<patients>_<seed>_<key>.sqlite3`, and each run works on a copy of the file;
 - PostgreSQL: the template database `cellrelay_bench_<patients>_<seed>_<key>` (no connections allowed), from which
-  each run makes its own with `CREATE DATABASE ... TEMPLATE ...` (a file copy on the server).
+  each run makes its own with `CREATE DATABASE ... TEMPLATE ... STRATEGY FILE_COPY` (a file copy on the server,
+  not the default WAL_LOG, which would write the whole database to the WAL).
 Older templates of the same size and seed are removed when a new one is built.
 
     python benchmarks/database.py --engine sqlite --patients 394000 [--seed 1] [--rebuild]
@@ -82,7 +83,8 @@ def prepared(engine: str, patients: int, seed: int = 1, copy: str | None = None)
         shutil.copyfile(template, target)
         return f"sqlite:///{target}"
     target = copy or f"{PREFIX}_run_{os.getpid()}"
-    _postgres(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', f'CREATE DATABASE "{target}" TEMPLATE "{template}"')
+    _postgres(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)',
+              f'CREATE DATABASE "{target}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     return f"{SERVER}/{target}"
 
 
