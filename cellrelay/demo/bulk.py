@@ -11,11 +11,11 @@ rows are bulk-inserted and the run is journaled once, as a whole.
 """
 
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 import datetime as dt
 import gc
+import json
 import random
-import sqlite3
 from types import SimpleNamespace
 
 from django.db import connection, transaction
@@ -108,22 +108,14 @@ class Stored(dict):
         return stored
 
 
-def bulk_cursor():
-    """A cursor that keeps the bulk statements out of `connection.queries`, even with DEBUG on: logging a
-    statement quotes every one of its thousands of parameters (on SQLite, with a query of its own), about a
-    few percent of the run. Errors are still wrapped in Django's exceptions."""
-    connection.ensure_connection()
-    return connection.make_cursor(connection.create_cursor())
-
-
 def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bool = False) -> list[int]:
     """INSERT plain tuples of `fields` (foreign keys as ids); every other column gets its field's
     default. With `returning`, the new primary keys, in the order of the rows.
 
     Strings (plain `str`: see `PLAIN`), numbers, decimals and dates go as they are (both drivers
     adapt them; dates, many times over, better once in their database form: `Stored`); datetimes
-    and JSON must come in their database form (`connection.ops.adapt_datetimefield_value`,
-    `adapt_json_value`). About 50 rows a patient: Model instances and bulk_create's preparation
+    must come in their database form (`connection.ops.adapt_datetimefield_value`) and JSON as its
+    text (`json_text`). About 100 rows a patient: Model instances and bulk_create's preparation
     of every value would cost more than all the rest of the run (benchmarks/run.py).
     """
     if not rows:
@@ -132,63 +124,66 @@ def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bo
     given = [meta.get_field(name) for name in fields]
     others = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
     defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
-    if defaults:
+    columns = [quote(f.column) for f in given + others]
+    ids = []
+    if returning:
+        # The keys are drawn first and given with the rows: neither COPY nor executemany returns them.
+        ids = _new_keys(meta.db_table, meta.pk.column, len(rows))
+        columns.insert(0, quote(meta.pk.column))
+        rows = [(pk, *row, *defaults) for pk, row in zip(ids, rows)]
+    elif defaults:
         rows = [row + defaults for row in rows]
-    columns = ", ".join(quote(f.column) for f in given + others)
     table = quote(meta.db_table)
-    key = quote(meta.pk.column)
-    with bulk_cursor() as cursor:
-        if connection.vendor != "postgresql":
-            return _insert_many(cursor, table, columns, rows, returning=key if returning else "")
-        if not returning:
-            _copy_rows(cursor, table, columns, rows)
-            return []
-        ids = _next_keys(cursor, meta.db_table, meta.pk.column, len(rows))
-        _copy_rows(cursor, table, f"{key}, {columns}", [(pk, *row) for pk, row in zip(ids, rows)])
-        return ids
+    with connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            _copy_rows(table, ", ".join(columns), rows)
+        else:
+            _execute_many(table, columns, rows)
+    return ids
 
 
-def _copy_rows(cursor, table: str, columns: str, rows: list[tuple]) -> None:
+def json_text(value) -> str:
+    """A JSON column's value as its text, which both databases take as it is (PostgreSQL's COPY parses it into
+    jsonb): the driver's JSON adapter would encode it again for every row, shared values included."""
+    return json.dumps(value)
+
+
+def _copy_rows(table: str, columns: str, rows: list[tuple]) -> None:
     """PostgreSQL's COPY (psycopg 3): the rows stream in one statement, about 8 times faster than an INSERT a row
     (issue #14), and without the client-side parsing of an INSERT of thousands of parameters."""
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    with connection.connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def _next_keys(cursor, table: str, column: str, count: int) -> list[int]:
-    """``count`` new primary keys taken from the table's own sequence, as its INSERTs would take them: COPY
-    returns none, so the keys are drawn first and given with the rows."""
-    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                   [connection.ops.quote_name(table), column, count])
-    return sorted(pk for (pk,) in cursor.fetchall())
+def _execute_many(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """One prepared INSERT run for every row by the driver itself (sqlite3's executemany, `?` placeholders): no SQL
+    text of thousands of parameters to build, nor for Django to rewrite (its `%s` to `?` regular expression cost
+    a quarter of the run). The raw connection is Django's own, in the same transaction."""
+    placeholders = ", ".join("?" * len(columns))
+    connection.connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
 
-def _insert_many(cursor, table: str, columns: str, rows: list[tuple], returning: str) -> list[int]:
-    """Several rows a statement, within the database's limit on parameters. With ``returning`` (the key column),
-    the new keys in the order of the rows (as bulk_create relies on, SQLite ≥ 3.35 and PostgreSQL)."""
-    values = f"({', '.join(['%s'] * len(rows[0]))})"
-    suffix = f" RETURNING {returning}" if returning else ""
-    per_statement = max(1, _max_parameters() // len(rows[0]))
-    ids = []
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
-        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([values] * len(chunk))}{suffix}",
-                       [value for row in chunk for value in row])
-        if returning:
-            ids.extend(pk for (pk,) in cursor.fetchall())
-    return ids
+def _new_keys(table: str, column: str, count: int) -> list[int]:
+    """``count`` new primary keys for ``table``, as its INSERTs would take them, reserved for this transaction.
 
-
-def _max_parameters() -> int:
-    """Parameters a statement may bind: SQLite's own limit as compiled (Django assumes the old default, 999),
-    capped where longer statements stop paying; PostgreSQL's protocol allows 65,535."""
-    if connection.vendor == "sqlite":
-        return min(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), MAX_PARAMETERS)
-    return min(connection.features.max_query_params or 65_535, MAX_PARAMETERS)
-
-
-MAX_PARAMETERS = 30_000
+    PostgreSQL: the table's own sequence moved on by ``count`` at once, with the table locked against other
+    writers until the commit, so that no INSERT elsewhere takes a key in between (readers are not blocked).
+    SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE); AUTOINCREMENT's next key is
+    past both the highest key ever given (sqlite_sequence) and the highest key present, and the explicit keys move
+    sqlite_sequence on by themselves."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {quote(table)} IN EXCLUSIVE MODE")
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), nextval(pg_get_serial_sequence(%s, %s)) "
+                           "+ %s - 1)", [quote(table), column, quote(table), column, count])
+            last = cursor.fetchone()[0]
+            return list(range(last - count + 1, last + 1))
+        cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0))", [table])
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + count))
 
 
 def last_ipp_number(center_id: int) -> int:
@@ -266,7 +261,7 @@ class Pathway:
         self.meeting_ids = self.weekly_meetings(treating_ids)
         self._moments = {}
         self.dates = Stored(connection.ops.adapt_datefield_value)
-        self.no_drugs = connection.ops.adapt_json_value([], None)
+        self.no_drugs = json_text([])
         self.counts = Counter()
         self.chain = ProductChain(treating_ids, users, self.now, self.tz)
         self.follow_up = FollowUp(self, treating_ids, users, templates)
@@ -318,10 +313,10 @@ class Pathway:
                   if case.episode is not None]
         episode_ids = insert_rows(Episode, EPISODE_FIELDS, [
             self.episode_row(patient, case, decision_id) for patient, case, decision_id in opened], returning=True)
-        no_drugs, as_json, dates = self.no_drugs, connection.ops.adapt_json_value, self.dates
+        no_drugs, dates = self.no_drugs, self.dates
         insert_rows(Milestone, MILESTONE_FIELDS, [
             (episode_id, step.kind, step.code, step.sequence, step.day, dates[step.planned], dates[step.actual],
-             step.status, as_json(step.drugs, None) if step.drugs else no_drugs)
+             step.status, json_text(step.drugs) if step.drugs else no_drugs)
             for episode_id, (_patient, case, _d) in zip(episode_ids, opened) for step in case.episode.steps])
         moment, by = self.moment, self.coordinator_id
         insert_rows(StateChange, STATE_CHANGE_FIELDS, [
@@ -410,8 +405,8 @@ class ProductChain:
             members[center_id].setdefault(role, []).append(user_id)
         self.staff = {center_id: self.staff_of(roles, users) for center_id, roles in members.items()}
         self.numbering = products_synthetic.Numbering(highest_din_sequence, highest_manufacturer_number())
-        self.adapt_datetime, self.as_json = connection.ops.adapt_datetimefield_value, connection.ops.adapt_json_value
-        self.empty_list = self.as_json([], None)
+        self.adapt_datetime = connection.ops.adapt_datetimefield_value
+        self.empty_list = json_text([])
         self._offsets = {}
         self.times = Stored(self.database_time)  # emptied for each batch
         # A UTC time as the backend stores it; directly as naive text when that is its form (SQLite), at a
@@ -497,9 +492,9 @@ class ProductChain:
                      for (_e, c), collection_id in zip(chains, collection_ids)]
         shipments += [(None, product_ids[n], Shipment.Direction.BACK.value, c.product.shipment_back)
                       for n, (_e, c) in enumerate(chains) if c.product and c.product.shipment_back]
-        times, as_json = self.times, self.as_json
+        times = self.times
         insert_rows(Shipment, SHIPMENT_FIELDS, [
-            (collection_id, product_id, direction, s.courier, s.shipper_id, as_json(s.seal_numbers, None),
+            (collection_id, product_id, direction, s.courier, s.shipper_id, json_text(s.seal_numbers),
              times[s.departed_at], times[s.arrived_at])
             for collection_id, product_id, direction, s in shipments])
 
@@ -518,7 +513,7 @@ class ProductChain:
     def insert_events(self, chains: list[tuple], collection_ids: list[int], product_ids: dict[int, int],
                       bag_ids: dict[tuple[int, int], int]) -> None:
         """Every custody event, in each chain's time order."""
-        times, as_json, empty = self.times, self.as_json, self.empty_list
+        times, empty = self.times, self.empty_list
         rows = []
         for n, ((_e, c), collection_id) in enumerate(zip(chains, collection_ids)):
             product_id = product_ids.get(n)
@@ -530,7 +525,7 @@ class ProductChain:
                 else:
                     subject = (None, product_id, bag_ids[product_id, e.on])
                 rows.append((*subject, e.action, e.actor, e.second_person, e.place,
-                             as_json(e.scanned, None) if e.scanned else empty, e.temperature_c, times[e.at],
+                             json_text(e.scanned) if e.scanned else empty, e.temperature_c, times[e.at],
                              e.meaning, e.second_meaning))
         insert_rows(CustodyEvent, EVENT_FIELDS, rows)
 
@@ -563,9 +558,8 @@ class FollowUp:
                             .order_by("-pk").values_list("center_id", "user_id"))
         self.coordinator = {pk: coordinators.get(pk, users["coordinator"].pk) for pk in treating_ids}
         self.haematologist = {pk: pathway.haematologist.get(pk, users["haematologist"].pk) for pk in treating_ids}
-        self.as_json = connection.ops.adapt_json_value
-        self.usual_answers = self.as_json(followup_synthetic.USUAL_ANSWERS, None)
-        self.empty_list = self.as_json([], None)
+        self.usual_answers = json_text(followup_synthetic.USUAL_ANSWERS)
+        self.empty_list = json_text([])
         self.counts = Counter()
 
     def insert(self, rng: random.Random, episodes: list[tuple]) -> None:
@@ -608,18 +602,18 @@ class FollowUp:
 
     def insert_findings(self, histories: list[tuple], visit_ids: list[list[int]]) -> None:
         """Responses, blood counts, late effects, subsequent treatments and deaths."""
-        dates, moment, as_json = self.pathway.dates, self.pathway.moment, self.as_json
+        dates, moment = self.pathway.dates, self.pathway.moment
 
         def visit(ids, index):
             return None if index is None else ids[index]
 
         responses, counts, effects, treatments, deaths = [], [], [], [], []
         for (episode_id, patient, h), ids in zip(histories, visit_ids):
-            responses += [(episode_id, visit(ids, r.visit), dates[r.assessed_on], h.criteria, as_json(r.raw, None),
+            responses += [(episode_id, visit(ids, r.visit), dates[r.assessed_on], h.criteria, json_text(r.raw),
                            r.category, r.is_progression, r.recorded_by, moment(r.assessed_on)) for r in h.responses]
             counts += [(episode_id, ids[c.visit], dates[c.sampled_on], c.anc_per_ul, c.platelets_g_l,
                         c.haemoglobin_g_dl, c.recorded_by, moment(c.sampled_on)) for c in h.counts]
-            effects += [(episode_id, visit(ids, e.visit), e.kind, dates[e.observed_on], as_json(e.details, None),
+            effects += [(episode_id, visit(ids, e.visit), e.kind, dates[e.observed_on], json_text(e.details),
                          e.t_cell_malignancy, e.recorded_by, moment(e.observed_on)) for e in h.late_effects]
             treatments += [(episode_id, t.kind, dates[t.started_on], t.detail, t.recorded_by, moment(t.started_on))
                            for t in h.treatments]
@@ -640,7 +634,7 @@ class FollowUp:
         """The first month's calls as made (midday, by the coordinator; a fever seen by the haematologist within the
         hour), and the calls planned from today."""
         dates, moment, tz = self.pathway.dates, self.pathway.moment, self.pathway.tz
-        usual, empty, as_json = self.usual_answers, self.empty_list, self.as_json
+        usual, empty = self.usual_answers, self.empty_list
         rows, planned = [], ("planned", None, None, empty, "", empty, False, None, None)
         for (_e, patient, h), plan_id in zip(histories, plan_ids):
             coordinator = self.coordinator[patient.treating_center_id]
@@ -653,7 +647,7 @@ class FollowUp:
                 else:
                     seen = dt.datetime.combine(call.due, dt.time(12, 40), tzinfo=tz)
                     rows.append((plan_id, dates[call.due], "done", moment(call.due), coordinator,
-                                 as_json(call.answers, None), call.note, as_json(call.escalation, None), True,
+                                 json_text(call.answers), call.note, json_text(call.escalation), True,
                                  self.haematologist[patient.treating_center_id],
                                  connection.ops.adapt_datetimefield_value(seen)))
         insert_rows(followup_models.Call, CALL_FIELDS, rows)
@@ -717,22 +711,99 @@ def bulk_loading(sqlite_cache_kib: int = 65_536):
             gc.enable()
 
 
+# The tables the bulk run fills, whose indexes and foreign keys a large run sets aside (`indexes_set_aside`).
+SEEDED_MODELS = (Patient, LocalId, Contact, Consent, Referral, MdtDecision, MdtMeeting.agenda.through, Episode,
+                 Milestone, StateChange, Collection, Product, Identifier, DrugReserve, Shipment, Bag, CustodyEvent,
+                 followup_models.FollowUpPlan, followup_models.Visit, followup_models.Response,
+                 followup_models.BloodCount, followup_models.LateEffect, followup_models.SubsequentTreatment,
+                 followup_models.Death, followup_models.Call)
+# A run at least this large, and at least as large as what is already there, sets the indexes aside.
+SET_ASIDE_FROM_PATIENTS = 20_000
+
+
+def worth_setting_aside(patients: int) -> bool:
+    """Rebuilding an index or checking a foreign key reads the whole table, old rows and new: it pays when the run
+    brings at least as many rows as the tables hold, and enough rows for a sort to beat row-by-row upkeep."""
+    return patients >= SET_ASIDE_FROM_PATIENTS and patients >= Patient.objects.count()
+
+
+@contextmanager
+def indexes_set_aside(models=SEEDED_MODELS):
+    """Bulk loading as database restores do it: the tables' secondary indexes (and on PostgreSQL their foreign keys)
+    are dropped, the rows go in, then each index is built again in one sort and each foreign key checked again in one
+    pass over its table, instead of being kept up row by row. Unique indexes and constraints are either kept or
+    re-checked as they are rebuilt, and every foreign key is checked again before the commit: the data is held to the
+    same rules. Within the caller's transaction: a failure restores everything, and other writers of these tables
+    wait for the commit."""
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A table with foreign-key checks still pending (the rows written before, in this transaction) cannot
+            # be altered: they are made now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            set_aside = _postgresql_set_aside(cursor, tables)
+        else:
+            set_aside = _sqlite_set_aside(cursor, tables)
+        for drop, _restore in set_aside:
+            cursor.execute(drop)
+    yield
+    with connection.cursor() as cursor:
+        for _drop, restore in set_aside:
+            cursor.execute(restore)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys, as they were
+
+
+def _postgresql_set_aside(cursor, tables: list[str]) -> list[tuple[str, str]]:
+    """(drop, restore) statements: the indexes that no constraint owns (the primary and unique keys stay), then the
+    foreign keys, checked again once the indexes are back."""
+    quote = connection.ops.quote_name
+    cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid::regclass::text, conname",
+                   [[quote(table) for table in tables]])
+    keys = [(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}",
+             f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+            for table, name, definition in cursor.fetchall()]
+    cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                   "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+                   "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+                   [[quote(table) for table in tables]])
+    indexes = [(f"DROP INDEX {name}", definition) for name, definition in cursor.fetchall()]
+    return [*indexes, *keys]
+
+
+def _sqlite_set_aside(cursor, tables: list[str]) -> list[tuple[str, str]]:
+    """(drop, restore) statements of the tables' indexes made by CREATE INDEX (a UNIQUE or PRIMARY KEY of the table
+    itself has no SQL of its own and stays). SQLite's foreign keys are checked all the same."""
+    quote = connection.ops.quote_name
+    cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                   f"AND tbl_name IN ({', '.join(['%s'] * len(tables))}) ORDER BY name", tables)
+    return [(f"DROP INDEX {quote(name)}", sql) for name, sql in cursor.fetchall()]
+
+
 def batch_sizes(total: int, batch_size: int) -> list[int]:
     return [min(batch_size, total - start) for start in range(0, total, batch_size)]
 
 
-def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda size: None) -> str:
+def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda size: None,
+                   set_aside_indexes: bool | None = None) -> str:
     """Add `patients` synthetic patients drawn from `seed`, `batch_size` at a time (`on_batch(size)` after each
-    batch), with the demo organisation they need; a summary of what was made."""
+    batch), with the demo organisation they need; a summary of what was made. `set_aside_indexes`: whether the
+    tables' indexes and foreign keys are rebuilt at the end rather than kept up row by row (`indexes_set_aside`);
+    by default when the run is large (`worth_setting_aside`)."""
     rng = random.Random(seed)
     # One transaction: a failed run leaves nothing behind, and the journal entry is written
     # together with the rows it accounts for.
     with transaction.atomic(), bulk_loading():
         org = hospital.build_organisation()
         destination = Destination(org["users"])
-        for size in batch_sizes(patients, batch_size):
-            insert_batch(rng, destination, size)
-            on_batch(size)
+        if set_aside_indexes is None:
+            set_aside_indexes = worth_setting_aside(patients)
+        with indexes_set_aside() if set_aside_indexes else nullcontext():
+            for size in batch_sizes(patients, batch_size):
+                insert_batch(rng, destination, size)
+                on_batch(size)
         record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
                after={"patients": patients, "seed": seed})
     return destination.pathway.summary()

@@ -8,11 +8,13 @@ import io
 import random
 
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from hypothesis import given, strategies as st
 import pytest
 
+from cellrelay.demo import bulk
 from cellrelay.demo.synthetic import followup
 from cellrelay.demo.synthetic import pathway as synthetic
 from cellrelay.followup import response
@@ -167,6 +169,28 @@ def test_a_second_run_adds_as_many_again_and_reuses_the_meetings(seeded):
     assert MdtMeeting.objects.count() == meetings
     assert Episode.objects.count() == MdtDecision.objects.filter(outcome="approved").count()
     assert JournalEntry.objects.filter(action=Action.DATA_SEEDED, actor_label="seed_synthetic command").count() == 2
+    call_command("verify_journal", stdout=io.StringIO())
+
+
+def schema_of_seeded_tables() -> dict:
+    with connection.cursor() as cursor:
+        return {model._meta.db_table: connection.introspection.get_constraints(cursor, model._meta.db_table)
+                for model in bulk.SEEDED_MODELS}
+
+
+def test_a_large_run_sets_the_indexes_aside_and_makes_the_same_data_with_the_same_schema(org):
+    """A run large enough rebuilds the indexes and foreign keys at the end (bulk.indexes_set_aside): what a user
+    sees, the rows and the schema, is what a run of the same seed without it makes."""
+    schema = schema_of_seeded_tables()
+    with transaction.atomic():
+        usual = bulk.seed_synthetic(300, seed=3, batch_size=120, set_aside_indexes=False)
+        transaction.set_rollback(True)
+
+    set_aside = bulk.seed_synthetic(300, seed=3, batch_size=120, set_aside_indexes=True)
+
+    assert set_aside == usual
+    assert schema_of_seeded_tables() == schema
+    assert Patient.objects.count() == Referral.objects.count() == 300
     call_command("verify_journal", stdout=io.StringIO())
 
 
