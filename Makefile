@@ -48,6 +48,8 @@ test-postgres: messages
 ## bench: pages, seeding and writes side by side on both databases (docs/benchmarks.md), then the speed and
 ## memory targets (never in the test suite)
 bench: messages
-	$(PY) benchmarks/side_by_side.py
-	$(PY) benchmarks/run.py
-	$(PY) benchmarks/fhir_export.py
+	@status=0; \
+	$(PY) benchmarks/side_by_side.py || status=1; \
+	$(PY) benchmarks/run.py || status=1; \
+	$(PY) benchmarks/fhir_export.py || status=1; \
+	exit $$status
