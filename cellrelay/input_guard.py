@@ -70,6 +70,7 @@ def _problems(request) -> dict[str, list[str]]:
     check = _Check(problems, dates=_is_api(request))
     for data in (request.GET, request.POST if request.method == "POST" else QueryDict()):
         for name, values in data.lists():
+            check("__all__", name)  # a parameter's name is stored too: the read journal keeps the query string
             for value in values:
                 check(name, value)
     if request.content_type == "application/json" and request.body:

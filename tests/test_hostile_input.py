@@ -337,3 +337,12 @@ def test_hostile_values_on_every_write_endpoint_are_never_a_server_error(api_as,
         if client.post(url, data="{}", content_type="application/json").status_code >= 500:
             failures.append((url, "id", -1, 500))
     assert failures == []
+
+
+def test_a_nul_byte_in_a_parameters_name_is_refused_not_a_server_error(client_as, api_as, patient):
+    # Found by the fuzzer on PostgreSQL: the read journal keeps the query string, names included, and PostgreSQL
+    # cannot store a NUL.
+    assert client_as("coordinator").get("/patients/?Ga%00r=1").status_code == 422
+    response = api_as("coordinator").get("/api/v1/patients?q=ma&%C2%BD%00=1")
+    assert response.status_code == 422
+    assert "cannot be stored" in response.json()["errors"]["__all__"][0]
