@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 EPISODES = [int(size) for size in os.environ.get("BENCH_EPISODES", "1000,300000").split(",")]
 ROUNDS = 20  # timed requests a page after one warm-up; the median and the 95th percentile are reported
-SLOW_PAGE_S = 5  # a page slower than this is timed three times only: the run must end in minutes
+SLOW_PAGE_S = 5  # a page slower than this (its first request) is timed once
 SEED = 1
 SEEDING_PATIENTS = 20_000  # the seeding rate is measured on this many patients added to the small database
 OUTPUT = ROOT / "docs" / "benchmarks.md"
@@ -51,6 +51,10 @@ PAGES = {
     "manufacturer API": ("kite-system", lambda e: "/api/v1/manufacturer/products"),
 }
 API = "/api/"
+# The registry page still computes the completeness of every episode at each request (21 s at 4,000 patients): past
+# this size it would take minutes and gigabytes, and is reported as not measured.
+WHOLE_REGISTRY_PAGES = {"registry"}
+WHOLE_REGISTRY_UP_TO = 20_000
 
 
 # Pages, on one database, in a process of its own ---------------------------------------------------------
@@ -113,14 +117,15 @@ def time_page(persona: str, url: str) -> dict:
 
     # An execute wrapper, not CaptureQueriesContext: each request clears the query log it reads.
     with connection.execute_wrapper(count):
+        started = time.perf_counter()
         status = client.get(url).status_code
-    timings = []
-    for _round in range(ROUNDS):
+        warm_up = (time.perf_counter() - started) * 1000
+    # A page slower than SLOW_PAGE_S is reported from its one request: the run must end in minutes.
+    timings = [] if warm_up < SLOW_PAGE_S * 1000 else [warm_up]
+    for _round in range(ROUNDS if not timings else 0):
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
-        if len(timings) >= 3 and max(timings) > SLOW_PAGE_S * 1000:
-            break
     return {"median_ms": statistics.median(timings), "p95_ms": percentile_95(timings), "rounds": len(timings),
             "queries": len(statements), "status": status}
 
@@ -129,9 +134,10 @@ def measure_pages(database: str) -> dict:
     setup_django(database)
     from cellrelay.pathway.models import Episode
 
-    episode = sample_episode()
-    return {"episodes": Episode.objects.count(),
-            "pages": {page: time_page(persona, url(episode)) for page, (persona, url) in PAGES.items()}}
+    episode, episodes = sample_episode(), Episode.objects.count()
+    return {"episodes": episodes,
+            "pages": {page: time_page(persona, url(episode)) for page, (persona, url) in PAGES.items()
+                      if not (page in WHOLE_REGISTRY_PAGES and episodes > WHOLE_REGISTRY_UP_TO)}}
 
 
 # The driver: every (database, size), then the report -------------------------------------------------------
@@ -209,12 +215,17 @@ def page_rows(small: dict, large: dict) -> list[str]:
             f"growth (p95) | queries | p95 < {MAX_P95_MS} ms | ≤ {MAX_GROWTH}× |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for page, before in small["pages"].items():
-        after = large["pages"][page]
+        after = large["pages"].get(page)
+        if after is None:
+            rows.append(f"| {page} | {before['median_ms']:.0f} ({before['p95_ms']:.0f}) | not measured: reads the whole "
+                        f"registry | – | {before['queries']} | **no** | **no** |")
+            continue
         growth = after["p95_ms"] / before["p95_ms"] if before["p95_ms"] else float("inf")
         queries = (f"{before['queries']}" if before["queries"] == after["queries"]
                    else f"{before['queries']} → {after['queries']}")
+        once = " (1 request)" if after["rounds"] == 1 else ""
         rows.append(f"| {page} | {before['median_ms']:.0f} ({before['p95_ms']:.0f}) | {after['median_ms']:.0f} "
-                    f"({after['p95_ms']:.0f}) | {growth:.1f}× | {queries} | {verdict(after['p95_ms'] < MAX_P95_MS)} | "
+                    f"({after['p95_ms']:.0f}){once} | {growth:.1f}× | {queries} | {verdict(after['p95_ms'] < MAX_P95_MS)} | "
                     f"{verdict(growth <= MAX_GROWTH)} |")
     return rows
 
