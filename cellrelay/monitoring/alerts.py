@@ -8,6 +8,7 @@ physician has confirmed stays flagged ("to confirm") whatever was acknowledged.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import worklist
 from cellrelay.pathway.models import Episode
+from cellrelay.patients.access import seen_by
 
 from .models import Alert, AlertedTeam, GradeRecord, NeuroAssessment, VitalSigns
 from .services import ALERT_FROM_GRADE
@@ -42,7 +44,7 @@ def _alerts(queryset) -> list[Alert]:
 
 def open_for(team: str, patients) -> list[Alert]:
     """The alerts of these patients that this team has not acknowledged yet, highest grade first."""
-    return _alerts(Alert.objects.filter(episode__patient__in=patients).exclude(acknowledgements__team=team))
+    return _alerts(Alert.objects.filter(seen_by(patients, "episode__patient")).exclude(acknowledgements__team=team))
 
 
 def open_alerts(patients) -> list[tuple[str, str, list[Alert]]]:
@@ -68,12 +70,12 @@ class ToConfirm:
         return grade_word(self.grade)
 
 
-def grades_to_confirm(episodes) -> list[ToConfirm]:
-    """Proposed grades ≥ 2 of these episodes awaiting a physician's confirmation, newest first."""
-    vitals = (VitalSigns.objects.filter(episode__in=episodes, crs_proposed__gte=ALERT_FROM_GRADE, grade__isnull=True)
+def grades_to_confirm(scope: Q) -> list[ToConfirm]:
+    """Proposed grades ≥ 2 awaiting a physician's confirmation, of the records within ``scope`` (a condition on a
+    record: its episode, or its patient checked row by row), newest first."""
+    vitals = (VitalSigns.objects.filter(scope, crs_proposed__gte=ALERT_FROM_GRADE, grade__isnull=True)
               .select_related("episode__patient", "episode__template"))
-    assessments = (NeuroAssessment.objects.filter(episode__in=episodes, icans_proposed__gte=ALERT_FROM_GRADE,
-                                                  grade__isnull=True)
+    assessments = (NeuroAssessment.objects.filter(scope, icans_proposed__gte=ALERT_FROM_GRADE, grade__isnull=True)
                    .select_related("episode__patient", "episode__template"))
     crs, icans = GradeRecord.Scale.CRS, GradeRecord.Scale.ICANS
     rows = ([ToConfirm(v.episode, crs.value, crs.label, v.crs_proposed, v.taken_at, "monitoring:vitals_confirm", v.pk)
@@ -124,7 +126,8 @@ def worklist_section(request, patients) -> str:
     if team is not None and team not in ALERT_TEAMS:
         return ""
     groups = _for_team(team, open_alerts(patients))
-    to_confirm = grades_to_confirm(Episode.objects.filter(patient__in=patients))
+    # Row by row: the few records with a proposed grade ≥ 2 (their partial indexes), not every patient's (issue #14).
+    to_confirm = grades_to_confirm(Q(seen_by(patients, "episode__patient")))
     if not groups and not to_confirm:
         return ""
     user = request.user

@@ -63,6 +63,9 @@ class VitalSigns(models.Model):
 
     class Meta:
         ordering = ["taken_at", "pk"]
+        # The worklist's grades to confirm start from the few proposed grades ≥ 2, not from every record (issue #14).
+        indexes = [models.Index(fields=["crs_proposed"], condition=models.Q(crs_proposed__gte=2),
+                                name="vitals_crs_to_confirm")]
         verbose_name = _("vital signs")
 
     def __str__(self) -> str:
@@ -112,6 +115,8 @@ class NeuroAssessment(models.Model):
 
     class Meta:
         ordering = ["assessed_at", "pk"]
+        indexes = [models.Index(fields=["icans_proposed"], condition=models.Q(icans_proposed__gte=2),
+                                name="neuro_icans_to_confirm")]
         verbose_name = _("neurological assessment")
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
@@ -257,7 +258,7 @@ def flow_sheet(request, pk):
         "stays": stays,
         "in_icu": next((s for s in stays if s.discharged_at is None), None),
         "alerts": alerts.episode_alerts(episode),
-        "to_confirm": alerts.grades_to_confirm([episode]),
+        "to_confirm": alerts.grades_to_confirm(Q(episode=episode)),
         "acknowledging": alerts.acknowledging_teams(request.user, patient.treating_center_id),
         "adverse_events": list(episode.adverse_events.select_related("recorded_by")),
         "reserve": DrugReserve.objects.filter(episode=episode, drug=pharmacy_services.TOCILIZUMAB).first(),

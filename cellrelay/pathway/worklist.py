@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cellrelay.organisation import landing
 from cellrelay.organisation.permissions import Action
+from cellrelay.patients.access import seen_by
 
 from .models import Milestone
 from .schedule import Kind
@@ -141,7 +142,9 @@ def _in_bucket(bucket: str, today: date) -> Q:
 
 def open_steps(patients):
     """Planned steps of open episodes of these patients, in the order they are due."""
-    return (Milestone.objects.filter(status=Milestone.Status.PLANNED, episode__patient__in=patients)
+    # The scope row by row (seen_by): the steps' (status, planned) index finds the window's few, where
+    # ``patient__in`` made SQLite start from every patient of the center (issue #14).
+    return (Milestone.objects.filter(seen_by(patients, "episode__patient"), status=Milestone.Status.PLANNED)
             .exclude(episode__state__in=FINAL).exclude(kind=Kind.REST)  # a rest day asks nothing of anyone
             .select_related("episode__patient", "episode__template").order_by("planned", "sequence", "pk"))
 

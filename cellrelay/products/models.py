@@ -107,6 +107,10 @@ class Bag(models.Model):
     class Meta:
         ordering = ["product", "number"]
         constraints = [models.UniqueConstraint(fields=["product", "number"], name="bag_number_unique_in_product")]
+        # The worklist's bags out (dispensed, neither infused nor returned): the few in the ward now, not every bag
+        # ever dispensed (issue #14).
+        indexes = [models.Index(fields=["product"], name="bag_out_in_the_ward",
+                                condition=models.Q(status="dispensed", infusion_ended_at__isnull=True, disposal=""))]
         verbose_name = _("bag")
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.states import FINAL, State
+from cellrelay.patients.access import seen_by
 
 from .models import Bag, Collection, Product, Shipment
 
@@ -61,7 +62,8 @@ def first(queryset) -> list:
 
 def _collections_to_ship(patients) -> list[Item]:
     shipped = Shipment.objects.filter(collection__isnull=False).values("collection_id")
-    collections = (still_open(Collection.objects.filter(episode__patient__in=patients), "")
+    # The scope row by row (seen_by): SQLite would otherwise start from every patient of the center (issue #14).
+    collections = (still_open(Collection.objects.filter(seen_by(patients, "episode__patient")), "")
                    .exclude(pk__in=shipped).select_related("episode__patient", "episode__template"))
     return [Item(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": c.din},
                  reverse("products:shipment_out_new", args=[c.pk]), Action.RECORD_SHIPMENT, c.episode)
@@ -83,7 +85,7 @@ def _products_arriving(patients) -> tuple[list[Item], list[Item]]:
 
 def _bags_out(patients) -> list[Item]:
     """Dispensed bags not yet infused nor returned: the unit thaws, checks and infuses them."""
-    bags = (Bag.objects.filter(product__episode__patient__in=patients, status=Bag.Status.DISPENSED,
+    bags = (Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.DISPENSED,
                                infusion_ended_at__isnull=True, disposal="")
             .select_related("product__episode__patient", "product__episode__template"))
     return [Item((_("Bag %(number)s thawing: check and infuse") if bag.thaw_started_at else

@@ -211,6 +211,8 @@ def test_a_grade_after_one_team_acknowledged_is_a_new_alert_for_both(infused_epi
 
 
 def test_an_unconfirmed_grade_stays_flagged_whatever_was_acknowledged(infused_episode, users):
+    from django.db.models import Q
+
     from cellrelay.monitoring.alerts import grades_to_confirm
 
     first = vitals(infused_episode, users, hypotension="no_vasopressor", taken_at=ago(hours=2))  # 2
@@ -219,9 +221,9 @@ def test_an_unconfirmed_grade_stays_flagged_whatever_was_acknowledged(infused_ep
         services.acknowledge_alert(actor=users["icu"], alert=alert, team="icu")
         services.acknowledge_alert(actor=users["neurologist"], alert=alert, team="neurology")
     services.confirm_grade(actor=users["haematologist"], source=first, confirmed=2)
-    assert [(row.pk, row.grade) for row in grades_to_confirm([infused_episode])] == [(later.pk, 3)]
+    assert [(row.pk, row.grade) for row in grades_to_confirm(Q(episode=infused_episode))] == [(later.pk, 3)]
     services.confirm_grade(actor=users["haematologist"], source=later, confirmed=3)
-    assert grades_to_confirm([infused_episode]) == []
+    assert grades_to_confirm(Q(episode=infused_episode)) == []
 
 
 @pytest.fixture
