@@ -148,8 +148,8 @@ def _record_path(engine: str, patients: int, seed: int) -> Path:
     return CACHE / f"{engine}_{patients}_{seed}_{cache_key(seed)}.json"
 
 
-def _fill(url: str, patients: int, seed: int) -> None:
-    """In the child process: migrate, the demo organisation, the patients; timings on stdout as name=value."""
+def setup_django(url: str) -> None:
+    """Django set up on the database ``url`` names (sqlite:///path, or PostgreSQL's), once per process."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "cellrelay.settings"
     if url.startswith("sqlite:///"):
         os.environ.pop("DATABASE_URL", None)
@@ -159,6 +159,11 @@ def _fill(url: str, patients: int, seed: int) -> None:
     import django
 
     django.setup()
+
+
+def _fill(url: str, patients: int, seed: int) -> None:
+    """In the child process: migrate, the demo organisation, the patients; timings on stdout as name=value."""
+    setup_django(url)
     from django.core.management import call_command
     from django.db import connection
 

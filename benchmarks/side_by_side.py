@@ -60,19 +60,13 @@ WHOLE_REGISTRY_UP_TO = 20_000
 # Pages, on one database, in a process of its own ---------------------------------------------------------
 
 def setup_django(database: str) -> None:
-    """Settings for ``database``, a URL as benchmarks/database.py gives it (sqlite:///path or postgresql://…)."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cellrelay.settings"
-    os.environ["CELLRELAY_SECOND_FACTOR"] = "0"
-    os.environ["DEBUG"] = "0"  # no query log: server time as deployed
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    if database.startswith("sqlite:///"):
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = database.removeprefix("sqlite:///")
-    else:
-        os.environ["DATABASE_URL"] = database
-    import django
+    """Settings for ``database``, a URL as benchmarks/database.py gives it, as deployed: DEBUG off (no query log)."""
+    from benchmarks import database as databases
 
-    django.setup()
+    os.environ["CELLRELAY_SECOND_FACTOR"] = "0"
+    os.environ["DEBUG"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    databases.setup_django(database)
 
 
 def sample_episode():
