@@ -27,6 +27,7 @@ from cellrelay.followup.response import criteria_for_indication
 from cellrelay.followup.settings import windows as follow_up_windows
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
+from cellrelay.registry import stored as registry_stored
 from cellrelay.organisation.models import Center, Membership
 from cellrelay.organisation.permissions import Role
 from cellrelay.pathway.models import Episode, Milestone, ProtocolTemplate, StateChange
@@ -795,6 +796,7 @@ def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda si
     tables' indexes and foreign keys are rebuilt at the end rather than kept up row by row (`indexes_set_aside`);
     by default when the run is large (`worth_setting_aside`)."""
     rng = random.Random(seed)
+    before = Episode.objects.aggregate(last=Max("pk"))["last"] or 0
     # One transaction: a failed run leaves nothing behind, and the journal entry is written
     # together with the rows it accounts for.
     with transaction.atomic(), bulk_loading():
@@ -808,4 +810,7 @@ def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda si
                 on_batch(size)
         record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
                after={"patients": patients, "seed": seed})
+    # The rows bypassed the services (and their journal entries): the registry's stored completeness of the new
+    # episodes is computed here, in bulk, so that its page reads them at once.
+    registry_stored.refresh_all(after_episode=before)
     return destination.pathway.summary()

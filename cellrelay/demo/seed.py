@@ -26,6 +26,7 @@ from cellrelay.patients import services as patient_services
 from cellrelay.patients.identity import make_ins
 from cellrelay.patients.models import Patient
 from cellrelay.referrals import services as referral_services
+from cellrelay.registry import stored as registry_stored
 
 from . import followup as followup_demo
 from . import hospital
@@ -85,6 +86,8 @@ def seed_demo() -> tuple[dict, int, str]:
             registry_demo.seed(org)
             record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_demo command",
                    after={"patients": created, "centers": 3, "users": len(org["users"]), "referrals": len(CASES)})
+    if created:
+        registry_stored.refresh_all()  # the registry page's stored completeness, ready at once
     return org, created, summary
 
 

@@ -11,12 +11,12 @@ from cellrelay.journal.reads import shown
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
-from cellrelay.patients.access import patients_for, reach
+from cellrelay.patients.access import reach
 
-from . import completeness, services
+from . import completeness, services, stored
 from .forms import MONTH
 from .models import Submission
-from .sources import Bundle, catalog
+from .sources import catalog
 from .views import LIMIT
 
 router = Router(tags=["registry"])
@@ -76,15 +76,13 @@ def completeness_list(request, query: Query[CompletenessQuery]):
     """Every registry form × timepoint of the caller's patients: counts complete / due, and 50 rows to act on a page
     at a time with their missing items (each naming where it is filled and by which role) or missing consents."""
     _check(query)
-    bundle = Bundle.for_patients(patients_for(request.user, Action.REPORT_TO_REGISTRIES))
-    found = completeness.rows(bundle, destination=query.destination, form_key=query.form)
-    counted = [row for row in found if not query.month or row.month == query.month]
-    listed = completeness.filtered(found, status=query.status, month=query.month)
-    page = listed[(query.page - 1) * LIMIT:query.page * LIMIT]
+    found = stored.listing(request.user, destination=query.destination, form_key=query.form, month=query.month,
+                           status=query.status, page=query.page, size=LIMIT)
+    page = found.rows
     shown(request.user, [row.patient for row in page])
     language = get_language() or "en"
-    return {"due": (summary := completeness.summarise(counted)).due, "complete": summary.complete,
-            "counts": summary.counts, "count": len(listed),
+    return {"due": found.summary.due, "complete": found.summary.complete, "counts": found.summary.counts,
+            "count": found.count,
             "rows": [{"episode_id": row.episode.pk, "patient_id": row.patient.pk, "form": row.form.key,
                       "form_version": row.form.version, "timepoint": row.timepoint, "status": row.status,
                       "due": row.due, "missing_consents": row.missing_consents,

@@ -8,7 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay.organisation.models import Center
 from cellrelay.pathway.models import Episode
+from cellrelay.patients.models import Patient
 
 USER = settings.AUTH_USER_MODEL
 
@@ -58,6 +60,86 @@ class Submission(models.Model):
     @property
     def form_key(self) -> str:
         return f"{self.destination}:{self.form_code}"
+
+# The order of the research assistant's page: due date, name, form (then episode and timepoint, for a stable paging).
+_PAGE_ORDER = ["due_order", "family_name", "form_key", "episode", "timepoint"]
+_TO_DO = models.Q(to_do=True)
+
+
+class CompletenessRow(models.Model):
+    """One form × timepoint of one episode as ``completeness.row_for`` last computed it (``stored.refresh``), so that
+    the research assistant's page and the completeness endpoint read an index instead of computing every episode.
+
+    Kept true by ``stored.bring_up_to_date`` before every read: the episodes whose patient has a journal entry newer
+    than ``CompletenessState.journal_id``, and the rows whose ``changes_on`` has come (a timepoint reached, a due date
+    passed), are computed again. The patient's name and center are copied here for the page's order and scope."""
+
+    # The episode's and the center's own indexes would only repeat the first columns of the ones below.
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+", db_index=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+", db_index=False)  # treating center
+    family_name = models.CharField(max_length=150)  # the page's order: due date, then name, then form
+    destination = models.CharField(max_length=30)
+    form_key = models.CharField(max_length=80)
+    timepoint = models.CharField(max_length=20)
+    reached = models.DateField(null=True)
+    due = models.DateField(null=True)
+    due_order = models.DateField()  # the due date, or date.max when there is none: one index orders the page
+    due_month = models.CharField(max_length=7, blank=True)  # "2026-03"; "" when there is no due date
+    status = models.CharField(max_length=12)
+    to_do = models.BooleanField()  # the page's default rows: missing, overdue, complete (to send), to correct
+    missing = models.PositiveSmallIntegerField(default=0)
+    # What the page shows of the row: {"missing": [item codes], "consents": [missing consents], "differences":
+    # [[item code, value sent, value now]]}; empty lists left out.
+    details = models.JSONField(default=dict)
+    changes_on = models.DateField(null=True)  # the day its status changes with the date alone, if it does
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["episode", "form_key", "timepoint"],
+                                               name="registry_row_unique")]
+        # One ordered index for each of the page's filters (its rows to act on; one registry; one form; one
+        # status), so that its first 50 rows are read in order and never sorted; a month is a range of due_order.
+        indexes = [
+            models.Index(fields=["center", *_PAGE_ORDER], condition=_TO_DO, name="registry_row_todo"),
+            models.Index(fields=["center", "destination", *_PAGE_ORDER], condition=_TO_DO,
+                         name="registry_row_todo_dest"),
+            models.Index(fields=["center", "form_key", "due_order", "family_name", "episode", "timepoint"],
+                         condition=_TO_DO, name="registry_row_todo_form"),
+            models.Index(fields=["center", "status", *_PAGE_ORDER], name="registry_row_status"),
+            models.Index(fields=["changes_on"], name="registry_row_changes",
+                         condition=models.Q(changes_on__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_key} {self.timepoint} — episode {self.episode_id}: {self.status}"
+
+
+class CompletenessTally(models.Model):
+    """How many stored rows a center has of one form, due month and status: the page's counts in one small sum
+    whatever the number of patients. Moved by ``stored.refresh`` with the rows, under the same lock."""
+
+    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+", db_index=False)  # the unique's
+    form_key = models.CharField(max_length=80)
+    due_month = models.CharField(max_length=7, blank=True)
+    status = models.CharField(max_length=12)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["center", "form_key", "due_month", "status"],
+                                               name="registry_tally_unique")]
+
+
+class CompletenessState(models.Model):
+    """One row: the journal position up to which every stored row is known true (every change is journaled under
+    its patient), and when the last full computation ran. Its row is also the lock that serialises refreshes."""
+
+    journal_id = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True)  # the last full computation (``manage.py refresh_registry``)
+
+    def __str__(self) -> str:
+        return f"registry completeness up to journal entry {self.journal_id}"
+
 
 class ExportJob(models.Model):
     """One FHIR Bulk Data export (HL7 Bulk Data Access IG): asked for by one user, run by a background task, its

@@ -19,3 +19,12 @@ def run_export(job_id: str) -> str:
         export.fail(job, error)
         raise
     return ExportJob.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+@task()
+def refresh_completeness() -> int:
+    """Compute every episode's stored completeness again (nightly: the rows whose date came are then ready before
+    the first page of the day); the number of episodes."""
+    from . import stored
+
+    return stored.refresh_all()

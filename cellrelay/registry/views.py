@@ -16,7 +16,7 @@ from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
 from cellrelay.patients.access import patients_for, reach
 
-from . import completeness, exports, services
+from . import completeness, exports, services, stored
 from .forms import EnteredValueForm, FilterForm, SubmitForm
 from .sources import Bundle, catalog
 
@@ -30,17 +30,15 @@ def _episodes():
 
 @access.requires(Action.REPORT_TO_REGISTRIES)
 def registry_page(request):
-    """What is due and missing, for every patient of the user's centers, filterable by registry, form and month."""
+    """What is due and missing, for every patient of the user's centers, filterable by registry, form and month: the
+    counts and the first rows read from the stored completeness (``stored``), brought up to date first."""
     filters = FilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    bundle = Bundle.for_patients(patients_for(request.user, Action.REPORT_TO_REGISTRIES))
-    found = completeness.rows(bundle, destination=chosen.get("destination", ""), form_key=chosen.get("form", ""))
-    month = chosen.get("month", "")
-    counted = [row for row in found if not month or row.month == month]
-    listed = completeness.filtered(found, status=chosen.get("status", ""), month=month)
-    shown(request.user, [row.patient for row in listed[:LIMIT]])
+    found = stored.listing(request.user, destination=chosen.get("destination", ""), form_key=chosen.get("form", ""),
+                           month=chosen.get("month", ""), status=chosen.get("status", ""), size=LIMIT)
+    shown(request.user, [row.patient for row in found.rows])
     return render(request, "registry/page.html", {
-        "filters": filters, "rows": listed[:LIMIT], "count": len(listed), "summary": completeness.summarise(counted),
+        "filters": filters, "rows": found.rows, "count": found.count, "summary": found.summary,
         "may_export": access.can(request.user, Action.EXPORT_DATA)})
 
 
