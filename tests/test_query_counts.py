@@ -38,10 +38,14 @@ PAGES = {
     "search": ("coordinator", lambda e: "/patients/?q=ma"),
     "follow-up worklist": ("coordinator", lambda e: "/followup/"),
     "registry page": ("research", lambda e: "/registry/"),
+    "registry page, one registry, a month": ("research", lambda e: "/registry/?destination=ebmt&month=2026-01"),
     # The list endpoints, with the persona's bearer token.
     "patients API": ("coordinator", lambda e: "/api/v1/patients?q=ma"),
     "patients API, page 2": ("coordinator", lambda e: "/api/v1/patients?page=2&limit=5"),
     "manufacturer API": ("kite-system", lambda e: "/api/v1/manufacturer/products"),
+    "registry completeness API": ("research", lambda e: "/api/v1/registry/completeness"),
+    "registry completeness API, overdue, page 2": ("research",
+                                                   lambda e: "/api/v1/registry/completeness?status=overdue&page=2"),
 }
 API = "/api/"
 

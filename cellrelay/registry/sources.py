@@ -141,20 +141,22 @@ class Bundle:
         """The CRS and ICANS registry summaries (monitoring.summary): a confirmed grade where a physician confirmed
         one, else the proposed grade, which the summary then marks as proposed."""
         crs, icans = defaultdict(list), defaultdict(list)
-        for vitals in VitalSigns.objects.filter(episode_id__in=ids).select_related("grade"):
-            self.by_id[vitals.episode_id].monitored = True
-            grade = getattr(vitals, "grade", None)
-            value = grade.confirmed if grade else vitals.crs_proposed
+        # Five columns a row, not the whole flow sheet: an episode has dozens of observations (issue #14).
+        for episode_id, taken_at, proposed, grade_id, confirmed in VitalSigns.objects.filter(
+                episode_id__in=ids).values_list("episode_id", "taken_at", "crs_proposed", "grade__id",
+                                                "grade__confirmed"):
+            self.by_id[episode_id].monitored = True
+            value = confirmed if grade_id is not None else proposed
             if value is not None:
-                crs[vitals.episode_id].append(summary.Observation(timezone.localdate(vitals.taken_at), value,
-                                                                  grade is not None))
-        for assessment in NeuroAssessment.objects.filter(episode_id__in=ids).select_related("grade"):
-            self.by_id[assessment.episode_id].monitored = True
-            grade = getattr(assessment, "grade", None)
-            value = grade.confirmed if grade else assessment.icans_proposed
+                crs[episode_id].append(summary.Observation(timezone.localdate(taken_at), value, grade_id is not None))
+        for episode_id, assessed_at, proposed, grade_id, confirmed in NeuroAssessment.objects.filter(
+                episode_id__in=ids).values_list("episode_id", "assessed_at", "icans_proposed", "grade__id",
+                                                "grade__confirmed"):
+            self.by_id[episode_id].monitored = True
+            value = confirmed if grade_id is not None else proposed
             if value is not None:
-                icans[assessment.episode_id].append(summary.Observation(timezone.localdate(assessment.assessed_at),
-                                                                        value, grade is not None))
+                icans[episode_id].append(summary.Observation(timezone.localdate(assessed_at), value,
+                                                             grade_id is not None))
         for episode_id, item in self.by_id.items():
             if item.monitored:
                 item.crs = summary.registry_summary(summary.daily_maximum(crs[episode_id]))
