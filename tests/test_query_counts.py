@@ -44,8 +44,8 @@ PAGES = {
     "patients API, page 2": ("coordinator", lambda e: "/api/v1/patients?page=2&limit=5"),
     "manufacturer API": ("kite-system", lambda e: "/api/v1/manufacturer/products"),
     "registry completeness API": ("research", lambda e: "/api/v1/registry/completeness"),
-    "registry completeness API, overdue, page 2": ("research",
-                                                   lambda e: "/api/v1/registry/completeness?status=overdue&page=2"),
+    "registry completeness API, one form, overdue": (
+        "research", lambda e: "/api/v1/registry/completeness?form=atih:atih_ordering&status=overdue"),
 }
 API = "/api/"
 
