@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,13 @@ IGG_LOW_G_L = 4
 RESPONSE_WINDOW_DAYS = {"short": 14, "long": 30}  # a response counts for a timepoint within this many days of it
 
 
+class SeenVisit(NamedTuple):
+    """What the sources read of a follow-up visit: whether and when it was done."""
+
+    status: str
+    done_on: date | None
+
+
 @dataclass
 class EpisodeData:
     """What the sources read about one episode, gathered by ``Bundle``."""
@@ -47,7 +55,7 @@ class EpisodeData:
     crs: summary.ToxicitySummary | None = None
     icans: summary.ToxicitySummary | None = None
     monitored: bool = False
-    visits: list = field(default_factory=list)
+    visits: list = field(default_factory=list)  # SeenVisit
     responses: list = field(default_factory=list)
     late_effects: list = field(default_factory=list)
     treatments: list = field(default_factory=list)
@@ -110,18 +118,24 @@ class Bundle:
             item.manufacturer = identifier.product.manufacturer
             if identifier.scheme == Identifier.Scheme.MANUFACTURER:
                 item.lot = identifier.value
-        for milestone in Milestone.objects.filter(episode_id__in=ids, kind__in=("infusion", "lymphodepletion"),
-                                                  status=Milestone.Status.DONE):
-            item = data[milestone.episode_id]
-            if milestone.kind == "infusion":
-                item.infusion = milestone.actual
+        # The status checked here, not in the query: SQLite would otherwise walk the index of every done step of the
+        # registry (issue #14).
+        for episode_id, kind, status, actual, drugs in Milestone.objects.filter(
+                episode_id__in=ids, kind__in=("infusion", "lymphodepletion")).order_by(
+                "episode_id", "sequence").values_list("episode_id", "kind", "status", "actual", "drugs"):
+            if status != Milestone.Status.DONE:
+                continue
+            item = data[episode_id]
+            if kind == "infusion":
+                item.infusion = actual
             else:
-                item.ld_drugs += [dose.get("drug", "") for dose in milestone.drugs or []]
+                item.ld_drugs += [dose.get("drug", "") for dose in drugs or []]
         for plan in FollowUpPlan.objects.filter(episode_id__in=ids):
             data[plan.episode_id].infusion = data[plan.episode_id].infusion or plan.d0
         self._load_toxicity(ids)
-        for visit in Visit.objects.filter(plan__episode_id__in=ids).select_related("plan"):
-            data[visit.plan.episode_id].visits.append(visit)
+        for episode_id, status, done_on in Visit.objects.filter(plan__episode_id__in=ids).order_by().values_list(
+                "plan__episode_id", "status", "done_on"):
+            data[episode_id].visits.append(SeenVisit(status, done_on))
         for record in Response.objects.filter(episode_id__in=ids):
             data[record.episode_id].responses.append(record)
         for effect in LateEffect.objects.filter(episode_id__in=ids):
