@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import dictionary
@@ -52,6 +53,22 @@ class Row:
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
+
+    @property
+    def title(self) -> str:
+        """The form's title in the current language (the page's table: no template include a row)."""
+        return self.form.title(get_language() or "en")
+
+    @property
+    def missing_labels(self) -> list[tuple[str, str]]:
+        """(item label in the current language, where it is filled) for each missing item."""
+        language = get_language() or "en"
+        return [(item.label(language), where) for item, where in self.missing]
+
+    @property
+    def difference_labels(self) -> list[tuple[str, object, object]]:
+        language = get_language() or "en"
+        return [(item.label(language), sent, now) for item, sent, now in self.differences]
 
     @property
     def month(self) -> str:
