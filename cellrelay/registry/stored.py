@@ -86,13 +86,19 @@ def _values(row: completeness.Row, today: date, now, ops) -> tuple:
 
 
 def _insert(values: list[tuple]) -> None:
-    """Many rows in one statement a batch, without building a model instance each (a full computation writes
-    about 14 rows an episode)."""
+    """Many rows without building a model instance each (a full computation writes about 14 rows an episode):
+    SQLite's executemany runs one prepared statement in C; PostgreSQL takes them by COPY (issue #14: 8.6× faster
+    than INSERTs on the same server)."""
     table, quote = CompletenessRow._meta.db_table, connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(name) for name in COLUMNS)}) "
-           f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
+    columns = ", ".join(quote(name) for name in COLUMNS)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if connection.vendor == "sqlite":
+            cursor.executemany(f"INSERT INTO {quote(table)} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})",
+                               values)
+            return
+        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
 
 
 def refresh(episode_ids, *, today: date | None = None) -> int:
@@ -162,7 +168,7 @@ def _journal_top() -> int:
 
 def _changed_patients(since: int, until: int):
     return (JournalEntry.objects.filter(id__gt=since, id__lte=until, patient_id__isnull=False)
-            .exclude(action__in=READS).values_list("patient_id", flat=True))
+            .exclude(action__in=READS).order_by().values_list("patient_id", flat=True))
 
 
 def _dated_rows(today: date):
