@@ -46,7 +46,7 @@ BATCH = 500  # episodes computed in one bundle
 NO_DUE_DATE = date.max
 # Past this many journal entries since the position, a read moves the position even when none of them changed a
 # patient's data, so that the next reads do not scan them again.
-TAIL = 1000
+TAIL = 200
 
 
 def _episodes():
