@@ -55,9 +55,10 @@ def _episodes():
 
 
 def changes_on(row: completeness.Row, today: date) -> date | None:
-    """The day the row's status changes with the date alone: its timepoint reached, or the day after its due date
-    for missing items (then overdue). None when only a change of data can change it."""
-    if row.status == completeness.NOT_DUE and row.reached and row.reached > today:
+    """The day the row changes with the date alone: its timepoint reached (not due → missing items or complete; and,
+    blocked or not, the form's next timepoint then shown), or the day after its due date for missing items (then
+    overdue). None when only a change of data can change it."""
+    if row.reached and row.reached > today:
         return row.reached
     if row.status == completeness.MISSING and row.due:
         return row.due + timedelta(days=1)
