@@ -190,7 +190,7 @@ def bring_up_to_date(today: date | None = None) -> int:
         state = locked()
         top = _journal_top()
         episode_ids = set(Episode.objects.filter(patient_id__in=_changed_patients(state.journal_id, top))
-                          .values_list("pk", flat=True))
+                          .order_by().values_list("pk", flat=True))
         episode_ids |= set(_dated_rows(today).values_list("episode_id", flat=True).distinct())
         refresh(sorted(episode_ids), today=today)
         state.journal_id = top
