@@ -50,8 +50,8 @@ TAIL = 200
 
 
 def _episodes():
-    return Episode.objects.select_related("patient__treating_center", "decision__meeting", "decision__referral",
-                                          "template")
+    """What the sources read of an episode besides its bundle (its treating center and template are not)."""
+    return Episode.objects.select_related("patient", "decision__meeting", "decision__referral")
 
 
 def changes_on(row: completeness.Row, today: date) -> date | None:
