@@ -79,10 +79,10 @@ CENTER, FORM, MONTH, STATUS = (COLUMNS.index(name) for name in ("center_id", "fo
 
 def _values(row: completeness.Row, today: date, now, ops) -> tuple:
     """The row as stored, ready for the database (``ops``: the connection's adapters)."""
-    patient, day = row.patient, ops.adapt_datefield_value
+    patient, day, details = row.patient, ops.adapt_datefield_value, _details(row)
     return (row.episode.pk, patient.pk, patient.treating_center_id, patient.family_name[:150], row.form.registry,
             row.form.key, row.timepoint, day(row.reached), day(row.due), day(row.due or NO_DUE_DATE), row.month,
-            row.status, row.status in TO_DO, len(row.missing), json.dumps(_details(row)),
+            row.status, row.status in TO_DO, len(row.missing), json.dumps(details) if details else "{}",
             day(changes_on(row, today)), ops.adapt_datetimefield_value(now))
 
 

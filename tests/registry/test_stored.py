@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from cellrelay.monitoring import services as monitoring_services
 from cellrelay.followup import services as followup_services
 from cellrelay.followup.models import Visit
+from cellrelay.monitoring import services as monitoring_services
 from cellrelay.patients.models import Patient
 from cellrelay.registry import completeness, services, stored
 from cellrelay.registry.models import CompletenessRow
