@@ -130,3 +130,18 @@ def test_refresh_registry_computes_every_episode_again(org, patient, episode, us
     assert "computed for 1 episodes" in out.getvalue()
     assert stored.listing(users["research"]).count == len(completeness.filtered(
         completeness.rows(Bundle([episode]))))
+
+
+def test_reading_a_record_computes_nothing_again(org, patient, episode, client_as):
+    consent(org, patient, "registry")
+    client = client_as("research")
+    client.get("/registry/")
+    client.get(f"/patients/{patient.pk}/")  # a read, journaled under the patient
+    assert stored.bring_up_to_date() == 0
+
+
+def test_a_bulk_seeding_leaves_its_episodes_computed(org):
+    call_command("seed_synthetic", patients=8, seed=3, no_progress=True, stdout=io.StringIO())
+    computed = completeness.rows(Bundle.for_patients(Patient.objects.all()))
+    assert computed and CompletenessRow.objects.count() == len(computed)
+    assert stored.bring_up_to_date() == 0  # nothing left for the first page to compute
