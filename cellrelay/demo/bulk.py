@@ -27,7 +27,6 @@ from cellrelay.followup.response import criteria_for_indication
 from cellrelay.followup.settings import windows as follow_up_windows
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record
-from cellrelay.registry import stored as registry_stored
 from cellrelay.organisation.models import Center, Membership
 from cellrelay.organisation.permissions import Role
 from cellrelay.pathway.models import Episode, Milestone, ProtocolTemplate, StateChange
@@ -36,6 +35,7 @@ from cellrelay.patients.models import Consent, Contact, LocalId, Patient
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
 from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
+from cellrelay.registry import stored as registry_stored
 
 from . import hospital
 from .synthetic import followup as followup_synthetic
