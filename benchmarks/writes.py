@@ -124,7 +124,8 @@ def start_gunicorn(database_url: str, port: int, workers: int, worker_class: str
     environment = django_environment(database_url)
     command = [sys.executable, "-m", "gunicorn", "cellrelay.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-               "--backlog", "256", "--log-level", "warning", "--keep-alive", "5"]
+               "--backlog", "256", "--log-level", "warning", "--keep-alive", "5",
+               "--preload"]  # as the README's production command: the app loaded once in the master
     if profile:  # each worker profiled (cProfile, CPU time), its stats written when it exits
         command += ["--config", str(ROOT / "benchmarks" / "gunicorn_profile.py")]
         environment["BENCH_PROFILE_DIR"] = profile
