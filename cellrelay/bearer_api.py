@@ -79,7 +79,8 @@ class ApiResponseHeaders:
     """What the skipped middleware gave an API response and it still needs: the language of its messages from
     Accept-Language only (LocaleMiddleware also reads the URL, the cookie and the session), the
     Content-Security-Policy (the settings' policy, built once rather than per response; a view that changes it with
-    django-csp's decorators gets it built as CSPMiddleware builds it), X-Frame-Options and Content-Length."""
+    django-csp's decorators gets it built as CSPMiddleware builds it), X-Frame-Options and Content-Length; and the
+    Host header checked against ALLOWED_HOSTS."""
 
     def __init__(self, get_response):
         from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -91,6 +92,7 @@ class ApiResponseHeaders:
         self.frame_options = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
 
     def __call__(self, request):
+        request.get_host()  # a Host outside ALLOWED_HOSTS is a 400, as CommonMiddleware makes it for every page
         language = language_from_header(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
         translation.activate(language)
         request.LANGUAGE_CODE = language

@@ -51,6 +51,12 @@ def test_refusals_carry_the_security_headers_too(api_as, token, status):
     assert response["X-Request-ID"]
 
 
+def test_a_host_outside_the_allowed_hosts_is_refused(api_as, tank):
+    response = post_reading(api_as("tank-probe"), tank, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert not tank.readings.exists()
+
+
 def test_the_input_guard_still_refuses_what_no_column_could_store(api_as, tank):
     response = post_reading(api_as("tank-probe"), tank, {**READING, "note": "a\x00b"})
     assert response.status_code == 422
