@@ -34,20 +34,22 @@ def _memberships_with_centers(user_id: int) -> list:
 
     connection = connections[Membership.objects.db]
     quote = connection.ops.quote_name
-    membership_columns = [field.column for field in Membership._meta.concrete_fields]
-    center_columns = [field.column for field in Center._meta.concrete_fields]
-    columns = [f"m.{quote(column)}" for column in membership_columns] + [f"c.{quote(column)}" for column in center_columns]
+    memberships_fields, centers_fields = Membership._meta.concrete_fields, Center._meta.concrete_fields
+    columns = ([f"m.{quote(field.column)}" for field in memberships_fields]
+               + [f"c.{quote(field.column)}" for field in centers_fields])
+    center_link, user_link = (quote(Membership._meta.get_field(name).column) for name in ("center", "user"))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(columns)} FROM {quote(Membership._meta.db_table)} m "
-                       f"JOIN {quote(Center._meta.db_table)} c ON c.{quote('id')} = m.{quote('center_id')} "
-                       f"WHERE m.{quote('user_id')} = %s", [user_id])
+                       f"JOIN {quote(Center._meta.db_table)} c ON c.{quote(Center._meta.pk.column)} = m.{center_link} "
+                       f"WHERE m.{user_link} = %s", [user_id])
         rows = cursor.fetchall()
-    membership_names = [field.attname for field in Membership._meta.concrete_fields]
-    center_names = [field.attname for field in Center._meta.concrete_fields]
+    membership_names = [field.attname for field in memberships_fields]
+    center_names = [field.attname for field in centers_fields]
     found, split = [], len(membership_names)
     for row in rows:
         membership = Membership.from_db(connection.alias, membership_names, row[:split])
-        Membership.center.field.set_cached_value(membership, Center.from_db(connection.alias, center_names, row[split:]))
+        center = Center.from_db(connection.alias, center_names, row[split:])
+        Membership.center.field.set_cached_value(membership, center)
         found.append(membership)
     return found
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cellrelay.journal.services import record
-from cellrelay.written_out import insert
 from cellrelay.products.custody import Action, Scan, journal, lock_bag, verify_bag_scan
 from cellrelay.products.models import Bag, CustodyEvent
+from cellrelay.written_out import insert
 
 from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 
