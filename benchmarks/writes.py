@@ -124,7 +124,8 @@ def start_gunicorn(database_url: str, port: int, workers: int, worker_class: str
     environment = django_environment(database_url)
     command = [sys.executable, "-m", "gunicorn", "cellrelay.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-               "--backlog", "256", "--log-level", "warning", "--keep-alive", "5"]
+               "--backlog", "256", "--log-level", "warning", "--keep-alive", "5",
+               "--preload"]  # as the README's production command: the app loaded once in the master
     if profile:  # each worker profiled (cProfile, CPU time), its stats written when it exits
         command += ["--config", str(ROOT / "benchmarks" / "gunicorn_profile.py")]
         environment["BENCH_PROFILE_DIR"] = profile
@@ -167,15 +168,15 @@ def children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of the processes (those gone since count as nothing)."""
+def cpu_seconds(pids: list[int], *, system_only: bool = False) -> float:
+    """utime + stime of the processes (those gone since count as nothing); stime alone with ``system_only``."""
     total = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        total += int(fields[12]) + (0 if system_only else int(fields[11]))  # utime, stime (fields 14, 15 of stat)
     return total / CLOCK_TICKS
 
 
@@ -339,12 +340,14 @@ def _measure(database_url: str, *, clients, seconds, workers, worker_class, thre
         run_clients("http", str(port), targets, clients, 2)  # warm-up: every worker connected, imports done
         gunicorn_pids, backends = children(server.pid), backend_pids(database_url)
         server_before, backends_before = cpu_seconds(gunicorn_pids), cpu_seconds(backends)
+        server_system_before = cpu_seconds(gunicorn_pids, system_only=True)
         waits = LockWaits(database_url)
         waits.start()
         journaled = run_clients("http", str(port), targets, clients, seconds)
         waits.stop.set()
         waits.join()
         server_cpu = cpu_seconds(gunicorn_pids) - server_before
+        server_system_cpu = cpu_seconds(gunicorn_pids, system_only=True) - server_system_before
         backends_after = backend_pids(database_url)
         database_cpu = cpu_seconds(backends_after) - backends_before  # backends that did not change
     finally:
@@ -355,6 +358,7 @@ def _measure(database_url: str, *, clients, seconds, workers, worker_class, thre
         "server": f"gunicorn {workers} {worker_class} workers" + (f" × {threads} threads" if threads > 1 else ""),
         "journaled_per_s": journaled["per_s"], "journaled_p50_ms": journaled["p50_ms"],
         "journaled_p95_ms": journaled["p95_ms"], "server_cpu_s": server_cpu,
+        "server_system_cpu_s": server_system_cpu,  # the kernel's part: sockets, a connection per request (sync)
         "writes_per_server_cpu_s": journaled["writes"] / server_cpu if server_cpu else float("nan"),
         "database_cpu_s": database_cpu if set(backends_after) == set(backends) else None,
         "client_cpu_s": journaled["client_cpu_s"], "lock_waits": waits.result(),

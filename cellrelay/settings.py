@@ -75,6 +75,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An API call with a bearer token goes down BEARER_API_MIDDLEWARE instead of the rest of this list: no session,
+    # no CSRF, no second factor (cellrelay/bearer_api.py).
+    "cellrelay.bearer_api.BearerApiMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -93,6 +96,14 @@ MIDDLEWARE = [
     # CSRF check, which runs just before the view) reads it; after the session and user, so that its page knows them.
     "cellrelay.input_guard.InputGuardMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout page
+]
+
+# The bearer API calls' chain: what stays of MIDDLEWARE for a caller that is no browser session (issue #14).
+BEARER_API_MIDDLEWARE = [
+    "cellrelay.bearer_api.ApiResponseHeaders",  # the language from Accept-Language, CSP, X-Frame-Options
+    "cellrelay.journal.middleware.RequestIdMiddleware",
+    "cellrelay.journal.middleware.ReadJournalMiddleware",
+    "cellrelay.input_guard.InputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "cellrelay.urls"

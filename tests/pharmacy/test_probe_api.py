@@ -96,3 +96,9 @@ def test_the_probe_does_nothing_else_and_others_do_not_post(api_as, tank, patien
     assert post_reading(nurse, tank.pk, {"ln2_level_percent": 5, "temperature_c": -190}).status_code == 403
     assert nurse.get("/api/v1/pharmacy/tanks").status_code == 403
     assert not TankReading.objects.exists() and Tank.objects.count() == 1
+
+
+@pytest.mark.parametrize("tank_id", [999999, 2**63, 2**70])
+def test_a_tank_id_beyond_any_key_is_not_found(api_as, tank, tank_id):
+    response = post_reading(api_as("tank-probe"), tank_id, {"ln2_level_percent": 55.0, "temperature_c": -190.0})
+    assert response.status_code == 404

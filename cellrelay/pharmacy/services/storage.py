@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from cellrelay.journal.services import record
 from cellrelay.products.custody import Action, Scan, journal, lock_bag, verify_bag_scan
 from cellrelay.products.models import Bag, CustodyEvent
+from cellrelay.written_out import insert
 
 from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 
@@ -344,8 +345,8 @@ def record_reading(*, actor_or_none, tank: Tank, ln2_level_percent, temperature_
         raise ValidationError({"temperature_c": _(
             "A tank's temperature is between %(low)s and %(high)s °C: %(value)s °C is a typing or probe "
             "error.") % {"low": low, "high": high, "value": temperature}})
-    reading = TankReading.objects.create(tank=tank, ln2_level_percent=level, temperature_c=temperature,
-                                         recorded_by=actor_or_none, source=source)
+    reading = insert(TankReading(tank=tank, ln2_level_percent=level, temperature_c=temperature,
+                                 recorded_by=actor_or_none, source=source))  # written out: a probe's every reading
     _journal_tank(Action.TANK_READING, tank, reading, actor=actor_or_none, after={
         "tank": tank.name, "ln2_level_percent": level, "temperature_c": temperature, "source": source})
     kinds = []

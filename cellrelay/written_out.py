@@ -1,0 +1,49 @@
+"""One row's INSERT, written out, for the few statements every journaled write runs (issue #14).
+
+``Model.objects.create()`` compiles its INSERT anew on every call, and on the probe's write path that compiling cost
+more CPU than the database spent storing the row. ``insert(instance)`` sends the same statement: the columns of the
+model's concrete fields, each value prepared by its own field exactly as the ORM prepares it (``pre_save`` then
+``get_db_prep_save``: defaults, ``auto_now_add``, decimals, JSON on either database), the new primary key read back
+(``RETURNING``, or the last row id where the database has none). Only the statement's text is kept between calls
+(per model, database and whether the key is given): no data.
+
+It sends no ``pre_save``/``post_save`` signal (this project connects none) and runs no ``save()`` override: use it
+for models whose ``save`` adds nothing to a new row (JournalEntry's refuses updates only).
+"""
+
+from django.db import connections, router
+
+_STATEMENTS: dict = {}
+
+
+def insert(instance, *, using: str | None = None):
+    """INSERT the new ``instance`` (its key given, or made by the database and set on it); returns it, saved."""
+    model = type(instance)
+    alias = using or router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    with_key = instance.pk is not None
+    statement = _STATEMENTS.get((model, alias, with_key))
+    if statement is None:
+        statement = _STATEMENTS[(model, alias, with_key)] = _statement(model, connection, with_key)
+    sql, fields, returning = statement
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if not with_key:
+            key = model._meta.pk
+            new = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
+                cursor, model._meta.db_table, key.column)
+            setattr(instance, key.attname, new)
+    instance._state.adding, instance._state.db = False, alias
+    return instance
+
+
+def _statement(model, connection, with_key: bool):
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [field for field in meta.local_concrete_fields if with_key or field is not meta.pk]
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    returning = not with_key and connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql, fields, returning

@@ -1,0 +1,42 @@
+"""``written_out.insert`` stores a row as ``Model.objects.create`` does: the same values read back (decimals, times,
+JSON, an empty link), the key made by the database or given."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from cellrelay.journal.models import JournalEntry
+from cellrelay.pharmacy.models import TankReading
+from cellrelay.written_out import insert
+from tests.pharmacy.helpers import tank_with_positions
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(instance) -> dict:
+    row = type(instance).objects.get(pk=instance.pk)
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields if not field.primary_key}
+
+
+def test_a_reading_reads_back_as_the_orms(org):
+    tank = tank_with_positions(org)[0]
+    values = dict(tank=tank, ln2_level_percent=Decimal("55.5"), temperature_c=Decimal("-190.2"), recorded_by=None,
+                  source=TankReading.Source.PROBE)
+    ours, theirs = insert(TankReading(**values)), TankReading.objects.create(**values)
+    assert ours.pk and ours.pk != theirs.pk and not ours._state.adding
+    mine, orm = stored(ours), stored(theirs)
+    assert mine.pop("at") <= orm.pop("at") and mine == orm
+    assert mine["ln2_level_percent"] == Decimal("55.5") and mine["recorded_by_id"] is None
+
+
+def test_a_journal_entry_with_its_key_and_json_reads_back_as_given(org):
+    at = dt.datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=dt.timezone.utc)
+    entry = JournalEntry(id=987654, at=at, actor=None, actor_label="probe", action=JournalEntry.Action.TANK_READING,
+                         object_type="pharmacy.tankreading", object_id="1", object_repr="é ü", patient_id=None,
+                         center_id=3, before=None, after={"level": "55.0", "list": [1, None, "x"]},
+                         request_id="r-1", prev_hash="0" * 64, hash="f" * 64)
+    insert(entry)
+    row = JournalEntry.objects.get(pk=987654)
+    assert row.chained_fields() == entry.chained_fields() and (row.prev_hash, row.hash) == (entry.prev_hash, entry.hash)
+    assert row.after == {"level": "55.0", "list": [1, None, "x"]} and row.before is None
