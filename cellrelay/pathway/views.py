@@ -223,10 +223,10 @@ def worklist_view(request):
     if bucket:
         return _worklist_bucket(request, patients, today, bucket, team)
     work = worklist.build(patients, today, team)
-    buckets = [(code, label, [(t, worklist.TEAMS[t], items, work.totals[code, t], worklist.url_of(t, code))
+    buckets = [(code, label, [(t, worklist.TEAMS[t], items, work.sections[code, t], worklist.url_of(t, code))
                               for t, items in teams.items()])
                for code, label, teams in work.buckets()]
-    shown(request.user, [m.episode.patient for _code, _label, teams in buckets for _t, _name, items, _n, _u in teams
+    shown(request.user, [m.episode.patient for _code, _label, teams in buckets for _t, _name, items, _s, _u in teams
                          for m in items])
     sections = worklist_sections.render(request, patients)
     return render(request, "pathway/worklist.html", {

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from functools import partial
 from urllib.parse import urlencode
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import bounded
+from cellrelay.bounded import Bounded
 from cellrelay.organisation import landing
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import seen_by
@@ -34,6 +35,7 @@ TEAM_OF_KIND = {
     Kind.PROXIMITY_END: "unit",
     Kind.NO_DRIVING_END: "unit",
 }
+STEP_TEAMS = tuple(dict.fromkeys(TEAM_OF_KIND.values()))  # the teams that have steps: apheresis, pharmacy, unit
 TEAMS = {
     "apheresis": _("Apheresis"), "pharmacy": _("Pharmacy"), "unit": _("Transplant unit"), "icu": _("Intensive care"),
     "neurology": _("Neurology"), "research": _("Clinical research"),
@@ -89,8 +91,8 @@ class Worklist:
     overdue: dict[str, list] = field(default_factory=dict)
     today: dict[str, list] = field(default_factory=dict)
     week: dict[str, list] = field(default_factory=dict)
-    # How many steps each (bucket, team) section has, of which its list holds the first SECTION_CAP.
-    totals: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Each (bucket, team) section: its first SECTION_CAP steps and how many it has (bounded.Bounded).
+    sections: dict[tuple[str, str], Bounded] = field(default_factory=dict)
     # Whether steps overdue for longer than the window exist (the page links to them).
     older: bool = False
 
@@ -112,15 +114,6 @@ def bucket_of(planned: date, today: date) -> str | None:
     if planned < today + timedelta(days=WEEK):
         return "week"
     return None
-
-
-def _team_expression():
-    """The team of a step, in SQL (TEAM_OF_KIND; every other step is the unit's)."""
-    kinds_of = {}
-    for kind, team in TEAM_OF_KIND.items():
-        kinds_of.setdefault(team, []).append(kind)
-    return Case(*[When(kind__in=kinds, then=Value(team)) for team, kinds in kinds_of.items() if team != "unit"],
-                default=Value("unit"), output_field=CharField())
 
 
 def _of_team(team: str) -> Q:
@@ -149,13 +142,6 @@ def open_steps(patients):
             .select_related("episode__patient", "episode__template").order_by("planned", "sequence", "pk"))
 
 
-def due_milestones(patients, today: date, team: str | None = None):
-    """The steps due within the week or overdue within the window, of one team or all."""
-    steps = open_steps(patients).filter(planned__gte=today - timedelta(days=OVERDUE_WINDOW_DAYS),
-                                        planned__lt=today + timedelta(days=WEEK))
-    return steps.filter(_of_team(team)) if team else steps
-
-
 def section(patients, today: date, bucket: str, team: str | None):
     """Every step of one section (a bucket of one team or all), for its own paginated page."""
     steps = open_steps(patients).filter(_in_bucket(bucket, today))
@@ -163,20 +149,17 @@ def section(patients, today: date, bucket: str, team: str | None):
 
 
 def build(patients, today: date, team: str | None = None) -> Worklist:
-    """The first SECTION_CAP steps of each section and each section's count, in one query (a window per section),
-    and whether older overdue steps exist."""
-    bucket = Case(When(planned__lt=today, then=Value("overdue")), When(planned=today, then=Value("today")),
-                  default=Value("week"), output_field=CharField())
-    sections = {"partition_by": [bucket, _team_expression()]}
-    steps = (due_milestones(patients, today, team)
-             .annotate(team=_team_expression(),
-                       rank=Window(RowNumber(), order_by=[F("planned"), F("sequence"), F("pk")], **sections),
-                       section_total=Window(Count("*"), **sections))
-             .filter(rank__lte=SECTION_CAP))
+    """The first SECTION_CAP steps of each section (a bucket of a team) and its count, counted only when the section
+    is full and then up to COUNT_CAP ("500+"); and whether older overdue steps exist. Each section is its own
+    ``LIMIT`` on the steps' (status, planned) index, in the order shown: the page reads about as many steps as it
+    shows, not every open step of the window (issue #14)."""
+    lists = {(code, step_team): section(patients, today, code, step_team)
+             for code in ("overdue", "today", "week") for step_team in STEP_TEAMS if team in (None, step_team)}
+    steps = Milestone.objects.select_related("episode__patient", "episode__template")
     worklist = Worklist()
-    for milestone in steps:
-        code = bucket_of(milestone.planned, today)
-        getattr(worklist, code).setdefault(milestone.team, []).append(milestone)
-        worklist.totals[code, milestone.team] = milestone.section_total
+    for (code, step_team), found in bounded.first_of_each(lists, steps, SECTION_CAP).items():
+        if found.rows:
+            getattr(worklist, code)[step_team] = found.rows
+            worklist.sections[code, step_team] = found
     worklist.older = section(patients, today, "older", team).exists()
     return worklist

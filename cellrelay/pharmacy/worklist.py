@@ -22,30 +22,30 @@ from .models import StorageAlarm
 Status = Product.Status
 
 
-def tank_alarms(_patients, storage_center_ids) -> list[tuple[str, list[Item]]]:
+def tank_alarms(_patients, storage_center_ids) -> list[tuple[str, list[Item], bool]]:
     """The open alarms of the tanks at the centers whose storage the user manages."""
-    alarms = StorageAlarm.objects.filter(tank__center_id__in=storage_center_ids, acknowledged_at__isnull=True)
+    alarms = first(StorageAlarm.objects.filter(tank__center_id__in=storage_center_ids, acknowledged_at__isnull=True)
+                   .select_related("tank"))
     return [("pharmacy", [
         Item(_("Tank %(tank)s: %(alarm)s") % {"tank": alarm.tank.name, "alarm": alarm.get_kind_display()},
              reverse("pharmacy:tank", args=[alarm.tank_id]), Action.MANAGE_STORAGE, urgent=True)
-        for alarm in first(alarms.select_related("tank"))])]
+        for alarm in alarms.rows], alarms.more)]
 
 
-def bags_to_place_or_dispense(patients, _storage_center_ids) -> list[tuple[str, list[Item]]]:
+def bags_to_place_or_dispense(patients, _storage_center_ids) -> list[tuple[str, list[Item], bool]]:
     """Received bags in no tank yet, and bags whose infusion day has come."""
     bags = (still_open(Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.AVAILABLE),
                        "product__").select_related("product__episode__patient", "product__episode__template"))
-    to_place = [Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
-                     reverse("pharmacy:bag_place", args=[bag.pk]), Action.MANAGE_STORAGE, bag.product.episode)
-                for bag in first(bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED),
-                                             position__isnull=True, product__episode__state__in=BEFORE_INFUSION))]
+    to_place = first(bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED), position__isnull=True,
+                                 product__episode__state__in=BEFORE_INFUSION))
     # From the planned infusion day only: dispensing is refused before it (dispensing_day.py).
     last_planned_d0 = timezone.localdate() + timedelta(days=dispensing_day.DAYS_BEFORE_INFUSION)
-    to_dispense = [Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
-                        reverse("pharmacy:dispense", args=[bag.pk]), Action.DISPENSE_PRODUCT, bag.product.episode)
-                   for bag in first(bags.filter(product__status=Status.ACCEPTED,
-                                                product__episode__state=State.LYMPHODEPLETION,
-                                                product__episode__milestones__kind=schedule.Kind.INFUSION,
-                                                product__episode__milestones__planned__lte=last_planned_d0)
-                                    .distinct())]
-    return [("pharmacy", to_place), ("pharmacy", to_dispense)]
+    to_dispense = first(bags.filter(product__status=Status.ACCEPTED, product__episode__state=State.LYMPHODEPLETION,
+                                    product__episode__milestones__kind=schedule.Kind.INFUSION,
+                                    product__episode__milestones__planned__lte=last_planned_d0).distinct())
+    return [("pharmacy", [Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
+                               reverse("pharmacy:bag_place", args=[bag.pk]), Action.MANAGE_STORAGE, bag.product.episode)
+                          for bag in to_place.rows], to_place.more),
+            ("pharmacy", [Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
+                               reverse("pharmacy:dispense", args=[bag.pk]), Action.DISPENSE_PRODUCT,
+                               bag.product.episode) for bag in to_dispense.rows], to_dispense.more)]
