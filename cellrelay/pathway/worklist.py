@@ -174,10 +174,12 @@ def _in_bucket(bucket: str, today: date) -> Q:
 def open_steps(patients):
     """Planned steps of open episodes of these patients, in the order they are due."""
     # The scope row by row (seen_by): the steps' (status, planned) index finds the window's few, where
-    # ``patient__in`` made SQLite start from every patient of the center (issue #14).
+    # ``patient__in`` made SQLite start from every patient of the center (issue #14). Within a day, by primary key:
+    # an episode's steps are created in their plan's order, and SQLite's index holds equal dates in that order, so a
+    # section stops at its LIMIT (by plan sequence first, it sorted every step of the day to show 50).
     return (Milestone.objects.filter(seen_by(patients, "episode__patient"), status=Milestone.Status.PLANNED)
             .exclude(episode__state__in=FINAL).exclude(kind=Kind.REST)  # a rest day asks nothing of anyone
-            .select_related("episode__patient", "episode__template").order_by("planned", "sequence", "pk"))
+            .select_related("episode__patient", "episode__template").order_by("planned", "pk"))
 
 
 def section(patients, today: date, bucket: str, team: str | None):
@@ -193,7 +195,10 @@ def build(patients, today: date, team: str | None = None) -> Worklist:
     shows, not every open step of the window (issue #14)."""
     lists = {(code, step_team): section(patients, today, code, step_team)
              for code in ("overdue", "today", "week") for step_team in STEP_TEAMS if team in (None, step_team)}
-    steps = Milestone.objects.select_related("episode__patient", "episode__template")
+    # The columns a row shows (rows(); the journal's patient and center): not every step's drugs nor the protocol.
+    steps = (Milestone.objects.select_related("episode__patient", "episode__template")
+             .only("kind", "code", "sequence", "planned", "episode__state", "episode__patient__family_name",
+                   "episode__patient__given_names", "episode__patient__treating_center", "episode__template__product"))
     worklist = Worklist()
     for (code, step_team), found in bounded.first_of_each(lists, steps, SECTION_CAP, COUNT_CAP).items():
         if found.rows:
