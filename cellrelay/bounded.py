@@ -1,11 +1,11 @@
-"""Bounded lists (issue #14): the first rows of a list, and how many there are only when the list is full, counted
-up to a cap ("500+" beyond).
+"""Bounded lists (issue #14): the first rows of a list, and how many there are counted up to a cap ("500+" beyond).
 
 A work list shows what someone must do now, not the registry's history: its first ``limit`` rows, read in the order
 shown from the index that orders them. When fewer than that exist, they are the count; when the list is full, the
-count reads at most ``cap`` + 1 rows more from the same index (an exact count would read every row of the registry
-that matches, and nobody works through more than a few hundred on one page). A room at any height uses it: this
-module imports no room.
+count reads at most ``cap`` + 1 rows from the same index (an exact count would read every row of the registry that
+matches, and nobody works through more than a few hundred on one page). ``first`` reads one list (its count only
+when it is full); ``first_of_each`` the sections of a page in two queries. A room at any height uses it: this module
+imports no room.
 """
 
 from dataclasses import dataclass
@@ -60,36 +60,33 @@ def first(queryset: QuerySet, limit: int = LIMIT, cap: int = COUNT_CAP) -> Bound
 
 
 def first_of_each(lists: dict, rows: QuerySet, limit: int = LIMIT, cap: int = COUNT_CAP) -> dict:
-    """``first`` for several ordered querysets of one model (the sections of a page) in at most three queries whatever
-    their number: the primary keys of each list's first ``limit`` + 1 rows (one UNION ALL, each list with its own
-    ORDER BY and LIMIT), then those rows from ``rows`` (its ``select_related``) by primary key, then the capped counts
-    of the lists that are full (one UNION ALL again). Returns {key: Bounded}, in the order of ``lists``."""
+    """``first`` for several ordered querysets of one model (the sections of a page) in two queries whatever their
+    number and whatever they hold: the primary keys of each list's first ``limit`` rows with the list's count up to
+    ``cap`` + 1 (one UNION ALL: each list its own ORDER BY and LIMIT, its count a subquery computed once), then those
+    rows from ``rows`` (its ``select_related``, ``only``) by primary key. A list that is not full costs its count no
+    more than its rows (both stop at the same rows). Returns {key: Bounded}, in the order of ``lists``."""
     keys = list(lists)
-    database = rows.db
-    firsts = _union(database, [(position, _sql(lists[key].values_list("pk", flat=True)[:limit + 1]))
-                     for position, key in enumerate(keys)])
+    parts = []
+    for position, key in enumerate(keys):
+        keys_sql, keys_params = _sql(lists[key].values_list("pk", flat=True)[:limit])
+        count_sql, count_params = _sql(lists[key].values_list("pk", flat=True)[:cap + 1])
+        parts.append((f"SELECT {position}, s.*, (SELECT COUNT(*) FROM ({count_sql}) c) FROM ({keys_sql}) s",
+                      [*count_params, *keys_params]))
     pks: dict[int, list] = {position: [] for position in range(len(keys))}
-    for position, pk in firsts:  # each list's keys in its own order: the subqueries' rows are not reordered
-        pks[position].append(pk)
-    shown = [pk for position in pks for pk in pks[position][:limit]]
-    by_pk = {row.pk: row for row in rows.filter(pk__in=shown)} if shown else {}
-    full = [position for position in pks if len(pks[position]) > limit]
-    counts = dict(_union(database, [(position, _sql(lists[keys[position]].values_list("pk", flat=True)[:cap + 1]))
-                          for position in full], "COUNT(*)")) if full else {}
-    return {key: Bounded([by_pk[pk] for pk in pks[position][:limit]], counts.get(position, len(pks[position])), cap)
+    counts: dict[int, int] = {}
+    with connections[rows.db].cursor() as cursor:
+        # Each part is a SELECT from its subqueries: SQLite takes no parentheses around the members of a compound.
+        cursor.execute(" UNION ALL ".join(sql for sql, _params in parts),
+                       [param for _sql, params in parts for param in params])
+        for position, pk, count in cursor.fetchall():  # each list's keys in its own order (not reordered)
+            pks[position].append(pk)
+            counts[position] = count
+    shown = [pk for position in pks for pk in pks[position]]
+    # Read even when no list has a row (no row comes back): the page asks as many queries whatever the data.
+    by_pk = {row.pk: row for row in (rows.filter(pk__in=shown) if shown else rows.filter(pk__isnull=True))}
+    return {key: Bounded([by_pk[pk] for pk in pks[position]], counts.get(position, 0), cap)
             for position, key in enumerate(keys)}
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:
     return queryset.query.get_compiler(using=queryset.db).as_sql()
-
-
-def _union(database: str, parts: list[tuple[int, tuple[str, tuple]]], select: str = "s.*") -> list[tuple]:
-    """(position, the subquery's rows or ``select``) of each (position, subquery), in one UNION ALL. Each part is a
-    SELECT from its subquery: SQLite takes no parentheses around the members of a compound, nor their LIMIT."""
-    if not parts:
-        return []
-    sql = " UNION ALL ".join(f"SELECT {position}, {select} FROM ({part_sql}) s" for position, (part_sql, _p) in parts)
-    with connections[database].cursor() as cursor:
-        cursor.execute(sql, [param for _position, (_sql_, params) in parts for param in params])
-        return cursor.fetchall()

@@ -189,10 +189,10 @@ def section(patients, today: date, bucket: str, team: str | None):
 
 
 def build(patients, today: date, team: str | None = None) -> Worklist:
-    """The first SECTION_CAP steps of each section (a bucket of a team) and its count, counted only when the section
-    is full and then up to COUNT_CAP ("500+"); and whether older overdue steps exist. Each section is its own
-    ``LIMIT`` on the steps' (status, planned) index, in the order shown: the page reads about as many steps as it
-    shows, not every open step of the window (issue #14)."""
+    """The first SECTION_CAP steps of each section (a bucket of a team) and its count up to COUNT_CAP ("500+"); and
+    whether older overdue steps exist. Each section is its own ``LIMIT`` on the steps' (status, planned) index (or
+    (status, kind, planned) for a team of one kind of step), in the order shown: the page reads about as many steps as
+    it shows, not every open step of the window (issue #14). Three queries whatever the sections hold."""
     lists = {(code, step_team): section(patients, today, code, step_team)
              for code in ("overdue", "today", "week") for step_team in STEP_TEAMS if team in (None, step_team)}
     # The columns a row shows (rows(); the journal's patient and center): not every step's drugs nor the protocol.
