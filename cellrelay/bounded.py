@@ -66,6 +66,8 @@ def first_of_each(lists: dict, rows: QuerySet, limit: int = LIMIT, cap: int = CO
     rows from ``rows`` (its ``select_related``, ``only``) by primary key. A list that is not full costs its count no
     more than its rows (both stop at the same rows). Returns {key: Bounded}, in the order of ``lists``."""
     keys = list(lists)
+    if not keys:
+        return {}
     parts = []
     for position, key in enumerate(keys):
         keys_sql, keys_params = _sql(lists[key].values_list("pk", flat=True)[:limit])

@@ -62,6 +62,11 @@ def test_the_worklist_page_shows_overdue_in_a_word_and_links_to_the_step(client_
     assert "GARNIER Michel" in html
 
 
+def test_a_team_with_no_steps_of_its_own_sees_none(client_as, scheduled):
+    page = client_as("coordinator").get("/worklist/", {"team": "icu"})
+    assert page.status_code == 200 and not any(teams for _code, _label, teams in page.context["buckets"])
+
+
 def test_the_coordinator_lands_on_the_worklist(client_as, org):
     assert client_as("coordinator").get("/")["Location"] == "/worklist/"
 
