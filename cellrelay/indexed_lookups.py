@@ -51,3 +51,18 @@ class InSubquery(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+
+
+class EqualsConstant(Lookup):
+    """``column = 'constant'`` written into the SQL, not bound: SQLite uses a partial index only when the query's
+    WHERE repeats the index's condition literally (a bound ``?`` could be anything when the plan is made). For the
+    code's own constants (a status, ""), never for user input: only letters, digits, "_" and "-" are taken."""
+
+    lookup_name = "constant"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        value = self.rhs.value if isinstance(self.rhs, Value) else self.rhs
+        if not isinstance(value, str) or not all(char.isalnum() or char in "_-" for char in value):
+            raise ValueError(f"not a constant of the code: {value!r}")
+        return f"{lhs} = '{value}'", list(lhs_params)

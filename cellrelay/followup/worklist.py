@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import bounded
 from cellrelay.patients.access import seen_by
 
 from .models import Call, Death, FollowUpPlan, Visit
@@ -34,19 +35,13 @@ class Section:
     title: str
     rows: list
     count: int  # COUNT_CAP + 1 when there are more than COUNT_CAP
+    count_text: str  # "500+" beyond COUNT_CAP
     empty: str = ""
-
-    @property
-    def count_text(self) -> str:
-        return f"{COUNT_CAP}+" if self.count > COUNT_CAP else str(self.count)
 
 
 def _bounded(key, title, queryset: QuerySet, empty="") -> Section:
-    rows = list(queryset[:LIMIT])
-    # In the rows' order: the planner then reads the same index as for the rows and stops at the cap (unordered,
-    # PostgreSQL merge-joined every plan of the registry to reach 501 calls).
-    count = len(rows) if len(rows) < LIMIT else queryset[:COUNT_CAP + 1].count()
-    return Section(key, str(title), rows, count, str(empty))
+    found = bounded.first(queryset, LIMIT, COUNT_CAP)
+    return Section(key, str(title), found.rows, found.count, found.count_text, str(empty))
 
 
 def _visits(patients) -> QuerySet:

@@ -175,7 +175,9 @@ class Milestone(models.Model):
     class Meta:
         ordering = ["episode", "sequence"]
         constraints = [models.UniqueConstraint(fields=["episode", "code"], name="milestone_code_unique_in_episode")]
-        indexes = [models.Index(fields=["status", "planned"])]
+        # The worklist's sections (pathway/worklist.py): by date, and for a team of one kind of step (the apheresis,
+        # the pharmacy's receipt) by kind then date, so that its section reads its own steps, not the whole window's.
+        indexes = [models.Index(fields=["status", "planned"]), models.Index(fields=["status", "kind", "planned"])]
         verbose_name = _("milestone")
 
     def __str__(self) -> str:

@@ -10,14 +10,16 @@ from datetime import date, timedelta
 from functools import partial
 from urllib.parse import urlencode
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay import bounded, formats
+from cellrelay.bounded import Bounded
 from cellrelay.organisation import landing
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import seen_by
+from cellrelay.web import url_for_each
 
 from .models import Milestone
 from .schedule import Kind
@@ -34,6 +36,7 @@ TEAM_OF_KIND = {
     Kind.PROXIMITY_END: "unit",
     Kind.NO_DRIVING_END: "unit",
 }
+STEP_TEAMS = tuple(dict.fromkeys(TEAM_OF_KIND.values()))  # the teams that have steps: apheresis, pharmacy, unit
 TEAMS = {
     "apheresis": _("Apheresis"), "pharmacy": _("Pharmacy"), "unit": _("Transplant unit"), "icu": _("Intensive care"),
     "neurology": _("Neurology"), "research": _("Clinical research"),
@@ -43,6 +46,7 @@ WEEK = 7
 # worklist is what a team must do now, not the site's history (issue 14).
 OVERDUE_WINDOW_DAYS = 30
 SECTION_CAP = 50
+COUNT_CAP = bounded.COUNT_CAP  # a full section is counted up to this: "500+" beyond
 BUCKETS = {"overdue": _("Overdue"), "today": _("Today"), "week": _("This week"),
            "older": _("Overdue for more than %(days)s days")}
 
@@ -89,8 +93,8 @@ class Worklist:
     overdue: dict[str, list] = field(default_factory=dict)
     today: dict[str, list] = field(default_factory=dict)
     week: dict[str, list] = field(default_factory=dict)
-    # How many steps each (bucket, team) section has, of which its list holds the first SECTION_CAP.
-    totals: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Each (bucket, team) section: its first SECTION_CAP steps and how many it has (bounded.Bounded).
+    sections: dict[tuple[str, str], Bounded] = field(default_factory=dict)
     # Whether steps overdue for longer than the window exist (the page links to them).
     older: bool = False
 
@@ -100,6 +104,42 @@ class Worklist:
     @property
     def is_empty(self) -> bool:
         return not (self.overdue or self.today or self.week)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A step as the worklist shows it: its words and links worked out once for the page, not per row in the template
+    (the choices' labels, gettext and URL reversing per row were most of the page's time at 100,000 episodes)."""
+
+    milestone: Milestone
+    when: str
+    patient: str
+    patient_url: str  # "" when the user may not open the patient's episode
+    product: str
+    step: str
+    step_url: str  # "" when the user may not record the step
+
+
+def rows(milestones, *, may_view: bool, may_record: bool) -> list[Row]:
+    """The rows of these steps for a user who may (or not) open the episodes and record the steps."""
+    episode_url, record_url, advance_url = (url_for_each(name) for name in (
+        "pathway:episode", "pathway:milestone_record", "pathway:episode_advance"))
+    days, labels, products = {}, {}, {}
+    shown = []
+    for m in milestones:
+        if m.planned not in days:
+            days[m.planned] = formats.weekday(m.planned)
+        if (m.kind, m.code) not in labels:
+            labels[m.kind, m.code] = m.label
+        template = m.episode.template
+        if template.pk not in products:
+            products[template.pk] = template.get_product_display()
+        step_url = ""
+        if may_record:
+            step_url = advance_url(m.episode_id) if m.moves_episode else record_url(m.pk)
+        shown.append(Row(m, days[m.planned], str(m.episode.patient), episode_url(m.episode_id) if may_view else "",
+                         products[template.pk], labels[m.kind, m.code], step_url))
+    return shown
 
 
 def bucket_of(planned: date, today: date) -> str | None:
@@ -112,15 +152,6 @@ def bucket_of(planned: date, today: date) -> str | None:
     if planned < today + timedelta(days=WEEK):
         return "week"
     return None
-
-
-def _team_expression():
-    """The team of a step, in SQL (TEAM_OF_KIND; every other step is the unit's)."""
-    kinds_of = {}
-    for kind, team in TEAM_OF_KIND.items():
-        kinds_of.setdefault(team, []).append(kind)
-    return Case(*[When(kind__in=kinds, then=Value(team)) for team, kinds in kinds_of.items() if team != "unit"],
-                default=Value("unit"), output_field=CharField())
 
 
 def _of_team(team: str) -> Q:
@@ -143,17 +174,12 @@ def _in_bucket(bucket: str, today: date) -> Q:
 def open_steps(patients):
     """Planned steps of open episodes of these patients, in the order they are due."""
     # The scope row by row (seen_by): the steps' (status, planned) index finds the window's few, where
-    # ``patient__in`` made SQLite start from every patient of the center (issue #14).
+    # ``patient__in`` made SQLite start from every patient of the center (issue #14). Within a day, by primary key:
+    # an episode's steps are created in their plan's order, and SQLite's index holds equal dates in that order, so a
+    # section stops at its LIMIT (by plan sequence first, it sorted every step of the day to show 50).
     return (Milestone.objects.filter(seen_by(patients, "episode__patient"), status=Milestone.Status.PLANNED)
             .exclude(episode__state__in=FINAL).exclude(kind=Kind.REST)  # a rest day asks nothing of anyone
-            .select_related("episode__patient", "episode__template").order_by("planned", "sequence", "pk"))
-
-
-def due_milestones(patients, today: date, team: str | None = None):
-    """The steps due within the week or overdue within the window, of one team or all."""
-    steps = open_steps(patients).filter(planned__gte=today - timedelta(days=OVERDUE_WINDOW_DAYS),
-                                        planned__lt=today + timedelta(days=WEEK))
-    return steps.filter(_of_team(team)) if team else steps
+            .select_related("episode__patient", "episode__template").order_by("planned", "pk"))
 
 
 def section(patients, today: date, bucket: str, team: str | None):
@@ -163,20 +189,21 @@ def section(patients, today: date, bucket: str, team: str | None):
 
 
 def build(patients, today: date, team: str | None = None) -> Worklist:
-    """The first SECTION_CAP steps of each section and each section's count, in one query (a window per section),
-    and whether older overdue steps exist."""
-    bucket = Case(When(planned__lt=today, then=Value("overdue")), When(planned=today, then=Value("today")),
-                  default=Value("week"), output_field=CharField())
-    sections = {"partition_by": [bucket, _team_expression()]}
-    steps = (due_milestones(patients, today, team)
-             .annotate(team=_team_expression(),
-                       rank=Window(RowNumber(), order_by=[F("planned"), F("sequence"), F("pk")], **sections),
-                       section_total=Window(Count("*"), **sections))
-             .filter(rank__lte=SECTION_CAP))
+    """The first SECTION_CAP steps of each section (a bucket of a team) and its count up to COUNT_CAP ("500+"); and
+    whether older overdue steps exist. Each section is its own ``LIMIT`` on the steps' (status, planned) index (or
+    (status, kind, planned) for a team of one kind of step), in the order shown: the page reads about as many steps as
+    it shows, not every open step of the window (issue #14). Three queries whatever the sections hold."""
+    lists = {(code, step_team): section(patients, today, code, step_team)
+             for code in ("overdue", "today", "week") for step_team in STEP_TEAMS if team in (None, step_team)}
+    # The columns a row shows (rows(); the journal's patient and center): not every step's drugs nor the protocol.
+    steps = (Milestone.objects.select_related("episode__patient", "episode__template")
+             .only("kind", "code", "sequence", "planned", "episode__state", "episode__patient__family_name",
+                   "episode__patient__given_names", "episode__patient__treating_center", "episode__template__product"))
     worklist = Worklist()
-    for milestone in steps:
-        code = bucket_of(milestone.planned, today)
-        getattr(worklist, code).setdefault(milestone.team, []).append(milestone)
-        worklist.totals[code, milestone.team] = milestone.section_total
-    worklist.older = section(patients, today, "older", team).exists()
+    for (code, step_team), found in bounded.first_of_each(lists, steps, SECTION_CAP, COUNT_CAP).items():
+        if found.rows:
+            getattr(worklist, code)[step_team] = found.rows
+            worklist.sections[code, step_team] = found
+    # In the index's order: as exists() (unordered) PostgreSQL expected many rows and read the steps in another order.
+    worklist.older = bool(section(patients, today, "older", team).values_list("pk", flat=True)[:1])
     return worklist

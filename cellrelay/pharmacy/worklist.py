@@ -5,16 +5,19 @@ from ``PharmacyConfig.ready``: the alarms ahead of everything else, the bags aft
 
 from datetime import timedelta
 
-from django.urls import reverse
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cellrelay.indexed_lookups import InSubquery
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway import schedule
+from cellrelay.pathway.models import Episode, Milestone
 from cellrelay.pathway.states import State
 from cellrelay.patients.access import seen_by
 from cellrelay.products.models import Bag, Product
-from cellrelay.products.worklist import BEFORE_INFUSION, Item, first, still_open
+from cellrelay.products.worklist import BEFORE_INFUSION, Item, first
+from cellrelay.web import url_for_each
 
 from . import dispensing_day
 from .models import StorageAlarm
@@ -22,30 +25,45 @@ from .models import StorageAlarm
 Status = Product.Status
 
 
-def tank_alarms(_patients, storage_center_ids) -> list[tuple[str, list[Item]]]:
+def tank_alarms(_patients, storage_center_ids) -> list[tuple[str, list[Item], bool]]:
     """The open alarms of the tanks at the centers whose storage the user manages."""
-    alarms = StorageAlarm.objects.filter(tank__center_id__in=storage_center_ids, acknowledged_at__isnull=True)
+    alarms = first(StorageAlarm.objects.filter(tank__center_id__in=storage_center_ids, acknowledged_at__isnull=True)
+                   .select_related("tank"))
+    tank_url = url_for_each("pharmacy:tank")
     return [("pharmacy", [
         Item(_("Tank %(tank)s: %(alarm)s") % {"tank": alarm.tank.name, "alarm": alarm.get_kind_display()},
-             reverse("pharmacy:tank", args=[alarm.tank_id]), Action.MANAGE_STORAGE, urgent=True)
-        for alarm in first(alarms.select_related("tank"))])]
+             tank_url(alarm.tank_id), Action.MANAGE_STORAGE, urgent=True)
+        for alarm in alarms.rows], alarms.more)]
 
 
-def bags_to_place_or_dispense(patients, _storage_center_ids) -> list[tuple[str, list[Item]]]:
-    """Received bags in no tank yet, and bags whose infusion day has come."""
-    bags = (still_open(Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.AVAILABLE),
-                       "product__").select_related("product__episode__patient", "product__episode__template"))
-    to_place = [Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
-                     reverse("pharmacy:bag_place", args=[bag.pk]), Action.MANAGE_STORAGE, bag.product.episode)
-                for bag in first(bags.filter(product__status__in=(Status.ACCEPTED, Status.QUARANTINED),
-                                             position__isnull=True, product__episode__state__in=BEFORE_INFUSION))]
+def _bags_of(episodes, statuses) -> Q:
+    """The bags of these episodes' products in these statuses, found from the episodes (their state index), then
+    their products, then their bags (each an index): nested, not joined, which both planners would start from every
+    available bag or every accepted product (issue #14)."""
+    products = Product.objects.filter(InSubquery(F("episode_id"), episodes.order_by().values("pk")),
+                                      status__in=statuses)
+    return Q(InSubquery(F("product_id"), products.order_by().values("pk")))
+
+
+def bags_to_place_or_dispense(patients, _storage_center_ids) -> list[tuple[str, list[Item], bool]]:
+    """Received bags in no tank yet, and bags whose infusion day has come, the oldest product's first; from the few
+    episodes at that stage."""
+    bags = (Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.AVAILABLE)
+            .select_related("product__episode__patient", "product__episode__template"))
+    to_place = first(bags.filter(_bags_of(Episode.objects.filter(state__in=BEFORE_INFUSION),
+                                          (Status.ACCEPTED, Status.QUARANTINED)), position__isnull=True),
+                     "product_id", "pk")
     # From the planned infusion day only: dispensing is refused before it (dispensing_day.py).
     last_planned_d0 = timezone.localdate() + timedelta(days=dispensing_day.DAYS_BEFORE_INFUSION)
-    to_dispense = [Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
-                        reverse("pharmacy:dispense", args=[bag.pk]), Action.DISPENSE_PRODUCT, bag.product.episode)
-                   for bag in first(bags.filter(product__status=Status.ACCEPTED,
-                                                product__episode__state=State.LYMPHODEPLETION,
-                                                product__episode__milestones__kind=schedule.Kind.INFUSION,
-                                                product__episode__milestones__planned__lte=last_planned_d0)
-                                    .distinct())]
-    return [("pharmacy", to_place), ("pharmacy", to_dispense)]
+    infusion_day_come = Milestone.objects.filter(episode=OuterRef("pk"), kind=schedule.Kind.INFUSION,
+                                                 planned__lte=last_planned_d0)
+    to_dispense = first(bags.filter(_bags_of(Episode.objects.filter(Exists(infusion_day_come),
+                                                                    state=State.LYMPHODEPLETION),
+                                             (Status.ACCEPTED,))), "product_id", "pk")
+    place_url, dispense_url = url_for_each("pharmacy:bag_place"), url_for_each("pharmacy:dispense")
+    return [("pharmacy", [Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
+                               place_url(bag.pk), Action.MANAGE_STORAGE, bag.product.episode)
+                          for bag in to_place.rows], to_place.more),
+            ("pharmacy", [Item(_("Dispense bag %(number)s for the infusion") % {"number": bag.number},
+                               dispense_url(bag.pk), Action.DISPENSE_PRODUCT,
+                               bag.product.episode) for bag in to_dispense.rows], to_dispense.more)]

@@ -8,12 +8,17 @@ above this one: it adds its items from its ``AppConfig.ready`` with ``register``
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
+from cellrelay import bounded
+from cellrelay.bounded import Bounded
+from cellrelay.indexed_lookups import EqualsConstant, InSubquery
 from cellrelay.organisation.permissions import Action
+from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import FINAL, State
 from cellrelay.patients.access import seen_by
+from cellrelay.web import url_for_each
 
 from .models import Bag, Collection, Product, Shipment
 
@@ -21,6 +26,8 @@ Status = Product.Status
 # A bag waits in the tank from the receipt to the dispensing; a quarantined product's episode is still at
 # “Manufacturing”. After the infusion, a bag left over is returned or destroyed, not stored.
 BEFORE_INFUSION = (State.MANUFACTURING, State.PRODUCT_RECEIVED, State.ADMITTED, State.LYMPHODEPLETION)
+# The cells collected are shipped to the manufacturer from the collection until the product comes back.
+SHIPPING = (State.COLLECTED, State.MANUFACTURING)
 TEAMS = ("apheresis", "pharmacy", "unit")  # the circuit's order: the cells go out, come back, are given
 # What a team must do now, not the registry's backlog (issue 14): each kind of item shows its first CAP, oldest first,
 # and its query reads one row more, to say that the list goes on.
@@ -34,11 +41,15 @@ class Item:
     action: Action  # what the page at ``url`` requires: the worklist links it only for who may
     episode: object = None  # None for a tank's alarm
     urgent: bool = False
+    # Set for the page (worklist_section): whether the user may follow ``url``, the episode's product and link.
+    allowed: bool = False
+    product: str = ""
+    patient_url: str = ""
 
 
-# (patients, storage_center_ids) -> [(team code, items)]: the patients the user sees, and the centers whose
-# storage they manage (whose tanks' alarms they answer).
-Contributor = Callable[..., list[tuple[str, list[Item]]]]
+# (patients, storage_center_ids) -> [(team code, items, whether that kind goes on beyond them)]: the patients the
+# user sees, and the centers whose storage they manage (whose tanks' alarms they answer).
+Contributor = Callable[..., list[tuple[str, list[Item], bool]]]
 
 _contributors: list[tuple[bool, Contributor]] = []
 
@@ -55,62 +66,74 @@ def still_open(queryset, path: str):
     return queryset.exclude(**{f"{path}episode__state__in": FINAL})
 
 
-def first(queryset) -> list:
-    """A kind of item's rows as the worklist reads them: the oldest first, CAP of them and one more."""
-    return list(queryset.order_by("pk")[:CAP + 1])
+def first(queryset, *order: str) -> Bounded:
+    """A kind of item's rows as the worklist reads them: the oldest first (by primary key, or ``order`` when an index
+    gives the rows in that order), CAP of them, and whether it goes on (read with one row more, not counted)."""
+    return bounded.first(queryset.order_by(*(order or ("pk",))), CAP, cap=CAP)
 
 
-def _collections_to_ship(patients) -> list[Item]:
-    shipped = Shipment.objects.filter(collection__isnull=False).values("collection_id")
+def _collections_to_ship(patients) -> tuple[list[Item], bool]:
+    shipped = Shipment.objects.filter(collection=OuterRef("pk"))
     # The scope row by row (seen_by): SQLite would otherwise start from every patient of the center (issue #14).
-    collections = (still_open(Collection.objects.filter(seen_by(patients, "episode__patient")), "")
-                   .exclude(pk__in=shipped).select_related("episode__patient", "episode__template"))
-    return [Item(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": c.din},
-                 reverse("products:shipment_out_new", args=[c.pk]), Action.RECORD_SHIPMENT, c.episode)
-            for c in first(collections)]
+    # Only while the cells may still leave (collected, in manufacturing): from those few episodes (their state index),
+    # not every collection ever made (issue #14).
+    shipping = Episode.objects.filter(state__in=SHIPPING).order_by().values("pk")
+    collections = first(Collection.objects.filter(seen_by(patients, "episode__patient"),
+                                                  InSubquery(F("episode_id"), shipping))
+                        .exclude(Exists(shipped)).select_related("episode__patient", "episode__template"))
+    ship_url = url_for_each("products:shipment_out_new")
+    return [Item(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": c.din}, ship_url(c.pk),
+                 Action.RECORD_SHIPMENT, c.episode)
+            for c in collections.rows], collections.more
 
 
-def _products_arriving(patients) -> tuple[list[Item], list[Item]]:
+def _products_arriving(patients) -> tuple[tuple[list[Item], bool], tuple[list[Item], bool]]:
     """Products to receive, and quarantined products waiting for the pharmacist's decision."""
-    products = (still_open(Product.objects.filter(episode__patient__in=patients), "")
+    # Row by row (seen_by), as their siblings: from the products' (episode, status) rows, not every patient's.
+    products = (still_open(Product.objects.filter(seen_by(patients, "episode__patient")), "")
                 .select_related("episode__patient", "episode__template"))
-    to_receive = [Item(_("Receive the product (%(manufacturer)s)") % {"manufacturer": product.manufacturer},
-                       reverse("products:receive", args=[product.pk]), Action.RECEIVE_PRODUCT, product.episode)
-                  for product in first(products.filter(status__in=(Status.RELEASED, Status.SHIPPED)))]
-    to_decide = [Item(_("Quarantined product: decide"), reverse("products:quarantine_release", args=[product.pk]),
-                      Action.RELEASE_PRODUCT, product.episode, urgent=True)
-                 for product in first(products.filter(status=Status.QUARANTINED))]
-    return to_receive, to_decide
+    to_receive = first(products.filter(status__in=(Status.RELEASED, Status.SHIPPED)))
+    to_decide = first(products.filter(status=Status.QUARANTINED))
+    receive_url, release_url = url_for_each("products:receive"), url_for_each("products:quarantine_release")
+    return ([Item(_("Receive the product (%(manufacturer)s)") % {"manufacturer": product.manufacturer},
+                  receive_url(product.pk), Action.RECEIVE_PRODUCT, product.episode)
+             for product in to_receive.rows], to_receive.more), \
+        ([Item(_("Quarantined product: decide"), release_url(product.pk),
+               Action.RELEASE_PRODUCT, product.episode, urgent=True) for product in to_decide.rows], to_decide.more)
 
 
-def _bags_out(patients) -> list[Item]:
+def _bags_out(patients) -> tuple[list[Item], bool]:
     """Dispensed bags not yet infused nor returned: the unit thaws, checks and infuses them."""
-    bags = (Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.DISPENSED,
-                               infusion_ended_at__isnull=True, disposal="")
-            .select_related("product__episode__patient", "product__episode__template"))
+    # The few in the ward, from their partial index (Bag.Meta), in its order: its condition written as constants,
+    # without which SQLite reads every bag ever dispensed (issue #14).
+    bags = first(Bag.objects.filter(seen_by(patients, "product__episode__patient"),
+                                    EqualsConstant(F("status"), Bag.Status.DISPENSED.value),
+                                    EqualsConstant(F("disposal"), ""), infusion_ended_at__isnull=True)
+                 .select_related("product__episode__patient", "product__episode__template"), "product_id", "pk")
+    bag_url = url_for_each("products:bag")
     return [Item((_("Bag %(number)s thawing: check and infuse") if bag.thaw_started_at else
                   _("Bag %(number)s dispensed: thaw, bedside check, infusion")) % {"number": bag.number},
-                 reverse("products:bag", args=[bag.pk]), Action.VIEW_PATIENT, bag.product.episode,
-                 urgent=bag.thaw_started_at is not None) for bag in first(bags)]
+                 bag_url(bag.pk), Action.VIEW_PATIENT, bag.product.episode,
+                 urgent=bag.thaw_started_at is not None) for bag in bags.rows], bags.more
 
 
-def _own(patients, _storage_center_ids) -> list[tuple[str, list[Item]]]:
+def _own(patients, _storage_center_ids) -> list[tuple[str, list[Item], bool]]:
     to_receive, to_decide = _products_arriving(patients)
-    return [("apheresis", _collections_to_ship(patients)), ("pharmacy", to_receive), ("pharmacy", to_decide),
-            ("unit", _bags_out(patients))]
+    return [("apheresis", *_collections_to_ship(patients)), ("pharmacy", *to_receive), ("pharmacy", *to_decide),
+            ("unit", *_bags_out(patients))]
 
 
 def build(patients, storage_center_ids) -> list[tuple[str, list[Item], bool]]:
     """(team code, items, whether some kind goes on beyond CAP) for the teams with something to do; the alarms of
-    the tanks at these centers. A contributor gives each kind of item as its own (team, items), read with ``first``."""
+    the tanks at these centers. A contributor gives each kind of item as its own (team, items, more), read with
+    ``first``."""
     contributors = ([c for ahead, c in _contributors if ahead] + [_own]
                     + [c for ahead, c in _contributors if not ahead])
     teams: dict[str, list[Item]] = {team: [] for team in TEAMS}
     more: set[str] = set()
     for contribute in contributors:
-        for team, items in contribute(patients, storage_center_ids):
-            if len(items) > CAP:
-                items = items[:CAP]
+        for team, items, goes_on in contribute(patients, storage_center_ids):
+            if goes_on:
                 more.add(team)
             teams.setdefault(team, []).extend(items)
     return [(team, items, team in more) for team, items in teams.items() if items]

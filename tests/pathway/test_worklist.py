@@ -62,6 +62,11 @@ def test_the_worklist_page_shows_overdue_in_a_word_and_links_to_the_step(client_
     assert "GARNIER Michel" in html
 
 
+def test_a_team_with_no_steps_of_its_own_sees_none(client_as, scheduled):
+    page = client_as("coordinator").get("/worklist/", {"team": "icu"})
+    assert page.status_code == 200 and not any(teams for _code, _label, teams in page.context["buckets"])
+
+
 def test_the_coordinator_lands_on_the_worklist(client_as, org):
     assert client_as("coordinator").get("/")["Location"] == "/worklist/"
 
@@ -106,12 +111,33 @@ def test_a_section_shows_its_first_steps_with_its_count_and_the_rest_a_page_away
     assert len(second.context["page"].object_list) == 1
 
 
+def test_a_full_section_shows_its_first_steps_and_how_many_up_to_a_cap(client_as, scheduled, monkeypatch):
+    """Beyond the count's cap the page says "N+" rather than reading every overdue step of the registry."""
+    monkeypatch.setattr(worklist, "SECTION_CAP", 2)
+    monkeypatch.setattr(worklist, "COUNT_CAP", 3)
+    unit_steps(scheduled, 5, -1)
+    page = client_as("coordinator").get("/worklist/")
+    (found,) = [found for code, _l, teams in page.context["buckets"] if code == "overdue"
+                for team, _n, items, found, _u in teams if team == "unit"]
+    assert len(found.rows) == 2 and found.count_text == "3+"
+    assert "Showing the first 2 of 3+ steps." in page.content.decode()
+    assert "Les 2 premières étapes sur 3+." in client_as("coordinator", "fr").get("/worklist/").content.decode()
+
+
+def test_each_section_lists_its_steps_in_the_order_due_and_only_the_user_s_patients(scheduled, patient):
+    steps = unit_steps(scheduled, 3, -2)
+    work = worklist.build(patient.__class__.objects.filter(pk=patient.pk), TODAY, "unit")
+    assert [m.pk for m in work.overdue["unit"]] == [m.pk for m in sorted(steps, key=lambda m: m.sequence)]
+    assert set(work.sections) == {("overdue", "unit")} and work.sections["overdue", "unit"].count == 3
+    assert worklist.build(patient.__class__.objects.none(), TODAY).is_empty
+
+
 def test_steps_overdue_beyond_the_window_are_behind_their_own_link(client_as, scheduled):
     late = unit_steps(scheduled, 1, -(worklist.OVERDUE_WINDOW_DAYS + 10))
     client = client_as("coordinator", "fr")
     page = client.get("/worklist/")
-    listed = [m.pk for _code, _label, teams in page.context["buckets"] for _t, _n, items, _c, _u in teams
-              for m in items]
+    listed = [row.milestone.pk for _code, _label, teams in page.context["buckets"] for _t, _n, items, _c, _u in teams
+              for row in items]
     assert listed and late[0].pk not in listed
     html = page.content.decode()
     assert "Étapes en retard de plus de 30 jours" in html and "/worklist/?bucket=older" in html

@@ -15,6 +15,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from cellrelay import bounded
+from cellrelay.bounded import Bounded
 from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
@@ -166,9 +168,10 @@ def _episodes_before_infusion(user) -> list[int]:
     return [episode for episode, patient in candidates if patient in theirs]
 
 
-def bags_to_place(user) -> tuple[list[Bag], int]:
+def bags_to_place(user) -> Bounded:
     """Received bags not dispensed and in no position, of the patients the user manages the storage for, whose
-    episode has not reached the infusion (the worklist's rule): the oldest ``WAITING_SHOWN`` and how many in all.
+    episode has not reached the infusion (the worklist's rule): the oldest ``WAITING_SHOWN`` and how many in all
+    (up to ``bounded.COUNT_CAP``).
     A bag left over after an infusion is not work to do now: listing every one ever received grows with the
     registry, not with the pharmacy's day."""
     # Their products by the (episode, status) index, then the bags by product: joined, both databases start from
@@ -177,22 +180,22 @@ def bags_to_place(user) -> tuple[list[Bag], int]:
                     .values_list("pk", flat=True))
     waiting = (Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True, product_id__in=products)
                .select_related("product__episode__patient").order_by("product__registered_at", "product", "number"))
-    bags = list(waiting[:WAITING_SHOWN])
-    total = len(bags) if len(bags) < WAITING_SHOWN else waiting.count()
-    identifiers = identifiers_by_product(bag.product_id for bag in bags)
-    for bag in bags:
+    found = bounded.first(waiting, WAITING_SHOWN)
+    identifiers = identifiers_by_product(bag.product_id for bag in found.rows)
+    for bag in found.rows:
         bag.din = din_of(identifiers.get(bag.product_id, []))
         bag.quarantined = bag.product.status == Product.Status.QUARANTINED
-    return bags, total
+    return found
 
 
 @access.requires(Action.MANAGE_STORAGE)
 def storage_map(request):
     tanks, on_the_map = occupancy(request.user)
-    waiting, waiting_total = bags_to_place(request.user)
-    shown(request.user, on_the_map | {bag.product.episode.patient for bag in waiting})  # one entry for the page
-    return render(request, "pharmacy/storage.html", {"tanks": tanks, "waiting": waiting,
-                                                     "waiting_more": waiting_total - len(waiting)})
+    waiting = bags_to_place(request.user)
+    shown(request.user, on_the_map | {bag.product.episode.patient for bag in waiting.rows})  # one entry for the page
+    return render(request, "pharmacy/storage.html", {"tanks": tanks, "waiting": waiting.rows,
+                                                     "waiting_more": waiting.beyond,
+                                                     "waiting_more_text": waiting.beyond_text})
 
 
 # Tanks ---------------------------------------------------------------------------------------------------
