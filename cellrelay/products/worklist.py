@@ -30,8 +30,8 @@ BEFORE_INFUSION = (State.MANUFACTURING, State.PRODUCT_RECEIVED, State.ADMITTED, 
 SHIPPING = (State.COLLECTED, State.MANUFACTURING)
 TEAMS = ("apheresis", "pharmacy", "unit")  # the circuit's order: the cells go out, come back, are given
 # What a team must do now, not the registry's backlog (issue 14): each kind of item shows its first CAP, oldest first,
-# and its query reads one row more, to say that the list goes on.
-CAP = 50
+# and its query reads one row more, to say that the list goes on. Twenty, as the steps' sections (pathway.worklist).
+CAP = 20
 
 
 @dataclass
