@@ -818,14 +818,19 @@ def bulk_loading(sqlite_cache_kib: int = 262_144):
     On SQLite, a larger page cache keeps the tables and indexes being filled in memory (fewer pages spilled to the
     write-ahead log before the commit), and the commit and its checkpoint do not wait for the disk
     (synchronous = OFF: a power cut during the load can lose or corrupt it; a bulk load is for a new or offline
-    database). All are restored: enter this around the transaction, so that its commit is made this way."""
+    database), when the run's transaction is its own. All are restored: enter this around the transaction, so that
+    its commit is made this way."""
     collecting = gc.isenabled()
     gc.disable()
     previous = {}
     try:
         if connection.vendor == "sqlite":
+            # SQLite changes the safety level only between transactions: when the run's commit is its own.
+            pragmas = [("cache_size", f"-{int(sqlite_cache_kib)}")]
+            if not connection.in_atomic_block:
+                pragmas.append(("synchronous", "OFF"))
             with connection.cursor() as cursor:
-                for pragma, value in (("cache_size", f"-{int(sqlite_cache_kib)}"), ("synchronous", "OFF")):
+                for pragma, value in pragmas:
                     cursor.execute(f"PRAGMA {pragma}")
                     previous[pragma] = cursor.fetchone()[0]
                     cursor.execute(f"PRAGMA {pragma} = {value}")
