@@ -230,6 +230,19 @@ def test_the_rows_are_the_same_whether_made_in_a_process_of_their_own_or_between
     call_command("verify_journal", stdout=io.StringIO())
 
 
+def test_a_failure_where_the_rows_are_made_stops_the_run_and_leaves_nothing_behind(org, monkeypatch):
+    def failing(rng, destination, size):
+        raise ValueError("no more INS to draw")
+
+    monkeypatch.setattr(bulk, "insert_batch", failing)
+
+    with pytest.raises(RuntimeError, match="no more INS to draw"):
+        bulk.seed_synthetic(50, seed=1, batch_size=50, processes=1)
+
+    assert not Patient.objects.exists() and not MdtMeeting.objects.exists()
+    assert not JournalEntry.objects.filter(action=Action.DATA_SEEDED).exists()
+
+
 def test_keys_reserved_for_a_run_are_not_given_again(org):
     """The keys a run gives itself are taken from the tables' sequences: a row added afterwards gets the next one."""
     seed_synthetic(patients=120)
