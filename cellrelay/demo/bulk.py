@@ -14,8 +14,14 @@ from collections import Counter
 from contextlib import contextmanager, nullcontext
 import datetime as dt
 import gc
+import io
+from itertools import chain
 import json
+import multiprocessing
+import os
 import random
+import sqlite3
+import traceback
 from types import SimpleNamespace
 
 from django.db import connection, transaction
@@ -52,7 +58,7 @@ IPP_PREFIX = "SY"
 IPP_DIGITS = 8  # fixed width, so that the highest IPP is also the last in text order
 
 
-# Columns of the pathway rows, as `insert_rows` takes them (any other column gets its default).
+# Columns of the pathway rows, as `Rows.add` takes them (any other column gets its default).
 REFERRAL_FIELDS = ("patient", "to_center", "from_center", "from_physician", "from_physician_name", "received_on",
                    "diagnosis", "diagnosis_detail", "disease_stage", "prior_lines", "prior_transplant",
                    "current_status", "created_by", "created_at")
@@ -109,82 +115,191 @@ class Stored(dict):
         return stored
 
 
-def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], returning: bool = False) -> list[int]:
-    """INSERT plain tuples of `fields` (foreign keys as ids); every other column gets its field's
-    default. With `returning`, the new primary keys, in the order of the rows.
+class Rows:
+    """The rows of a run as they are made, table by table in the order of their INSERTs, each handed to `write` as
+    (table, quoted columns, tuples ready for COPY or executemany): the database's own `write_rows`, or the pipe from the
+    process making them to the one writing them (`seed_synthetic`'s `processes`).
 
-    Strings (plain `str`: see `PLAIN`), numbers, decimals and dates go as they are (both drivers
-    adapt them; dates, many times over, better once in their database form: `Stored`); datetimes
-    must come in their database form (`connection.ops.adapt_datetimefield_value`) and JSON as its
-    text (`json_text`). About 100 rows a patient: Model instances and bulk_create's preparation
-    of every value would cost more than all the rest of the run (benchmarks/run.py).
+    `add` takes plain tuples of `fields` (foreign keys as ids); every other column gets its field's default. With
+    `returning`, it gives the new primary keys, in the order of the rows: drawn from `next_keys` ({table: its next
+    key}, reserved beforehand for the whole run: `reserve_keys`), so that whoever makes the rows knows them without
+    asking the database.
+
+    Strings (plain `str`: see `PLAIN`), numbers, decimals and dates go as they are (both drivers adapt them; dates, many
+    times over, better once in their database form: `Stored`); datetimes must come in their database form
+    (`connection.ops.adapt_datetimefield_value`) and JSON in the form `json` gives. About 80 rows a patient: Model
+    instances and bulk_create's preparation of every value would cost more than all the rest of the run.
+
+    PostgreSQL takes the rows by binary COPY, its data made here (`_copy_data`): each value in the column's binary
+    form (psycopg's own dumpers, told the columns' types, which Django's fields give without asking the database),
+    read by the server without parsing text (a third less CPU on both sides for the visits, measured on this
+    machine); a jsonb value is its binary form made here, the format's version byte then the JSON text
+    (`json_bytes`), and goes as it is (declared `text`, whose binary form is the text itself: psycopg's dumper of
+    `bytea` is written in Python, its dumper of `text` in C).
     """
-    if not rows:
-        return []
-    meta, quote = model._meta, connection.ops.quote_name
-    given = [meta.get_field(name) for name in fields]
-    others = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
-    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
-    columns = [quote(f.column) for f in given + others]
-    ids = []
-    if returning:
-        # The keys are drawn first and given with the rows: neither COPY nor executemany returns them.
-        ids = _new_keys(meta.db_table, meta.pk.column, len(rows))
-        columns.insert(0, quote(meta.pk.column))
-        rows = [(pk, *row, *defaults) for pk, row in zip(ids, rows)]
-    elif defaults:
-        rows = [row + defaults for row in rows]
-    table = quote(meta.db_table)
+
+    def __init__(self):
+        self.next_keys: dict[str, int] = {}
+        self.write = write_rows
+        self.vendor = connection.vendor
+        self.json = json_bytes if self.vendor == "postgresql" else json_text
+        self._tables = {}
+
+    def add(self, model, fields: tuple[str, ...], rows: list[tuple], returning: bool = False) -> list[int]:
+        if not rows:
+            return []
+        table, (pk, pk_type), columns, types, defaults = self._table(model, fields)
+        ids = []
+        if returning:
+            first = self.next_keys[table]
+            self.next_keys[table] = first + len(rows)
+            ids = list(range(first, first + len(rows)))
+            rows = [(key, *row, *defaults) for key, row in zip(ids, rows)]
+            columns, types = (pk, *columns), (pk_type, *types)
+        elif defaults:
+            rows = [row + defaults for row in rows]
+        if self.vendor == "postgresql":
+            self.write(table, columns, _copy_data(types, rows))
+        else:
+            self.write(table, columns, _sqlite_groups(rows, len(columns)))
+        return ids
+
+    def _table(self, model, fields: tuple[str, ...]) -> tuple:
+        """(quoted table, (quoted primary key column, its COPY type), quoted columns, their COPY types, defaults of the
+        other columns), once each."""
+        found = self._tables.get((model, fields))
+        if found is None:
+            meta, quote = model._meta, connection.ops.quote_name
+            given = [meta.get_field(name) for name in fields]
+            others = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
+            defaults = tuple(self.json(f.get_default()) if f.db_type(connection) == "jsonb"
+                             else f.get_db_prep_save(f.get_default(), connection) for f in others)
+            found = self._tables[model, fields] = (
+                quote(meta.db_table), (quote(meta.pk.column), self._copy_type(meta.pk)),
+                tuple(quote(f.column) for f in given + others), tuple(self._copy_type(f) for f in given + others),
+                defaults)
+        return found
+
+    @staticmethod
+    def _copy_type(field) -> str:
+        """The type psycopg dumps the field's values as in a binary COPY: the column's, without its modifiers
+        ("varchar(20)": "varchar"); jsonb's values come made (`json_bytes`) and go as they are."""
+        db_type = field.db_type(connection).split("(")[0]
+        return "text" if db_type == "jsonb" else db_type
+
+
+def write_rows(table: str, columns: tuple[str, ...], rows) -> None:
+    """The rows of `Rows.add` into the database, in the current transaction: on PostgreSQL the binary COPY data
+    (`_copy_data`), on SQLite their values in groups (`_sqlite_groups`)."""
     with connection.wrap_database_errors:
         if connection.vendor == "postgresql":
             _copy_rows(table, ", ".join(columns), rows)
         else:
-            _execute_many(table, columns, rows)
-    return ids
+            _insert_groups(table, columns, rows)
 
 
 def json_text(value) -> str:
-    """A JSON column's value as its text, which both databases take as it is (PostgreSQL's COPY parses it into
-    jsonb): the driver's JSON adapter would encode it again for every row, shared values included."""
+    """A JSON column's value as its text, which SQLite takes as it is: the driver's JSON adapter would encode it again
+    for every row, shared values included."""
     return json.dumps(value)
 
 
-def _copy_rows(table: str, columns: str, rows: list[tuple]) -> None:
-    """PostgreSQL's COPY (psycopg 3): the rows stream in one statement, about 8 times faster than an INSERT a row
-    (issue #14), and without the client-side parsing of an INSERT of thousands of parameters."""
-    with connection.connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+def json_bytes(value) -> str:
+    """A jsonb value in PostgreSQL's binary form, for a binary COPY: the format's version (1), then the JSON text
+    (a str, dumped to UTF-8 as a `text` value)."""
+    return "\x01" + json.dumps(value)
+
+
+def _copy_data(types: tuple[str, ...], rows: list[tuple]) -> bytes:
+    """The rows as the data of a binary COPY (signature, rows, trailer), each value dumped by psycopg as `types`
+    says: made where the rows are made, without a word to the server (psycopg's FileWriter; the connection's
+    cursor only lends its adapters), the writing process only passes it on (`_copy_rows`)."""
+    from psycopg.copy import Copy, FileWriter
+
+    data = io.BytesIO()
+    with connection.connection.cursor() as cursor, Copy(cursor, binary=True, writer=FileWriter(data)) as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+    return data.getvalue()
 
 
-def _execute_many(table: str, columns: list[str], rows: list[tuple]) -> None:
-    """One prepared INSERT run for every row by the driver itself (sqlite3's executemany, `?` placeholders): no SQL
-    text of thousands of parameters to build, nor for Django to rewrite (its `%s` to `?` regular expression cost
-    a quarter of the run). The raw connection is Django's own, in the same transaction."""
-    placeholders = ", ".join("?" * len(columns))
-    connection.connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+def _copy_rows(table: str, columns: str, data: bytes) -> None:
+    """PostgreSQL's binary COPY (psycopg 3) of `_copy_data`: the rows stream in one statement, about 8 times faster
+    than an INSERT a row (issue #14), and without the client-side parsing of an INSERT of thousands of parameters."""
+    with (connection.connection.cursor() as cursor,
+          cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy):
+        copy.write(data)
 
 
-def _new_keys(table: str, column: str, count: int) -> list[int]:
-    """``count`` new primary keys for ``table``, as its INSERTs would take them, reserved for this transaction.
+# Rows per INSERT on SQLite, and never more values than the oldest SQLite's limit of bound parameters.
+SQLITE_ROWS_PER_INSERT = 50
+SQLITE_MAX_PARAMETERS = 999
 
-    PostgreSQL: the table's own sequence moved on by ``count`` at once, with the table locked against other
-    writers until the commit, so that no INSERT elsewhere takes a key in between (readers are not blocked).
+
+def _sqlite_groups(rows: list[tuple], width: int) -> list[list]:
+    """The rows' values flattened, SQLITE_ROWS_PER_INSERT rows to a list: one multi-row INSERT each (`_insert_groups`),
+    made where the rows are made (a process of its own, with `seed_synthetic`'s `processes`)."""
+    per = max(1, min(SQLITE_ROWS_PER_INSERT, SQLITE_MAX_PARAMETERS // width))
+    return [list(chain.from_iterable(rows[start:start + per])) for start in range(0, len(rows), per)]
+
+
+def _insert_groups(table: str, columns: tuple[str, ...], groups: list[list]) -> None:
+    """One INSERT of many rows for each group of values, run by the driver itself on Django's own connection, in the
+    same transaction: a quarter less CPU a row than an `executemany` of one-row INSERTs (the statement is stepped
+    once for 50 rows), no SQL text of thousands of parameters to build, nor for Django to rewrite (its `%s` to `?`
+    regular expression cost a quarter of the run). The statement of each group size is prepared once (the driver's
+    statement cache)."""
+    width, start = len(columns), f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    row = f"({', '.join('?' * width)})"
+    statements = {}
+    # A plain sqlite3 cursor: Django's (the connection's factory) would rewrite every statement's placeholders.
+    cursor = sqlite3.Cursor(connection.connection)
+    try:
+        for values in groups:
+            count = len(values) // width
+            statement = statements.get(count)
+            if statement is None:
+                statement = statements[count] = start + ", ".join([row] * count)
+            cursor.execute(statement, values)
+    finally:
+        cursor.close()
+
+
+def reserve_keys(models) -> dict[str, int]:
+    """{quoted table: its next primary key} for the tables whose keys the run gives itself (`Rows.add(returning=True)`),
+    reserved until the commit: the keys from there on are the run's, however many it takes (`release_keys`).
+
+    PostgreSQL: each table is locked against other writers until the commit, so that no INSERT elsewhere draws a key
+    from its sequence meanwhile (readers are not blocked), and the sequence's next value is taken.
     SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE); AUTOINCREMENT's next key is
     past both the highest key ever given (sqlite_sequence) and the highest key present, and the explicit keys move
     sqlite_sequence on by themselves."""
+    quote, keys = connection.ops.quote_name, {}
+    with connection.cursor() as cursor:
+        for model in models:
+            table, column = model._meta.db_table, model._meta.pk.column
+            if connection.vendor == "postgresql":
+                cursor.execute(f"LOCK TABLE {quote(table)} IN EXCLUSIVE MODE")
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [quote(table), column])
+            else:
+                cursor.execute(f"SELECT 1 + max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                               f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0))", [table])
+            keys[quote(table)] = cursor.fetchone()[0]
+    return keys
+
+
+def release_keys(models, next_keys: dict[str, int]) -> None:
+    """After the run: each table's sequence moved on to the keys the run took (PostgreSQL; SQLite's follow the rows)."""
+    if connection.vendor != "postgresql":
+        return
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {quote(table)} IN EXCLUSIVE MODE")
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), nextval(pg_get_serial_sequence(%s, %s)) "
-                           "+ %s - 1)", [quote(table), column, quote(table), column, count])
-            last = cursor.fetchone()[0]
-            return list(range(last - count + 1, last + 1))
-        cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
-                       f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0))", [table])
-        first = cursor.fetchone()[0] + 1
-        return list(range(first, first + count))
+        for model in models:
+            table, column = model._meta.db_table, model._meta.pk.column
+            # setval(next, false): the next nextval() gives `next`, the first key the run did not take.
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)",
+                           [quote(table), column, next_keys[quote(table)]])
 
 
 def last_ipp_number(center_id: int) -> int:
@@ -218,6 +333,7 @@ class Destination:
         self.taken_ins = set(Patient.objects.exclude(ins=None).values_list("ins", flat=True).iterator())
         self.next_ipp = {center_id: last_ipp_number(center_id) + 1 for center_id in self.treating_ids}
         self.pathway = Pathway(self.treating_ids, users, self.today)
+        self.rows = self.pathway.rows
 
     def new_patient(self, rng: random.Random, fields: dict, referred: bool) -> SimpleNamespace:
         """A Patient row's values by attribute name (`pk` once inserted): a plain namespace, as a Model
@@ -232,7 +348,7 @@ class Destination:
         )
 
     def new_local_id(self, patient: SimpleNamespace) -> tuple:
-        """(patient, center, ipp), the patient's IPP at the treating center, for `insert_rows`."""
+        """(patient, center, ipp), the patient's IPP at the treating center, for `Rows.add`."""
         center_id = patient.treating_center_id
         number, self.next_ipp[center_id] = self.next_ipp[center_id], self.next_ipp[center_id] + 1
         return (patient.pk, center_id, f"{IPP_PREFIX}{number:0{IPP_DIGITS}d}")
@@ -244,6 +360,7 @@ class Pathway:
 
     def __init__(self, treating_ids: list[int], users: dict, today: dt.date):
         self.today = today
+        self.rows = Rows()
         self.coordinator_id = users["coordinator"].pk
         self.now = timezone.now()
         self.tz = timezone.get_current_timezone()
@@ -262,9 +379,9 @@ class Pathway:
         self.meeting_ids = self.weekly_meetings(treating_ids)
         self._moments = {}
         self.dates = Stored(connection.ops.adapt_datefield_value)
-        self.no_drugs = json_text([])
+        self.no_drugs = self.rows.json([])
         self.counts = Counter()
-        self.chain = ProductChain(treating_ids, users, self.now, self.tz)
+        self.chain = ProductChain(self.rows, treating_ids, users, self.now, self.tz, self.meeting_days[0].year)
         self.follow_up = FollowUp(self, treating_ids, users, templates)
 
     def weekly_meetings(self, treating_ids: list[int]) -> dict[int, list[int]]:
@@ -299,28 +416,28 @@ class Pathway:
                                    weight_kg=patient.weight_kg, height_cm=patient.height_cm)
             for patient in patients
         ]
-        referral_ids = insert_rows(Referral, REFERRAL_FIELDS, [
+        referral_ids = self.rows.add(Referral, REFERRAL_FIELDS, [
             self.referral_row(rng, patient, case.referral) for patient, case in zip(patients, cases)], returning=True)
         decided = [(patient, case, referral_id) for patient, case, referral_id in zip(patients, cases, referral_ids)
                    if case.outcome]
         meetings = [self.meeting_ids[patient.treating_center_id][case.meeting] for patient, case, _r in decided]
-        decision_ids = insert_rows(MdtDecision, DECISION_FIELDS, [
+        decision_ids = self.rows.add(MdtDecision, DECISION_FIELDS, [
             self.decision_row(patient, case, referral_id, meeting_id)
             for (patient, case, referral_id), meeting_id in zip(decided, meetings)], returning=True)
-        insert_rows(MdtMeeting.agenda.through, ("mdtmeeting", "referral"),
+        self.rows.add(MdtMeeting.agenda.through, ("mdtmeeting", "referral"),
                     [(meeting_id, referral_id) for (_p, _c, referral_id), meeting_id in zip(decided, meetings)])
         ipp_of = dict(zip((patient.pk for patient in patients), ipps))
         opened = [(patient, case, decision_id) for (patient, case, _r), decision_id in zip(decided, decision_ids)
                   if case.episode is not None]
-        episode_ids = insert_rows(Episode, EPISODE_FIELDS, [
+        episode_ids = self.rows.add(Episode, EPISODE_FIELDS, [
             self.episode_row(patient, case, decision_id) for patient, case, decision_id in opened], returning=True)
         no_drugs, dates = self.no_drugs, self.dates
-        insert_rows(Milestone, MILESTONE_FIELDS, [
+        self.rows.add(Milestone, MILESTONE_FIELDS, [
             (episode_id, step.kind, step.code, step.sequence, step.day, dates[step.planned], dates[step.actual],
-             step.status, json_text(step.drugs) if step.drugs else no_drugs)
+             step.status, self.rows.json(step.drugs) if step.drugs else no_drugs)
             for episode_id, (_patient, case, _d) in zip(episode_ids, opened) for step in case.episode.steps])
         moment, by = self.moment, self.coordinator_id
-        insert_rows(StateChange, STATE_CHANGE_FIELDS, [
+        self.rows.add(StateChange, STATE_CHANGE_FIELDS, [
             (episode_id, PLAIN[before], PLAIN[after], dates[on], by, moment(on))
             for episode_id, (_patient, case, _d) in zip(episode_ids, opened)
             for before, after, on in case.episode.changes])
@@ -395,7 +512,8 @@ class ProductChain:
     """The product's chain of custody of each synthetic episode (`cellrelay.demo.synthetic.products`): who does
     each step at the center, the DIN's facility, and the DINs and manufacturers' numbers already used."""
 
-    def __init__(self, treating_ids: list[int], users: dict, now: dt.datetime, tz):
+    def __init__(self, rows: Rows, treating_ids: list[int], users: dict, now: dt.datetime, tz, first_year: int):
+        self.rows = rows
         self.tz = tz
         self.now = timezone.localtime(now, tz).replace(tzinfo=None)  # the pure module's wall clock
         self.facility = {pk: products_synthetic.facility_for(facility_id) for pk, facility_id in
@@ -405,9 +523,13 @@ class ProductChain:
                                          .order_by("pk").values_list("center_id", "user_id", "role")):
             members[center_id].setdefault(role, []).append(user_id)
         self.staff = {center_id: self.staff_of(roles, users) for center_id, roles in members.items()}
-        self.numbering = products_synthetic.Numbering(highest_din_sequence, highest_manufacturer_number())
+        # Asked now, of every year a collection of the run can fall in: whoever makes the rows needs no database.
+        highest = {(facility, year): highest_din_sequence(facility, year) for facility in set(self.facility.values())
+                   for year in range(first_year, self.now.year + 1)}
+        self.numbering = products_synthetic.Numbering(lambda facility, year: highest[facility, year],
+                                                      highest_manufacturer_number())
         self.adapt_datetime = connection.ops.adapt_datetimefield_value
-        self.empty_list = json_text([])
+        self.empty_list = self.rows.json([])
         self._offsets = {}
         self.times = Stored(self.database_time)  # emptied for each batch
         # A UTC time as the backend stores it; directly as naive text when that is its form (SQLite), at a
@@ -461,7 +583,7 @@ class ProductChain:
         if not chains:
             return
         self.times.clear()
-        collection_ids = insert_rows(Collection, COLLECTION_FIELDS, [
+        collection_ids = self.rows.add(Collection, COLLECTION_FIELDS, [
             (episode_id, self.times[c.collected_at], c.volume_ml, c.cd3_count, c.operator, c.din,
              self.times[c.collected_at])
             for episode_id, c in chains], returning=True)
@@ -475,15 +597,15 @@ class ProductChain:
     def insert_products(self, chains: list[tuple]) -> dict[int, int]:
         """The products with their identifiers, and the drugs reserved: {chain index: product id}."""
         made = [(n, episode_id, c) for n, (episode_id, c) in enumerate(chains) if c.product is not None]
-        ids = insert_rows(Product, PRODUCT_FIELDS, [
+        ids = self.rows.add(Product, PRODUCT_FIELDS, [
             (episode_id, c.product.manufacturer, c.product.status, c.product.failure_reason,
              self.times[c.product.registered_at])
             for _n, episode_id, c in made], returning=True)
-        insert_rows(Identifier, IDENTIFIER_FIELDS, [
+        self.rows.add(Identifier, IDENTIFIER_FIELDS, [
             row for (_n, _e, c), product_id in zip(made, ids)
             for row in ((product_id, Identifier.Scheme.DIN.value, c.din),
                         (product_id, Identifier.Scheme.MANUFACTURER.value, c.product.number))])
-        insert_rows(DrugReserve, RESERVE_FIELDS, [
+        self.rows.add(DrugReserve, RESERVE_FIELDS, [
             (episode_id, c.reserve.drug, c.reserve.doses, 0, c.reserve.reserved_by, self.times[c.reserve.reserved_at])
             for _n, episode_id, c in made if c.reserve is not None])
         return {n: product_id for (n, _e, _c), product_id in zip(made, ids)}
@@ -494,8 +616,8 @@ class ProductChain:
         shipments += [(None, product_ids[n], Shipment.Direction.BACK.value, c.product.shipment_back)
                       for n, (_e, c) in enumerate(chains) if c.product and c.product.shipment_back]
         times = self.times
-        insert_rows(Shipment, SHIPMENT_FIELDS, [
-            (collection_id, product_id, direction, s.courier, s.shipper_id, json_text(s.seal_numbers),
+        self.rows.add(Shipment, SHIPMENT_FIELDS, [
+            (collection_id, product_id, direction, s.courier, s.shipper_id, self.rows.json(s.seal_numbers),
              times[s.departed_at], times[s.arrived_at])
             for collection_id, product_id, direction, s in shipments])
 
@@ -503,7 +625,7 @@ class ProductChain:
         """{(product id, bag number): bag id}."""
         bags = [(product_ids[n], bag) for n, (_e, c) in enumerate(chains) if c.product for bag in c.product.bags]
         times, available, dispensed = self.times, Bag.Status.AVAILABLE.value, Bag.Status.DISPENSED.value
-        ids = insert_rows(Bag, BAG_FIELDS, [
+        ids = self.rows.add(Bag, BAG_FIELDS, [
             (product_id, b.number, times[b.expiry], available if b.dispensed_at is None else dispensed,
              times[b.dispensed_at], b.dispensed_by, times[b.thaw_started_at], times[b.bedside_checked_at],
              b.bedside_checked_by, b.bedside_second_person, times[b.infusion_started_at], times[b.infusion_ended_at])
@@ -526,9 +648,9 @@ class ProductChain:
                 else:
                     subject = (None, product_id, bag_ids[product_id, e.on])
                 rows.append((*subject, e.action, e.actor, e.second_person, e.place,
-                             json_text(e.scanned) if e.scanned else empty, e.temperature_c, times[e.at],
+                             self.rows.json(e.scanned) if e.scanned else empty, e.temperature_c, times[e.at],
                              e.meaning, e.second_meaning))
-        insert_rows(CustodyEvent, EVENT_FIELDS, rows)
+        self.rows.add(CustodyEvent, EVENT_FIELDS, rows)
 
     def summary(self) -> str:
         counts = self.counts
@@ -559,8 +681,8 @@ class FollowUp:
                             .order_by("-pk").values_list("center_id", "user_id"))
         self.coordinator = {pk: coordinators.get(pk, users["coordinator"].pk) for pk in treating_ids}
         self.haematologist = {pk: pathway.haematologist.get(pk, users["haematologist"].pk) for pk in treating_ids}
-        self.usual_answers = json_text(followup_synthetic.USUAL_ANSWERS)
-        self.empty_list = json_text([])
+        self.usual_answers = self.pathway.rows.json(followup_synthetic.USUAL_ANSWERS)
+        self.empty_list = self.pathway.rows.json([])
         self.counts = Counter()
 
     def insert(self, rng: random.Random, episodes: list[tuple]) -> None:
@@ -579,7 +701,7 @@ class FollowUp:
                 proximity_days=self.pathway.protocols[product, indication].proximity_days, today=today,
                 staff=staff)))
         moment, dates = self.pathway.moment, self.pathway.dates
-        plan_ids = insert_rows(followup_models.FollowUpPlan, PLAN_FIELDS, [
+        plan_ids = self.pathway.rows.add(followup_models.FollowUpPlan, PLAN_FIELDS, [
             (episode_id, dates[h.d0], h.timepoints, dates[h.daily_calls_until], dates[h.twice_monthly_calls_until],
              moment(h.d0), self.coordinator[patient.treating_center_id], h.version, dates[last_contact(h)],
              any(v.status == "planned" for v in h.visits))
@@ -597,7 +719,7 @@ class FollowUp:
              patient.referring_center_id if v.referring else patient.treating_center_id, v.status,
              dates[v.done_on], v.note, v.recorded_by, moment(v.done_on) if v.recorded_by else None)
             for (_e, patient, h), plan_id in zip(histories, plan_ids) for v in h.visits]
-        ids = iter(insert_rows(self.Visit, VISIT_FIELDS, rows, returning=True))
+        ids = iter(self.pathway.rows.add(self.Visit, VISIT_FIELDS, rows, returning=True))
         self.counts.update(f"visit {row[8]}" for row in rows)
         return [[next(ids) for _v in h.visits] for _e, _p, h in histories]
 
@@ -610,11 +732,11 @@ class FollowUp:
 
         responses, counts, effects, treatments, deaths = [], [], [], [], []
         for (episode_id, patient, h), ids in zip(histories, visit_ids):
-            responses += [(episode_id, visit(ids, r.visit), dates[r.assessed_on], h.criteria, json_text(r.raw),
+            responses += [(episode_id, visit(ids, r.visit), dates[r.assessed_on], h.criteria, self.pathway.rows.json(r.raw),
                            r.category, r.is_progression, r.recorded_by, moment(r.assessed_on)) for r in h.responses]
             counts += [(episode_id, ids[c.visit], dates[c.sampled_on], c.anc_per_ul, c.platelets_g_l,
                         c.haemoglobin_g_dl, c.recorded_by, moment(c.sampled_on)) for c in h.counts]
-            effects += [(episode_id, visit(ids, e.visit), e.kind, dates[e.observed_on], json_text(e.details),
+            effects += [(episode_id, visit(ids, e.visit), e.kind, dates[e.observed_on], self.pathway.rows.json(e.details),
                          e.t_cell_malignancy, e.recorded_by, moment(e.observed_on)) for e in h.late_effects]
             treatments += [(episode_id, t.kind, dates[t.started_on], t.detail, t.recorded_by, moment(t.started_on))
                            for t in h.treatments]
@@ -623,11 +745,11 @@ class FollowUp:
                 deaths.append((patient.pk, episode_id, dates[d.died_on], d.cause, d.toxicity, d.detail, d.recorded_by,
                                moment(d.died_on)))
                 self.counts[f"death {d.cause}"] += 1
-        insert_rows(followup_models.Response, RESPONSE_FIELDS, responses)
-        insert_rows(followup_models.BloodCount, COUNT_FIELDS, counts)
-        insert_rows(followup_models.LateEffect, LATE_EFFECT_FIELDS, effects)
-        insert_rows(followup_models.SubsequentTreatment, TREATMENT_FIELDS, treatments)
-        insert_rows(followup_models.Death, DEATH_FIELDS, deaths)
+        self.pathway.rows.add(followup_models.Response, RESPONSE_FIELDS, responses)
+        self.pathway.rows.add(followup_models.BloodCount, COUNT_FIELDS, counts)
+        self.pathway.rows.add(followup_models.LateEffect, LATE_EFFECT_FIELDS, effects)
+        self.pathway.rows.add(followup_models.SubsequentTreatment, TREATMENT_FIELDS, treatments)
+        self.pathway.rows.add(followup_models.Death, DEATH_FIELDS, deaths)
         self.counts.update(plans=len(histories), responses=len(responses), relapses=sum(r[6] for r in responses),
                            counts=len(counts), late_effects=len(effects), treatments=len(treatments))
 
@@ -648,10 +770,10 @@ class FollowUp:
                 else:
                     seen = dt.datetime.combine(call.due, dt.time(12, 40), tzinfo=tz)
                     rows.append((plan_id, dates[call.due], "done", moment(call.due), coordinator,
-                                 json_text(call.answers), call.note, json_text(call.escalation), True,
+                                 self.pathway.rows.json(call.answers), call.note, self.pathway.rows.json(call.escalation), True,
                                  self.haematologist[patient.treating_center_id],
                                  connection.ops.adapt_datetimefield_value(seen)))
-        insert_rows(followup_models.Call, CALL_FIELDS, rows)
+        self.pathway.rows.add(followup_models.Call, CALL_FIELDS, rows)
         self.counts.update(f"call {row[2]}" for row in rows)
 
     def summary(self) -> str:
@@ -667,21 +789,21 @@ class FollowUp:
 def insert_batch(rng: random.Random, destination: Destination, size: int) -> None:
     rows = [patients_synthetic.patient(rng, destination.today, destination.taken_ins) for _ in range(size)]
     patients = [destination.new_patient(rng, row["fields"], row["referred"]) for row in rows]
-    # The primary keys (RETURNING, on PostgreSQL and SQLite ≥ 3.35) that the identifiers,
-    # contacts, consents and referrals below point to.
+    # The primary keys (reserved for the run: `reserve_keys`) that the identifiers, contacts, consents and referrals
+    # below point to.
     fields = ("treating_center", "referring_center", "referring_physician", *rows[0]["fields"])
     attnames = [Patient._meta.get_field(name).attname for name in fields]
-    ids = insert_rows(Patient, fields, [tuple(getattr(patient, name) for name in attnames) for patient in patients],
+    ids = destination.rows.add(Patient, fields, [tuple(getattr(patient, name) for name in attnames) for patient in patients],
                       returning=True)
     for patient, pk in zip(patients, ids):
         patient.pk = pk
     local_ids = [destination.new_local_id(patient) for patient in patients]
-    insert_rows(LocalId, ("patient", "center", "ipp"), local_ids)
-    insert_rows(Contact, ("patient", "kind", "name", "relationship", "phone"), [
+    destination.rows.add(LocalId, ("patient", "center", "ipp"), local_ids)
+    destination.rows.add(Contact, ("patient", "kind", "name", "relationship", "phone"), [
         (patient.pk, Contact.Kind.CAREGIVER.value, row["caregiver"]["name"], row["caregiver"]["relationship"],
          row["caregiver"]["phone"])
         for patient, row in zip(patients, rows)])
-    insert_rows(Consent, ("patient", "kind", "status", "decided_on", "recorded_by"), [
+    destination.rows.add(Consent, ("patient", "kind", "status", "decided_on", "recorded_by"), [
         (patient.pk, Consent.Kind.REGISTRY.value, Consent.Status.GIVEN.value, row["consent_on"],
          destination.coordinator_id)
         for patient, row in zip(patients, rows)
@@ -690,24 +812,34 @@ def insert_batch(rng: random.Random, destination: Destination, size: int) -> Non
 
 
 @contextmanager
-def bulk_loading(sqlite_cache_kib: int = 65_536):
+def bulk_loading(sqlite_cache_kib: int = 262_144):
     """Millions of short-lived objects and no reference cycles to speak of: the cyclic garbage
     collector would rescan the growing heap again and again (about half the run), so it pauses.
-    On SQLite, a larger page cache keeps the indexes being filled in memory. Both are restored."""
+    On SQLite, a larger page cache keeps the tables and indexes being filled in memory (fewer pages spilled to the
+    write-ahead log before the commit), and the commit and its checkpoint do not wait for the disk
+    (synchronous = OFF: a power cut during the load can lose or corrupt it; a bulk load is for a new or offline
+    database), when the run's transaction is its own. All are restored: enter this around the transaction, so that
+    its commit is made this way."""
     collecting = gc.isenabled()
     gc.disable()
-    previous_cache = None
+    previous = {}
     try:
         if connection.vendor == "sqlite":
+            # SQLite changes the safety level only between transactions: when the run's commit is its own.
+            pragmas = [("cache_size", f"-{int(sqlite_cache_kib)}")]
+            if not connection.in_atomic_block:
+                pragmas.append(("synchronous", "OFF"))
             with connection.cursor() as cursor:
-                cursor.execute("PRAGMA cache_size")
-                previous_cache = cursor.fetchone()[0]
-                cursor.execute(f"PRAGMA cache_size = -{int(sqlite_cache_kib)}")
+                for pragma, value in pragmas:
+                    cursor.execute(f"PRAGMA {pragma}")
+                    previous[pragma] = cursor.fetchone()[0]
+                    cursor.execute(f"PRAGMA {pragma} = {value}")
         yield
     finally:
-        if previous_cache is not None:
+        if previous:
             with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {int(previous_cache)}")
+                for pragma, value in previous.items():
+                    cursor.execute(f"PRAGMA {pragma} = {int(value)}")
         if collecting:
             gc.enable()
 
@@ -789,28 +921,97 @@ def batch_sizes(total: int, batch_size: int) -> list[int]:
     return [min(batch_size, total - start) for start in range(0, total, batch_size)]
 
 
+# The tables whose primary keys the run gives itself (`Rows.add(returning=True)`): other rows point to them.
+KEYED_MODELS = (Patient, Referral, MdtDecision, Episode, Collection, Product, Bag, followup_models.FollowUpPlan,
+                followup_models.Visit)
+
+
+def default_processes() -> int:
+    """1 (the rows made in a process of their own while this one writes them) where processes can be forked and
+    there is more than one core; 0 (made here, between the writes) otherwise."""
+    return int((os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods())
+
+
 def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda size: None,
-                   set_aside_indexes: bool | None = None) -> str:
+                   set_aside_indexes: bool | None = None, processes: int | None = None) -> str:
     """Add `patients` synthetic patients drawn from `seed`, `batch_size` at a time (`on_batch(size)` after each
     batch), with the demo organisation they need; a summary of what was made. `set_aside_indexes`: whether the
     tables' indexes and foreign keys are rebuilt at the end rather than kept up row by row (`indexes_set_aside`);
-    by default when the run is large (`worth_setting_aside`)."""
+    by default when the run is large (`worth_setting_aside`). `processes`: 0 to make the rows in this process between
+    the writes, 1 to make them in a process of their own while this one writes (`default_processes`). The same seed
+    and batch size make the same rows either way: one sequence of draws, in the same order."""
+    if processes is None:
+        processes = default_processes()
     rng = random.Random(seed)
     before = Episode.objects.aggregate(last=Max("pk"))["last"] or 0
     # One transaction: a failed run leaves nothing behind, and the journal entry is written
     # together with the rows it accounts for.
-    with transaction.atomic(), bulk_loading():
+    with bulk_loading(), transaction.atomic():
         org = hospital.build_organisation()
         destination = Destination(org["users"])
         if set_aside_indexes is None:
             set_aside_indexes = worth_setting_aside(patients)
         with indexes_set_aside() if set_aside_indexes else nullcontext():
-            for size in batch_sizes(patients, batch_size):
-                insert_batch(rng, destination, size)
-                on_batch(size)
+            destination.rows.next_keys = reserve_keys(KEYED_MODELS)
+            sizes = batch_sizes(patients, batch_size)
+            if processes:
+                summary, next_keys = _made_elsewhere(rng, destination, sizes, on_batch)
+            else:
+                for size in sizes:
+                    insert_batch(rng, destination, size)
+                    on_batch(size)
+                summary, next_keys = destination.pathway.summary(), destination.rows.next_keys
+            release_keys(KEYED_MODELS, next_keys)
         record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
                after={"patients": patients, "seed": seed})
     # The rows bypassed the services (and their journal entries): the registry's stored completeness of the new
     # episodes is computed here, in bulk, so that its page reads them at once.
     registry_stored.refresh_all(after_episode=before)
-    return destination.pathway.summary()
+    return summary
+
+
+def _made_elsewhere(rng: random.Random, destination: Destination, sizes: list[int], on_batch) -> tuple[str, dict]:
+    """The rows made by a forked process and written here as they come: making them (the draws, the dates, the
+    tuples) costs about as much as writing them, and two cores do both at once. The child inherits everything
+    `destination` read from the database and never uses the connection (it leaves with os._exit, as
+    multiprocessing's forked processes do, without closing it); it sends each table's rows as soon as they are made,
+    and a pipe holds little, so it runs at most about a batch ahead. (summary, next keys)."""
+    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+    maker = multiprocessing.get_context("fork").Process(target=_make, args=(sending, rng, destination, sizes),
+                                                         daemon=True)
+    maker.start()
+    sending.close()
+    try:
+        while True:
+            try:
+                message = receiving.recv()
+            except EOFError:
+                raise RuntimeError("the process making the synthetic rows stopped unexpectedly") from None
+            kind = message[0]
+            if kind == "rows":
+                write_rows(*message[1:])
+            elif kind == "batch":
+                on_batch(message[1])
+            elif kind == "done":
+                return message[1], message[2]
+            else:
+                raise RuntimeError(f"the process making the synthetic rows failed:\n{message[1]}")
+    finally:
+        receiving.close()
+        maker.join(timeout=5)
+        if maker.is_alive():
+            maker.kill()
+
+
+def _make(sending, rng: random.Random, destination: Destination, sizes: list[int]) -> None:
+    """In the forked process: every batch's rows, sent as made, then the summary and the next keys."""
+    try:
+        destination.rows.write = lambda *rows: sending.send(("rows", *rows))
+        for size in sizes:
+            insert_batch(rng, destination, size)
+            sending.send(("batch", size))
+        sending.send(("done", destination.pathway.summary(), destination.rows.next_keys))
+    except BaseException:  # noqa: BLE001 - whatever it is, the writer must hear of it
+        sending.send(("error", traceback.format_exc()))
+    finally:
+        sending.close()

@@ -3,6 +3,8 @@
 CHU de Montclair (fictional) treats; two fictional referring hospitals send patients in.
 """
 
+from django.contrib.auth.hashers import make_password
+
 from cellrelay.organisation.models import Center, Membership, Unit, User
 from cellrelay.organisation.permissions import Role
 
@@ -56,11 +58,18 @@ def ensure_center(**fields) -> Center:
     return center
 
 
-def ensure_user(username: str, first: str, last: str, password: str | None) -> User:
-    """The user, created with this password (``None``: no password, a machine signs in with a token only)."""
+def ensure_user(username: str, first: str, last: str, password: str | None, hashed: dict | None = None) -> User:
+    """The user, created with this password (``None``: no password, a machine signs in with a token only).
+    `hashed`: {password: its hash} shared by the users of one build, so that the demo staff's one known password is
+    hashed once, not once per user (Argon2 is slow on purpose: a second or more of a fresh seed_synthetic)."""
     user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
     if created:
-        user.set_password(password)  # None sets an unusable password
+        if password is None or hashed is None:
+            user.set_password(password)  # None sets an unusable password
+        else:
+            if password not in hashed:
+                hashed[password] = make_password(password)
+            user.password = hashed[password]
         user.save()
     return user
 
@@ -71,9 +80,9 @@ def build_organisation(password: str = DEMO_PASSWORD) -> dict:
     referring = [ensure_center(kind=Center.Kind.REFERRING, **fields) for fields in REFERRING]
     units = {kind: Unit.objects.get_or_create(center=treating, kind=kind, defaults={"name": name, "phone": phone})[0]
              for kind, name, phone in UNITS}
-    users = {}
+    users, hashed = {}, {}
     for username, first, last, role, unit_kind in STAFF:
-        user = ensure_user(username, first, last, password)
+        user = ensure_user(username, first, last, password, hashed)
         Membership.objects.get_or_create(user=user, center=treating,
                                          defaults={"role": role, "unit": units.get(unit_kind)})
         users[username] = user
@@ -83,7 +92,7 @@ def build_organisation(password: str = DEMO_PASSWORD) -> dict:
                                          defaults={"role": role, "manufacturer": manufacturer})
         users[username] = user
     for username, first, last, index in REFERRING_STAFF:
-        user = ensure_user(username, first, last, password)
+        user = ensure_user(username, first, last, password, hashed)
         Membership.objects.get_or_create(user=user, center=referring[index],
                                          defaults={"role": Role.REFERRING_PHYSICIAN})
         users[username] = user

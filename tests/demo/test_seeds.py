@@ -194,6 +194,66 @@ def test_a_large_run_sets_the_indexes_aside_and_makes_the_same_data_with_the_sam
     call_command("verify_journal", stdout=io.StringIO())
 
 
+def content_of_seeded_tables() -> dict:
+    """Every seeded row in key order, its values without the keys (a rolled-back run's keys are not given again on
+    PostgreSQL: its sequences move on) nor the moments of the insert (a field's default such as timezone.now)."""
+    content = {}
+    for model in bulk.SEEDED_MODELS:
+        names = [f.attname for f in model._meta.concrete_fields
+                 if not (f.primary_key or f.is_relation or (f.has_default() and callable(f.default))
+                         or getattr(f, "auto_now_add", False)
+                         or getattr(f, "auto_now", False))]
+        rows = model.objects.order_by("pk")
+        content[model._meta.db_table] = list(rows.values_list(*names)) if names else rows.count()
+    return content
+
+
+@pytest.mark.parametrize("set_aside_indexes", [False, True])
+def test_the_rows_are_the_same_whether_made_in_a_process_of_their_own_or_between_the_writes(org, monkeypatch,
+                                                                                              set_aside_indexes):
+    """seed_synthetic(processes=1) makes the rows in a forked process while this one writes them: a seed gives the same
+    rows either way (one sequence of draws), the keys reserved for the run included."""
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    with transaction.atomic():
+        here = bulk.seed_synthetic(250, seed=4, batch_size=100, set_aside_indexes=set_aside_indexes, processes=0)
+        rows_here = content_of_seeded_tables()
+        transaction.set_rollback(True)
+
+    elsewhere = bulk.seed_synthetic(250, seed=4, batch_size=100, set_aside_indexes=set_aside_indexes, processes=1)
+
+    assert elsewhere == here
+    assert content_of_seeded_tables() == rows_here
+    assert Patient.objects.count() == Referral.objects.count() == 250
+    patient = Patient.objects.order_by("pk").last()
+    assert patient.local_ids.get().ipp.startswith(bulk.IPP_PREFIX)
+    call_command("verify_journal", stdout=io.StringIO())
+
+
+def test_a_failure_where_the_rows_are_made_stops_the_run_and_leaves_nothing_behind(org, monkeypatch):
+    def failing(rng, destination, size):
+        raise ValueError("no more INS to draw")
+
+    monkeypatch.setattr(bulk, "insert_batch", failing)
+
+    with pytest.raises(RuntimeError, match="no more INS to draw"):
+        bulk.seed_synthetic(50, seed=1, batch_size=50, processes=1)
+
+    assert not Patient.objects.exists() and not MdtMeeting.objects.exists()
+    assert not JournalEntry.objects.filter(action=Action.DATA_SEEDED).exists()
+
+
+def test_keys_reserved_for_a_run_are_not_given_again(org):
+    """The keys a run gives itself are taken from the tables' sequences: a row added afterwards gets the next one."""
+    seed_synthetic(patients=120)
+    last = Patient.objects.order_by("pk").last()
+
+    added = Patient.objects.create(family_name="Après", given_names="Test", birth_date=dt.date(1970, 1, 1), sex="F",
+                                   treating_center=last.treating_center)
+
+    assert added.pk == last.pk + 1
+
+
 def test_synthetic_data_go_to_every_treating_center(org, outsider):
     seed_synthetic(patients=100)
 

@@ -29,13 +29,17 @@ class Command(BaseCommand):
                             help="Random seed, to reproduce a run (default: a random one, printed at the end).")
         parser.add_argument("--batch-size", type=positive_int, default=2000, help="Patients per bulk insert.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument("--processes", type=int, choices=(0, 1), default=None,
+                            help="1: make the rows in a process of their own while this one writes them (the default "
+                                 "with more than one core); 0: make them here, between the writes. Same rows either "
+                                 "way.")
 
-    def handle(self, *args, patients, seed, batch_size, no_progress, **options):
+    def handle(self, *args, patients, seed, batch_size, no_progress, processes, **options):
         seed = random.randrange(2**32) if seed is None else seed
         started = time.perf_counter()
         # disable=None: tqdm hides the bar when stderr is not a terminal.
         with tqdm(total=patients, unit=" patients", file=sys.stderr, disable=True if no_progress else None) as bar:
-            summary = bulk.seed_synthetic(patients, seed, batch_size, on_batch=bar.update)
+            summary = bulk.seed_synthetic(patients, seed, batch_size, on_batch=bar.update, processes=processes)
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"Created {patients:,} synthetic patients in {elapsed:.1f} s "
