@@ -7,7 +7,7 @@ so on SQLite the same match is ``GLOB 'abc*'``. Meant for columns already normal
 
 import json
 
-from django.db.models import Lookup, Value
+from django.db.models import Func, Lookup, Value
 
 
 def _glob_literal(text: str) -> str:
@@ -93,3 +93,20 @@ class InIds(Lookup):
     def as_sqlite(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self._ids())]
+
+
+class Bytewise(Func):
+    """A text column compared byte by byte: ``column COLLATE "C"`` on PostgreSQL, the column itself on SQLite (whose
+    default collation, BINARY, is that already).
+
+    An index on it gives its rows in the order ``ORDER BY Bytewise(column)`` asks for, and PostgreSQL answers
+    ``LIKE 'abc%'`` from it as a range, whatever the database's collation: a search key (lower case, no accents)
+    then needs one index for both its prefix match and its order, where a ``varchar_pattern_ops`` index answers
+    the match but cannot give the order.
+    """
+
+    arity = 1
+    template = '%(expressions)s COLLATE "C"'
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
