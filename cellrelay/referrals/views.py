@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -164,12 +163,23 @@ def referral_letter(request, pk):
 
 # RCP meetings --------------------------------------------------------------------------------------
 
+COUNT_CAP = 100  # a meeting's agenda or decisions counted up to this; more is shown as "100+"
+
+
+class CountUpTo(Subquery):
+    """How many rows a sliced subquery gives: ``(SELECT COUNT(*) FROM (subquery LIMIT n))``, so that a count stops
+    at the slice's end."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 def _per_meeting(rows, meeting_field: str):
-    """How many of these rows each meeting has: a subquery on the meeting's own index, so a meeting's count costs
-    its rows, not (as two joined DISTINCT counts did) its agenda times its decisions."""
-    counted = (rows.filter(**{meeting_field: OuterRef("pk")}).order_by().values(meeting_field)
-               .annotate(n=Count("*")).values("n"))
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    """How many of these rows each meeting has, up to COUNT_CAP + 1: a subquery on the meeting's own index, stopped
+    at the cap. Counted apart, not as two joined DISTINCT counts (a meeting's agenda times its decisions); capped,
+    because a registry's weekly meeting may list a thousand referrals and a page of 20 meetings would read them all
+    to print a number no one reads past a hundred."""
+    return CountUpTo(rows.filter(**{meeting_field: OuterRef("pk")}).order_by().values(meeting_field)[:COUNT_CAP + 1])
 
 
 UPCOMING_SHOWN = 20  # meetings planned from today on, the soonest first
@@ -190,7 +200,7 @@ def meeting_list(request):
     upcoming = list(_with_counts(meetings.filter(held_on__gte=today).order_by("held_on", "pk"))[:UPCOMING_SHOWN])
     past = Paginator(_with_counts(meetings.filter(held_on__lt=today).order_by("-held_on", "-pk")),
                      PAST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "referrals/meeting_list.html", {"upcoming": upcoming, "past": past})
+    return render(request, "referrals/meeting_list.html", {"upcoming": upcoming, "past": past, "count_cap": COUNT_CAP})
 
 
 @access.requires(Action.DECIDE_MDT)
