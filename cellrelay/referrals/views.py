@@ -19,7 +19,7 @@ from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
-from cellrelay.patients.access import patients_for, reach, referring_membership
+from cellrelay.patients.access import patients_for, reach, referring_membership, seen_by
 from cellrelay.patients.models import Patient
 from cellrelay.web import run_service
 
@@ -28,6 +28,7 @@ from .forms import AgendaForm, DecisionForm, MeetingForm, ReferralForm
 from .models import MdtDecision, MdtMeeting, Referral
 
 PAGE_SIZE = 50
+REFERRALS_COUNT_CAP = 1000  # more is said as "more than 1000"
 
 
 @dataclass
@@ -42,7 +43,9 @@ class AgendaItem:
 
 
 def _visible_referrals(user):
-    return Referral.objects.filter(patient__in=patients_for(user))
+    """The referrals of the patients the user may see, the scope checked on each referral's patient
+    (``seen_by``): as ``patient__in``, SQLite starts from every patient of the center and PostgreSQL hashes them."""
+    return Referral.objects.filter(seen_by(patients_for(user), "patient_id"))
 
 
 REFERRAL_RELATED = ("patient", "from_center", "from_physician", "to_center")
@@ -116,11 +119,13 @@ def patient_section(request, patient) -> str:
 def referral_list(request):
     referrals = (_visible_referrals(request.user).select_related("patient", "from_center", "from_physician")
                  .prefetch_related("decisions"))
-    total = referrals.count()
+    # The latest first, from the (received_on, id) index, and counted up to the cap: a national registry's
+    # referrals are a hundred thousand, read by no one past the first page.
     page = list(referrals[:PAGE_SIZE])
+    total = len(page) if len(page) < PAGE_SIZE else referrals.order_by()[:REFERRALS_COUNT_CAP + 1].count()
     shown(request.user, [referral.patient for referral in page])
     return render(request, "referrals/list.html", {
-        "referrals": page, "total": total, "page_size": PAGE_SIZE,
+        "referrals": page, "total": total, "page_size": PAGE_SIZE, "count_cap": REFERRALS_COUNT_CAP,
     })
 
 

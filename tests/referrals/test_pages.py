@@ -250,3 +250,19 @@ def test_the_meeting_list_shows_the_coming_meetings_then_those_held_a_page_at_a_
     assert "Coming meetings" in first.content.decode() and "?page=2" in first.content.decode()
     second = client.get("/rcp/?page=2")
     assert list(second.context["past"]) == [three_weeks] and "Coming meetings" not in second.content.decode()
+
+
+def test_the_referral_list_shows_the_latest_and_counts_up_to_the_cap(client_as, org, users, referral, monkeypatch):
+    """A national registry's referrals are counted up to the cap and said as "more than" beyond; the page lists
+    the latest received first."""
+    later = services.create_referral(
+        actor=users["coordinator"], patient=register(org, family="Aubry", serial=31), from_center=org["referring"][0],
+        received_on=timezone.localdate(), diagnosis="lbcl", prior_lines=2, prior_transplant="none",
+        current_status="relapsed", from_physician_name="Dr Anne Roux")
+    Referral.objects.filter(pk=referral.pk).update(received_on=timezone.localdate() - dt.timedelta(days=3))
+    monkeypatch.setattr("cellrelay.referrals.views.PAGE_SIZE", 1)
+    monkeypatch.setattr("cellrelay.referrals.views.REFERRALS_COUNT_CAP", 1)
+    response = client_as("coordinator").get("/referrals/")
+    assert list(response.context["referrals"]) == [later] and "More than 1 referrals" in response.content.decode()
+    monkeypatch.setattr("cellrelay.referrals.views.REFERRALS_COUNT_CAP", 5)
+    assert "2 referrals — showing the latest 1" in client_as("coordinator").get("/referrals/").content.decode()
