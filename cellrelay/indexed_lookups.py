@@ -5,7 +5,9 @@ case-insensitive and uses an index only on a NOCASE column. SQLite's GLOB is cas
 so on SQLite the same match is ``GLOB 'abc*'``. Meant for columns already normalised (lower-cased search keys).
 """
 
-from django.db.models import Lookup, Value
+import json
+
+from django.db.models import Func, Lookup, Value
 
 
 def _glob_literal(text: str) -> str:
@@ -66,3 +68,45 @@ class EqualsConstant(Lookup):
         if not isinstance(value, str) or not all(char.isalnum() or char in "_-" for char in value):
             raise ValueError(f"not a constant of the code: {value!r}")
         return f"{lhs} = '{value}'", list(lhs_params)
+
+
+class InIds(Lookup):
+    """``column IN (ids)`` with the ids sent as one parameter, not one parameter each.
+
+    A page that narrows a list of ids found by one index before reading a second (the open episodes, then their
+    patients in the user's scope) may hold thousands: as one placeholder each, building the statement costs more than
+    running it. PostgreSQL receives an array (``= ANY(%s)``), SQLite a JSON list read by ``json_each``; each
+    database then probes the column's index once per id, as for an ordinary ``IN`` list.
+    """
+
+    lookup_name = "in_ids"
+    prepare_rhs = False
+
+    def _ids(self) -> list[int]:
+        values = self.rhs.value if isinstance(self.rhs, Value) else self.rhs
+        return sorted({int(value) for value in values})
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, self._ids()]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self._ids())]
+
+
+class Bytewise(Func):
+    """A text column compared byte by byte: ``column COLLATE "C"`` on PostgreSQL, the column itself on SQLite (whose
+    default collation, BINARY, is that already).
+
+    An index on it gives its rows in the order ``ORDER BY Bytewise(column)`` asks for, and PostgreSQL answers
+    ``LIKE 'abc%'`` from it as a range, whatever the database's collation: a search key (lower case, no accents)
+    then needs one index for both its prefix match and its order, where a ``varchar_pattern_ops`` index answers
+    the match but cannot give the order.
+    """
+
+    arity = 1
+    template = '%(expressions)s COLLATE "C"'
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])

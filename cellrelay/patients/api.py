@@ -15,7 +15,7 @@ from cellrelay.organisation.permissions import Action
 from . import services
 from .access import patients_for, reach, registration_for
 from .models import Consent, Contact, LocalId, Patient
-from .search import search_patients
+from .search import found_patients
 from .views import PAGE_SIZE
 
 router = Router(tags=["patients"])
@@ -145,10 +145,12 @@ def list_patients(
     page: int = Query(1, ge=1, le=1000, description="Which page of ``limit`` patients, from 1."),
     limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="How many patients a page holds."),
 ):
-    """Patients you may see, in name order, searched by name, INS or IPP, a page at a time: a page shorter than
-    ``limit`` is the last. Narrow the search rather than page far (pages stop at 1000)."""
+    """Patients you may see, searched by name, INS or IPP, a page at a time: a page shorter than ``limit`` is the
+    last. Without ``q``, in name order; with it, the patient of that IPP or INS first, then those whose family name
+    starts with ``q`` (in name order), then those whose given name does. Narrow the search rather than page far
+    (pages stop at 1000)."""
     start = (page - 1) * limit
-    found = list(search_patients(patients_for(request.user), q)[start:start + limit])
+    found = found_patients(patients_for(request.user), q, start + limit, start)
     shown(request.user, found)
     return found
 

@@ -4,9 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cellrelay.indexed_lookups import Bytewise
 from cellrelay.organisation.models import Center
 
 from . import identity
@@ -106,11 +108,11 @@ class Patient(models.Model):
         ordering = ["family_name", "given_names"]
         indexes = [
             models.Index(fields=["family_name", "given_names"]),
-            # varchar_pattern_ops: PostgreSQL answers LIKE 'abc%' from the index whatever the database's collation
-            # (SQLite ignores the operator class; its GLOB uses the plain index: cellrelay/indexed_lookups.py).
-            models.Index(fields=["search_key"], opclasses=["varchar_pattern_ops"], name="patient_search_key"),
-            models.Index(fields=["search_key_given_first"], opclasses=["varchar_pattern_ops"],
-                         name="patient_search_key_given"),
+            # Compared byte by byte (COLLATE "C" on PostgreSQL; SQLite's GLOB uses the plain index): the index answers
+            # LIKE 'abc%' whatever the database's collation, and gives the matches in key order, so that a page of
+            # results is the index's next rows (patients/search.py; cellrelay/indexed_lookups.py).
+            models.Index(Bytewise("search_key"), F("id"), name="patient_search_key"),
+            models.Index(Bytewise("search_key_given_first"), F("id"), name="patient_search_key_given"),
         ]
         verbose_name = _("patient")
 

@@ -11,7 +11,7 @@ from . import page_sections, services
 from .access import may, patients_for, reach, registration_for
 from .forms import ConsentForm, ContactForm, LocalIdForm, PatientEditForm, PatientForm, SearchForm
 from .models import Patient
-from .search import COUNT_CAP, first_page, search_patients
+from .search import COUNT_CAP, first_page
 
 PAGE_SIZE = 50
 
@@ -20,8 +20,7 @@ PAGE_SIZE = 50
 def patient_list(request):
     form = SearchForm(request.GET or None)
     text = form.cleaned_data["q"] if form.is_valid() else ""
-    patients = search_patients(patients_for(request.user), text).select_related("treating_center")
-    page, total = first_page(patients, PAGE_SIZE)
+    page, total = first_page(patients_for(request.user).select_related("treating_center"), text, PAGE_SIZE)
     shown(request.user, page)
     return render(request, "patients/list.html", {
         "form": form, "patients": page, "total": total, "q": text, "page_size": PAGE_SIZE,

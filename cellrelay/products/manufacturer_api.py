@@ -11,7 +11,9 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Upper
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -19,6 +21,7 @@ from ninja import Field, Query, Router, Schema, Status
 from cellrelay.organisation import access
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation.permissions import Action
+from cellrelay.patients.models import Patient
 
 from .models import Collection, Identifier, Product
 from .services import manufacturing
@@ -29,12 +32,19 @@ router = Router(tags=["manufacturer"])
 # Scope --------------------------------------------------------------------------------------------------
 
 def products_for_manufacturer(user) -> QuerySet:
-    """The products a manufacturer's system may see: its company's, at its center. Nothing for anyone else."""
+    """The products a manufacturer's system may see: its company's, at its center. Nothing for anyone else.
+
+    The company is matched as ``UPPER(manufacturer) = UPPER(company)``, the expression of the
+    ``product_manufacturer_order`` index (a case-insensitive LIKE uses no index), and the center is checked on each
+    product's patient: the list is then the index's next rows in ``registered_at`` order, however many products the
+    company has. Joined to the center's patients instead, both databases read every product of the center to sort
+    them."""
     scope = Q(pk__in=[])
     for membership in access.memberships_allowing(user, Action.REPORT_MANUFACTURING):
         company = membership.manufacturer.strip()
         if company:  # a machine account without a company sees nothing, not everything
-            scope |= Q(manufacturer__iexact=company, episode__patient__treating_center_id=membership.center_id)
+            at_center = Patient.objects.filter(pk=OuterRef("episode__patient_id"), treating_center_id=membership.center_id)
+            scope |= Q(Exact(Upper("manufacturer"), Upper(Value(company))), Exists(at_center))
     return Product.objects.filter(scope)
 
 
@@ -107,8 +117,11 @@ def _after(products: QuerySet, product_id: int) -> QuerySet:
     if last is None:
         raise ValidationError({"after": _("No product %(id)s in your list: give the id of the last product of the "
                                           "previous page.") % {"id": product_id}})
+    # ``registered_at >= last`` starts the index range there; the OR only sorts out the products registered at the
+    # same instant (alone, the OR is a filter on every product from the first).
     return products.filter(Q(registered_at__gt=last["registered_at"])
-                           | Q(registered_at=last["registered_at"], pk__gt=last["pk"]))
+                           | Q(registered_at=last["registered_at"], pk__gt=last["pk"]),
+                           registered_at__gte=last["registered_at"])
 
 
 @guarded(router.get, "/products", Action.REPORT_MANUFACTURING, response=list[ManufacturerProductOut])

@@ -8,6 +8,8 @@ dispensing a bag: ``pharmacy/services/``) only.
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import capfirst
@@ -62,7 +64,12 @@ class Product(models.Model):
         ordering = ["registered_at", "pk"]
         # (episode, status): an episode's products in a status (the bags to place) without walking every
         # accepted product of the registry.
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["episode", "status"])]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["episode", "status"]),
+                   # A manufacturer's products in the order its API lists them (manufacturer_api.py): the page is the
+                   # index's next rows, not a sort of every product the company ever made.
+                   models.Index(Upper("manufacturer"), F("registered_at"), F("id"), name="product_manufacturer_order"),
+                   models.Index(Upper("manufacturer"), F("status"), F("registered_at"), F("id"),
+                                name="product_manufacturer_status")]
         verbose_name = _("CAR-T product")
 
     def __str__(self) -> str:

@@ -65,6 +65,8 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
+        # The referral list, the latest first: a page is the index's last rows, not a sort of every referral.
+        indexes = [models.Index(fields=["received_on", "id"], name="referral_received_order")]
         verbose_name = _("referral")
 
     def __str__(self) -> str:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +19,7 @@ from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
-from cellrelay.patients.access import patients_for, reach, referring_membership
+from cellrelay.patients.access import patients_for, reach, referring_membership, seen_by
 from cellrelay.patients.models import Patient
 from cellrelay.web import run_service
 
@@ -29,6 +28,7 @@ from .forms import AgendaForm, DecisionForm, MeetingForm, ReferralForm
 from .models import MdtDecision, MdtMeeting, Referral
 
 PAGE_SIZE = 50
+REFERRALS_COUNT_CAP = 1000  # more is said as "more than 1000"
 
 
 @dataclass
@@ -43,7 +43,9 @@ class AgendaItem:
 
 
 def _visible_referrals(user):
-    return Referral.objects.filter(patient__in=patients_for(user))
+    """The referrals of the patients the user may see, the scope checked on each referral's patient
+    (``seen_by``): as ``patient__in``, SQLite starts from every patient of the center and PostgreSQL hashes them."""
+    return Referral.objects.filter(seen_by(patients_for(user), "patient_id"))
 
 
 REFERRAL_RELATED = ("patient", "from_center", "from_physician", "to_center")
@@ -117,11 +119,13 @@ def patient_section(request, patient) -> str:
 def referral_list(request):
     referrals = (_visible_referrals(request.user).select_related("patient", "from_center", "from_physician")
                  .prefetch_related("decisions"))
-    total = referrals.count()
+    # The latest first, from the (received_on, id) index, and counted up to the cap: a national registry's
+    # referrals are a hundred thousand, read by no one past the first page.
     page = list(referrals[:PAGE_SIZE])
+    total = len(page) if len(page) < PAGE_SIZE else referrals.order_by()[:REFERRALS_COUNT_CAP + 1].count()
     shown(request.user, [referral.patient for referral in page])
     return render(request, "referrals/list.html", {
-        "referrals": page, "total": total, "page_size": PAGE_SIZE,
+        "referrals": page, "total": total, "page_size": PAGE_SIZE, "count_cap": REFERRALS_COUNT_CAP,
     })
 
 
@@ -164,12 +168,23 @@ def referral_letter(request, pk):
 
 # RCP meetings --------------------------------------------------------------------------------------
 
+COUNT_CAP = 100  # a meeting's agenda or decisions counted up to this; more is shown as "100+"
+
+
+class CountUpTo(Subquery):
+    """How many rows a sliced subquery gives: ``(SELECT COUNT(*) FROM (subquery LIMIT n))``, so that a count stops
+    at the slice's end."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 def _per_meeting(rows, meeting_field: str):
-    """How many of these rows each meeting has: a subquery on the meeting's own index, so a meeting's count costs
-    its rows, not (as two joined DISTINCT counts did) its agenda times its decisions."""
-    counted = (rows.filter(**{meeting_field: OuterRef("pk")}).order_by().values(meeting_field)
-               .annotate(n=Count("*")).values("n"))
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    """How many of these rows each meeting has, up to COUNT_CAP + 1: a subquery on the meeting's own index, stopped
+    at the cap. Counted apart, not as two joined DISTINCT counts (a meeting's agenda times its decisions); capped,
+    because a registry's weekly meeting may list a thousand referrals and a page of 20 meetings would read them all
+    to print a number no one reads past a hundred."""
+    return CountUpTo(rows.filter(**{meeting_field: OuterRef("pk")}).order_by().values(meeting_field)[:COUNT_CAP + 1])
 
 
 UPCOMING_SHOWN = 20  # meetings planned from today on, the soonest first
@@ -190,7 +205,7 @@ def meeting_list(request):
     upcoming = list(_with_counts(meetings.filter(held_on__gte=today).order_by("held_on", "pk"))[:UPCOMING_SHOWN])
     past = Paginator(_with_counts(meetings.filter(held_on__lt=today).order_by("-held_on", "-pk")),
                      PAST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "referrals/meeting_list.html", {"upcoming": upcoming, "past": past})
+    return render(request, "referrals/meeting_list.html", {"upcoming": upcoming, "past": past, "count_cap": COUNT_CAP})
 
 
 @access.requires(Action.DECIDE_MDT)

@@ -217,6 +217,21 @@ def test_the_meeting_list_counts_each_meetings_agenda_and_decisions(client_as, o
     assert counts == {meeting.pk: (3, 2), empty.pk: (0, 0)}
 
 
+def test_a_meetings_counts_stop_at_the_cap(client_as, org, users, meeting, referral, monkeypatch):
+    """A weekly meeting of a national registry may list a thousand referrals: the list counts up to the cap and
+    says "more" beyond, rather than reading every row of every meeting shown."""
+    monkeypatch.setattr("cellrelay.referrals.views.COUNT_CAP", 1)
+    other = services.create_referral(
+        actor=users["coordinator"], patient=register(org, family="Aubry", serial=31), from_center=org["referring"][0],
+        received_on=timezone.localdate(), diagnosis="lbcl", prior_lines=2, prior_transplant="none",
+        current_status="relapsed", from_physician_name="Dr Anne Roux")
+    services.add_to_agenda(actor=users["coordinator"], meeting=meeting, referral=other)
+    response = client_as("coordinator").get("/rcp/")
+    listed = {m.pk: (m.items, m.decided) for m in meetings_listed(response)}
+    assert listed[meeting.pk][0] == 2  # one more than the cap: "more"
+    assert "<td>1+</td>" in response.content.decode()
+
+
 def meetings_listed(response) -> list:
     return list(response.context["upcoming"]) + list(response.context["past"])
 
@@ -235,3 +250,19 @@ def test_the_meeting_list_shows_the_coming_meetings_then_those_held_a_page_at_a_
     assert "Coming meetings" in first.content.decode() and "?page=2" in first.content.decode()
     second = client.get("/rcp/?page=2")
     assert list(second.context["past"]) == [three_weeks] and "Coming meetings" not in second.content.decode()
+
+
+def test_the_referral_list_shows_the_latest_and_counts_up_to_the_cap(client_as, org, users, referral, monkeypatch):
+    """A national registry's referrals are counted up to the cap and said as "more than" beyond; the page lists
+    the latest received first."""
+    later = services.create_referral(
+        actor=users["coordinator"], patient=register(org, family="Aubry", serial=31), from_center=org["referring"][0],
+        received_on=timezone.localdate(), diagnosis="lbcl", prior_lines=2, prior_transplant="none",
+        current_status="relapsed", from_physician_name="Dr Anne Roux")
+    Referral.objects.filter(pk=referral.pk).update(received_on=timezone.localdate() - dt.timedelta(days=3))
+    monkeypatch.setattr("cellrelay.referrals.views.PAGE_SIZE", 1)
+    monkeypatch.setattr("cellrelay.referrals.views.REFERRALS_COUNT_CAP", 1)
+    response = client_as("coordinator").get("/referrals/")
+    assert list(response.context["referrals"]) == [later] and "More than 1 referrals" in response.content.decode()
+    monkeypatch.setattr("cellrelay.referrals.views.REFERRALS_COUNT_CAP", 5)
+    assert "2 referrals — showing the latest 1" in client_as("coordinator").get("/referrals/").content.decode()

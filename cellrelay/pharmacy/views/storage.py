@@ -11,12 +11,13 @@ transaction (no ATOMIC_REQUESTS), so the refusal does not roll the deviation bac
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Window
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from cellrelay import bounded
 from cellrelay.bounded import Bounded
+from cellrelay.indexed_lookups import InIds
 from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
@@ -161,10 +162,11 @@ def _episodes_before_infusion(user) -> list[int]:
     """The episodes of the patients whose storage the user manages, between manufacturing and the infusion.
     The few open episodes first, through the state index, then which of their patients are the user's: joined or
     nested in one query, SQLite walks every patient of the center instead (and every accepted product when the
-    products are joined too)."""
+    products are joined too), and PostgreSQL, when one center treats most patients, hashes them all. The ids go
+    back as one parameter (``InIds``): a national registry has thousands of open episodes."""
     candidates = list(Episode.objects.filter(state__in=BEFORE_INFUSION).order_by().values_list("pk", "patient_id"))
-    theirs = set(patients_for(user, Action.MANAGE_STORAGE).filter(pk__in={patient for _, patient in candidates})
-                 .values_list("pk", flat=True))
+    theirs = set(patients_for(user, Action.MANAGE_STORAGE).filter(InIds(F("pk"), {p for _, p in candidates}))
+                 .order_by().values_list("pk", flat=True))
     return [episode for episode, patient in candidates if patient in theirs]
 
 
@@ -176,16 +178,21 @@ def bags_to_place(user) -> Bounded:
     registry, not with the pharmacy's day."""
     # Their products by the (episode, status) index, then the bags by product: joined, both databases start from
     # every available bag instead (the spares of every infusion ever given).
-    products = list(Product.objects.filter(episode_id__in=_episodes_before_infusion(user), status__in=PLACEABLE)
-                    .values_list("pk", flat=True))
-    waiting = (Bag.objects.filter(status=Bag.Status.AVAILABLE, position__isnull=True, product_id__in=products)
-               .select_related("product__episode__patient").order_by("product__registered_at", "product", "number"))
-    found = bounded.first(waiting, WAITING_SHOWN)
-    identifiers = identifiers_by_product(bag.product_id for bag in found.rows)
-    for bag in found.rows:
+    products = list(Product.objects.filter(InIds(F("episode_id"), _episodes_before_infusion(user)),
+                                           status__in=PLACEABLE).order_by().values_list("pk", flat=True))
+    waiting = Bag.objects.filter(InIds(F("product_id"), products), status=Bag.Status.AVAILABLE, position__isnull=True)
+    # The first bags and how many wait in one walk of them (a window count), joined to their product only; then the
+    # page's bags read with their patient (joined before the sort, every waiting bag's patient would be read).
+    first = list(waiting.annotate(total=Window(Count("pk"))).order_by("product__registered_at", "product", "number")
+                 .values_list("pk", "total")[:WAITING_SHOWN])
+    bags = list(Bag.objects.filter(pk__in=[pk for pk, _total in first]).select_related("product__episode__patient")
+                .order_by("product__registered_at", "product", "number"))
+    identifiers = identifiers_by_product(bag.product_id for bag in bags)
+    for bag in bags:
         bag.din = din_of(identifiers.get(bag.product_id, []))
         bag.quarantined = bag.product.status == Product.Status.QUARANTINED
-    return found
+    # Counted in full by the window, as the list's count is elsewhere: exact up to the cap, the cap + 1 beyond.
+    return Bounded(bags, min(first[0][1] if first else 0, bounded.COUNT_CAP + 1))
 
 
 @access.requires(Action.MANAGE_STORAGE)
