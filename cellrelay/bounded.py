@@ -1,11 +1,11 @@
 """Bounded lists (issue #14): the first rows of a list, and how many there are counted up to a cap ("500+" beyond).
 
 A work list shows what someone must do now, not the registry's history: its first ``limit`` rows, read in the order
-shown from the index that orders them. When fewer than that exist, they are the count; when the list is full, the
-count reads at most ``cap`` + 1 rows from the same index (an exact count would read every row of the registry that
-matches, and nobody works through more than a few hundred on one page). ``first`` reads one list (its count only
-when it is full); ``first_of_each`` the sections of a page in two queries. A room at any height uses it: this module
-imports no room.
+shown from the index that orders them, and its count, which reads at most ``cap`` + 1 rows from the same index (an
+exact count would read every row of the registry that matches, and nobody works through more than a few hundred on
+one page). ``first`` reads one list in two queries, ``first_of_each`` the sections of a page in two queries: a page
+asks as many queries whatever its lists hold (issue #14), a short list's count costing no more than its few rows. A
+room at any height uses it: this module imports no room.
 """
 
 from dataclasses import dataclass
@@ -51,12 +51,12 @@ def count_capped(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
 
 
 def first(queryset: QuerySet, limit: int = LIMIT, cap: int = COUNT_CAP) -> Bounded:
-    """The first ``limit`` rows of an ordered queryset and its count, counted (up to ``cap``) only when it is full.
-    With ``cap`` = ``limit`` a full list is not counted: it says "50+"."""
+    """The first ``limit`` rows of an ordered queryset and its count up to ``cap``, in two queries whatever the list
+    holds. With ``cap`` = ``limit`` the list is not counted (one query): a full list says "50+"."""
     rows = list(queryset[:limit + 1])
-    if len(rows) <= limit:
-        return Bounded(rows, len(rows), cap)
-    return Bounded(rows[:limit], count_capped(queryset, cap) if cap > limit else limit + 1, max(cap, limit))
+    if cap <= limit:
+        return Bounded(rows[:limit], len(rows), max(cap, limit))
+    return Bounded(rows[:limit], count_capped(queryset, cap), cap)
 
 
 def first_of_each(lists: dict, rows: QuerySet, limit: int = LIMIT, cap: int = COUNT_CAP) -> dict:
