@@ -129,6 +129,9 @@ class CompletenessTally(models.Model):
         constraints = [models.UniqueConstraint(fields=["center", "form_key", "due_month", "status"],
                                                name="registry_tally_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.form_key} {self.due_month or '-'} {self.status}: {self.count} (center {self.center_id})"
+
 
 class CompletenessState(models.Model):
     """One row: the journal position up to which every stored row is known true (every change is journaled under
