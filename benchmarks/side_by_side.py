@@ -123,6 +123,7 @@ def time_page(persona: str, url: str) -> dict:
 
 def measure_pages(database: str) -> dict:
     setup_django(database)
+    import cellrelay.wsgi  # noqa: F401 (the application as the server starts it: URLs and translations loaded, frozen)
     from cellrelay.pathway.models import Episode
 
     episode, episodes = sample_episode(), Episode.objects.count()
