@@ -33,7 +33,8 @@ from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 from ..services import storage
 
 READINGS_SHOWN = 50
-WAITING_SHOWN = 20  # bags to place listed at once, oldest first (a screen, as the worklists); the page says how many more wait
+# Bags to place listed at once, oldest first (a screen, as the worklists); the page says how many more wait.
+WAITING_SHOWN = 20
 BAGS = Bag.objects.select_related("product__episode__template")
 # Bags waiting for a place: received, and either accepted or quarantined (kept apart, clearly marked).
 PLACEABLE = (Product.Status.ACCEPTED, Product.Status.QUARANTINED)
