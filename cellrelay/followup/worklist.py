@@ -22,7 +22,7 @@ from .models import Call, Death, FollowUpPlan, Visit
 from .timepoints import MAX_WINDOW_DAYS  # no window is wider: a visit whose window is open was due since then
 
 LIMIT = 20  # about a screen, as the worklist's sections (pathway.worklist.SECTION_CAP)
-COUNT_CAP = 500
+COUNT_CAP = bounded.COUNT_CAP
 WEEK = 7
 # Issue #10: "patients at risk of being lost to follow-up (no contact for 13 months)": a yearly visit missed by a
 # month past its window.
