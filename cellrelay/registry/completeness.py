@@ -66,11 +66,6 @@ class Row:
         return [(item.label(language), where) for item, where in self.missing]
 
     @property
-    def difference_labels(self) -> list[tuple[str, object, object]]:
-        language = get_language() or "en"
-        return [(item.label(language), sent, now) for item, sent, now in self.differences]
-
-    @property
     def month(self) -> str:
         return self.due.strftime("%Y-%m") if self.due else ""
 

@@ -90,6 +90,22 @@ def test_a_change_to_a_submitted_value_flags_the_form_to_correct_until_submitted
     assert entries.count() == 2 and entries.last().after["differences"] == {"usually_followed_here": [True, False]}
 
 
+def test_a_value_changed_since_the_submission_is_shown_in_words_not_as_true_or_false(org, patient, episode, users,
+                                                                                    client_as):
+    consent(org, patient, "registry")
+    research = users["research"]
+    services.enter_value(actor=research, episode=episode, item="usually_followed_here", text="yes")
+    services.submit(actor=research, episode=episode, form_key="atih:atih_ordering", timepoint="ordering",
+                    submitted_on=timezone.localdate(), reference="ATIH-42")
+    services.enter_value(actor=research, episode=episode, item="usually_followed_here", text="no")
+    for language, words in (("en", "sent yes, now no"), ("fr", "transmis oui, maintenant non")):
+        client = client_as("research", language)
+        listing = client.get("/registry/?destination=atih").content.decode()
+        form = client.get(f"/registry/episodes/{episode.pk}/").content.decode()
+        for page in (listing, form):
+            assert words in page and "True" not in page and "False" not in page
+
+
 def test_an_entered_value_of_the_wrong_type_is_refused(org, episode, users):
     from django.core.exceptions import ValidationError
 
