@@ -24,12 +24,31 @@ from cellrelay.organisation.permissions import Action
 from .models import Patient
 
 
-def referring_membership(user, action: Action) -> Membership | None:
-    """The membership through which the user performs ``action`` on the patients they referred, in their own name
-    (a referring physician: the permission table gives them the action but not the center's patients); None when
-    they perform it for a treating center."""
+@dataclass(frozen=True)
+class Reach:
+    """Whose patients a user may act on for one action: every patient of ``centers`` (a membership there allows the
+    action and the center's patients), and, through ``referring`` (a membership allowing the action but not the
+    center's patients: a referring physician), the patients they referred."""
+
+    centers: tuple[int, ...]
+    referring: Membership | None
+
+
+def reach_of(user, action: Action) -> Reach:
     center_wide = {m.pk for m in memberships_allowing(user, Action.VIEW_CENTER_PATIENTS)}
-    return next((m for m in memberships_allowing(user, action) if m.pk not in center_wide), None)
+    centers, referring = [], None
+    for membership in memberships_allowing(user, action):
+        if membership.pk in center_wide:
+            centers.append(membership.center_id)
+        elif referring is None:
+            referring = membership
+    return Reach(tuple(centers), referring)
+
+
+def referring_membership(user, action: Action) -> Membership | None:
+    """The membership through which the user performs ``action`` on the patients they referred, in their own name;
+    None when they perform it for a treating center."""
+    return reach_of(user, action).referring
 
 
 def patients_for(user, action: Action = Action.VIEW_PATIENT) -> QuerySet:
@@ -41,13 +60,12 @@ def patient_scope(user, action: Action = Action.VIEW_PATIENT, path: str = "") ->
     """``patients_for`` as a condition on the patient reached through ``path`` (``"episode__patient__"``; "" for
     the patient itself): a join, where ``patient__in=patients_for(...)`` makes SQLite build the list of every
     patient of the center before it reads the one row asked for."""
-    center_wide = {m.pk for m in memberships_allowing(user, Action.VIEW_CENTER_PATIENTS)}
+    reach = reach_of(user, action)
     scope = Q(**{f"{path}pk__in": []})  # nobody, unless a membership allows the action
-    for membership in memberships_allowing(user, action):
-        if membership.pk in center_wide:
-            scope |= Q(**{f"{path}treating_center_id": membership.center_id})
-        else:
-            scope |= Q(**{f"{path}referring_physician": user})
+    for center in reach.centers:
+        scope |= Q(**{f"{path}treating_center_id": center})
+    if reach.referring is not None:
+        scope |= Q(**{f"{path}referring_physician": user})
     return scope
 
 

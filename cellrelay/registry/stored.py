@@ -28,7 +28,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
-from cellrelay.organisation.access import memberships_allowing
+from cellrelay.patients.access import reach_of
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.models import Episode
 
@@ -238,16 +238,9 @@ class Scope:
 
 
 def scope_of(user, action: Action = Action.REPORT_TO_REGISTRIES) -> Scope:
-    """As ``patients.access.patient_scope``: a membership allowing the action center-wide gives its center, another
-    one the patients the user referred."""
-    center_wide = {m.pk for m in memberships_allowing(user, Action.VIEW_CENTER_PATIENTS)}
-    scope = Scope(set())
-    for membership in memberships_allowing(user, action):
-        if membership.pk in center_wide:
-            scope.centers.add(membership.center_id)
-        else:
-            scope.referred_by = user
-    return scope
+    """``patients.access.reach_of`` on the stored rows."""
+    reach = reach_of(user, action)
+    return Scope(set(reach.centers), user if reach.referring is not None else None)
 
 
 def form_keys(destination: str = "", form_key: str = "") -> list[str] | None:
