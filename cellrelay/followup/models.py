@@ -93,9 +93,11 @@ class Visit(models.Model):
         ordering = ["due", "pk"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="one_visit_per_timepoint")]
         # The worklist's sections (worklist.py): due this week or awaiting by due date, overdue by window's end. The
-        # id last: the sections' order (due or window's end, then id) is the index's, so a section's 50 rows and its
-        # capped count stop early instead of sorting every visit due the same day.
-        indexes = [models.Index(fields=["status", "due", "id"], name="visit_open_due"),
+        # id next: the sections' order (due or window's end, then id) is the index's, so a section's rows and its
+        # capped count stop early instead of sorting every visit due the same day. The window's end after it: the
+        # visits awaiting their record are read from the widest window back, and those whose window has closed (most
+        # of them) are skipped in the index instead of read from the table.
+        indexes = [models.Index(fields=["status", "due", "id", "latest"], name="visit_open_due"),
                    models.Index(fields=["status", "latest", "id"], name="visit_open_latest")]
         verbose_name = _("follow-up visit")
 

@@ -20,7 +20,7 @@ from cellrelay.pathway import worklist as pathway_worklist
 from cellrelay.pathway.episode_documents import Link
 from cellrelay.pathway.models import Episode
 from cellrelay.patients.access import patients_for, reach, referring_membership
-from cellrelay.web import posted, run_service, url_for_each
+from cellrelay.web import posted, run_service
 
 from . import figures, services, worklist
 from .forms import (AssignForm, BloodCountForm, CallForm, CallScheduleForm, DeathForm, LateEffectForm, ResponseForm,
@@ -62,29 +62,14 @@ def followup_worklist(request):
     today = timezone.localdate()
     sections = worklist.sections(patients_for(request.user), today)
     shown(request.user, [_patient_of(row) for section in sections for row in section.rows])
-    _link_rows(sections)
+    # Whose visits the user records: their treating centers' patients, or their referring hospital's visits.
     referring = referring_membership(request.user, Action.RECORD_FOLLOW_UP)
+    treating_ids = set() if referring else set(access.centers_for(request.user, Action.RECORD_FOLLOW_UP))
+    referring_id = referring.center_id if referring else None
+    worklist.add_lines(sections, may_call=access.can(request.user, Action.CALL_PATIENTS), may_record=lambda visit: (
+        visit.plan.episode.patient.treating_center_id in treating_ids or visit.center_id == referring_id))
     return render(request, "followup/worklist.html", {
-        "sections": sections, "today": today,
-        # Whose visits the user records: their treating centers' patients, or their referring hospital's visits.
-        "treating_ids": [] if referring else access.centers_for(request.user, Action.RECORD_FOLLOW_UP),
-        "referring_id": referring.center_id if referring else None,
-        "may_acknowledge": access.can(request.user, Action.ACKNOWLEDGE_CALL),
-        "may_call": access.can(request.user, Action.CALL_PATIENTS)})
-
-
-def _link_rows(sections) -> None:
-    """The links of each row of the follow-up worklist: its episode's follow-up, and the call or visit to record."""
-    episode_url, call_url, record_url = (url_for_each(name) for name in (
-        "followup:episode", "followup:call_new", "followup:visit_record"))
-    for section in sections:
-        for row in section.rows:
-            plan = getattr(row, "plan", row)
-            row.episode_url = episode_url(plan.episode_id)
-            if isinstance(row, Call):
-                row.call_url = call_url(plan.episode_id)
-            elif isinstance(row, Visit):
-                row.record_url = record_url(row.pk)
+        "sections": sections, "today": today, "may_acknowledge": access.can(request.user, Action.ACKNOWLEDGE_CALL)})
 
 
 def _patient_of(row):

@@ -2,51 +2,72 @@
 awaiting their record, visits overdue past their window, and patients not heard of for 13 months.
 
 Each section is a bounded query over the patients the user may see: its first ``LIMIT`` rows, and its count up to
-``COUNT_CAP`` ("500+" beyond: nobody works through more on one page, and an exact count would read every overdue
-visit of the registry). Each section's own index finds its rows in the order shown and the user's scope is checked
-row by row (``patients.access.seen_by``): a section reads its index range (the rows due, open or unacknowledged),
-not every visit and call of every patient in scope. Each row names who must act: the treating center or the
-referring hospital.
+``COUNT_CAP`` ("100+" beyond). Each section's own index finds its rows in the order shown and the user's scope is
+checked row by row (``patients.access.seen_by``): a section reads its index range (the rows due, open or
+unacknowledged), not every visit and call of every patient in scope. The sections of one kind of row (calls, visits)
+are read together (``bounded.first_of_each``): five queries for the page whatever it holds. Each row names who must
+act: the treating center or the referring hospital; its words and links are worked out once for the page (``Line``).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
-from cellrelay import bounded
+from cellrelay import bounded, formats
 from cellrelay.patients.access import seen_by
+from cellrelay.web import url_for_each
 
 from .models import Call, Death, FollowUpPlan, Visit
 from .timepoints import MAX_WINDOW_DAYS  # no window is wider: a visit whose window is open was due since then
 
 LIMIT = 20  # about a screen, as the worklist's sections (pathway.worklist.SECTION_CAP)
-COUNT_CAP = bounded.COUNT_CAP
+# Counted up to a hundred, "100+" beyond: five screens of a section. Each row counted is checked against the user's
+# scope through its plan, episode and patient (four index lookups), so the count, not the rows shown, was the page's
+# growth: five sections counted to 500 read 2,500 rows at 100,000 episodes (about 55 ms of SQL on PostgreSQL) for a
+# number that says "more than a day's work" either way. A center's own sections stay below it and are exact.
+COUNT_CAP = 100
 WEEK = 7
 # Issue #10: "patients at risk of being lost to follow-up (no contact for 13 months)": a yearly visit missed by a
 # month past its window.
 LOST_AFTER_DAYS = 396
 
 
+@dataclass(frozen=True)
+class Line:
+    """A row as the worklist shows it: its words and links worked out once for the page, not per row in the template
+    (the choices' labels, date formats and translations per row were most of the page's time)."""
+
+    when: str
+    when_note: str
+    patient: str
+    patient_url: str
+    patient_note: str
+    who: str
+    code: str = ""  # a visit's timepoint, before who records it
+    tag: str = ""
+    action: str = ""  # the link's words; "" when the user may not act on the row
+    action_url: str = ""
+
+
 @dataclass
 class Section:
     key: str
     title: str
-    rows: list
+    rows: list  # the calls, visits or plans shown (their patients are journaled)
     count: int  # COUNT_CAP + 1 when there are more than COUNT_CAP
-    count_text: str  # "500+" beyond COUNT_CAP
+    count_text: str  # "100+" beyond COUNT_CAP
     empty: str = ""
+    lines: list[Line] = field(default_factory=list)
 
 
-def _bounded(key, title, queryset: QuerySet, empty="") -> Section:
-    found = bounded.first(queryset, LIMIT, COUNT_CAP)
+def _section(key, title, found: bounded.Bounded, empty="") -> Section:
     return Section(key, str(title), found.rows, found.count, found.count_text, str(empty))
 
 
 def _visits(patients) -> QuerySet:
-    return (Visit.objects.filter(seen_by(patients, "plan__episode__patient"), status=Visit.Status.PLANNED)
-            .select_related("plan__episode__patient", "plan__episode__template", "center"))
+    return Visit.objects.filter(seen_by(patients, "plan__episode__patient"), status=Visit.Status.PLANNED)
 
 
 def escalated_calls(patients) -> QuerySet:
@@ -62,8 +83,7 @@ def calls_due(patients, today: date) -> QuerySet:
                                 plan=OuterRef("plan"), status=Call.Status.PLANNED, due__lte=today)
     return (Call.objects.filter(seen_by(patients, "plan__episode__patient"), status=Call.Status.PLANNED,
                                 due__lte=today)
-            .exclude(Exists(later))
-            .select_related("plan__episode__patient__treating_center").order_by("due", "pk"))
+            .exclude(Exists(later)).order_by("due", "pk"))
 
 
 def at_risk_of_loss(patients, today: date) -> QuerySet:
@@ -72,24 +92,120 @@ def at_risk_of_loss(patients, today: date) -> QuerySet:
     cutoff = today - timedelta(days=LOST_AFTER_DAYS)
     dead = Death.objects.filter(patient=OuterRef("episode__patient"))
     return (FollowUpPlan.objects.filter(seen_by(patients, "episode__patient"), ~Exists(dead), visits_left=True,
-                                        last_contact__lt=cutoff)
+                                        last_contact__lt=cutoff).order_by("last_contact", "pk"))
+
+
+# The columns the rows show (and the journal's patient and center), not every call's answers nor the plan's schedule.
+PATIENT = ("family_name", "given_names", "treating_center")
+CALL_COLUMNS = ("due", "made_at", "note", "escalation", "plan__episode__patient__treating_center__name",
+                "caller__first_name", "caller__last_name", *(f"plan__episode__patient__{name}" for name in PATIENT))
+VISIT_COLUMNS = ("code", "due", "earliest", "latest", "place", "center__name", "plan__episode__template__product",
+                 *(f"plan__episode__patient__{name}" for name in PATIENT))
+
+
+def _plans_shown():
+    """The patients at risk's plans as a row shows them, read by primary key: with the section's own filters in the
+    same query, PostgreSQL spent longer planning its seven joins than running it."""
+    return (FollowUpPlan.objects
             .select_related("episode__patient__treating_center", "episode__patient__referring_center")
-            .order_by("last_contact", "pk"))
+            .only("d0", "last_contact", "episode__patient__treating_center__name",
+                  "episode__patient__referring_center__name", *(f"episode__patient__{name}" for name in PATIENT)))
 
 
 def sections(patients, today: date) -> list[Section]:
+    """The page's sections in the order shown, each its first LIMIT rows and its count up to COUNT_CAP: the calls'
+    two in two queries, the visits' three in two, the patients at risk in two (each time their first rows' keys and
+    counts, then those rows)."""
+    calls = bounded.first_of_each(
+        {"escalated": escalated_calls(patients), "calls": calls_due(patients, today)},
+        Call.objects.select_related("plan__episode__patient__treating_center", "caller").only(*CALL_COLUMNS),
+        LIMIT, COUNT_CAP)
     visits = _visits(patients)
+    visits = bounded.first_of_each(
+        {"this_week": visits.filter(due__gte=today, due__lte=today + timedelta(days=WEEK)).order_by("due", "pk"),
+         # From the widest window back: the index holds each visit's window end, so those already closed are
+         # skipped in the index, not read from the table.
+         "awaiting": visits.filter(due__gte=today - timedelta(days=MAX_WINDOW_DAYS), due__lt=today,
+                                   latest__gte=today).order_by("due", "pk"),
+         "overdue": visits.filter(latest__lt=today).order_by("-latest", "-pk")},
+        Visit.objects.select_related("plan__episode__patient", "plan__episode__template", "center")
+        .only(*VISIT_COLUMNS),
+        LIMIT, COUNT_CAP)
+    at_risk = bounded.first_of_each({"at_risk": at_risk_of_loss(patients, today)}, _plans_shown(), LIMIT, COUNT_CAP)
     return [
-        _bounded("escalated", _("Calls that need a physician"), escalated_calls(patients)),
-        _bounded("calls", _("Calls due"), calls_due(patients, today), _("No call due today.")),
-        _bounded("this_week", _("Visits due this week"),
-                 visits.filter(due__gte=today, due__lte=today + timedelta(days=WEEK)).order_by("due", "pk"),
-                 _("No visit due this week.")),
-        _bounded("awaiting", _("Visits to record (date passed, window still open)"),
-                 visits.filter(due__gte=today - timedelta(days=MAX_WINDOW_DAYS), due__lt=today,
-                               latest__gte=today).order_by("due", "pk")),
-        _bounded("overdue", _("Overdue: window closed, nothing recorded"),
-                 visits.filter(latest__lt=today).order_by("-latest", "-pk")),
-        _bounded("at_risk", _("At risk of being lost to follow-up (no contact for 13 months)"),
-                 at_risk_of_loss(patients, today)),
+        _section("escalated", _("Calls that need a physician"), calls["escalated"]),
+        _section("calls", _("Calls due"), calls["calls"], _("No call due today.")),
+        _section("this_week", _("Visits due this week"), visits["this_week"], _("No visit due this week.")),
+        _section("awaiting", _("Visits to record (date passed, window still open)"), visits["awaiting"]),
+        _section("overdue", _("Overdue: window closed, nothing recorded"), visits["overdue"]),
+        _section("at_risk", _("At risk of being lost to follow-up (no contact for 13 months)"), at_risk["at_risk"]),
     ]
+
+
+@dataclass
+class Words:
+    """Each date, label and name written once for the page, however many rows share it."""
+
+    days: dict = field(default_factory=dict)
+    weekdays: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+
+    def day(self, value: date) -> str:
+        if value not in self.days:
+            self.days[value] = formats.day(value)
+        return self.days[value]
+
+    def weekday(self, value: date) -> str:
+        if value not in self.weekdays:
+            self.weekdays[value] = formats.weekday(value)
+        return self.weekdays[value]
+
+    def label(self, key, make) -> str:
+        if key not in self.labels:
+            self.labels[key] = make()
+        return self.labels[key]
+
+
+def add_lines(sections_: list[Section], *, may_call: bool, may_record) -> None:
+    """Each section's lines (but the calls that need a physician, shown as on the shared worklist). ``may_record``
+    says whether the user records a visit: at its patient's treating center, or as its referring hospital."""
+    episode_url, call_url, record_url = (url_for_each(name) for name in (
+        "followup:episode", "followup:call_new", "followup:visit_record"))
+    words = Words()
+    call_words, coordinator = gettext("Call"), gettext("Coordinator")
+    record_words = gettext("Record")
+    for section in sections_:
+        if section.key == "calls":
+            section.lines = [Line(
+                words.weekday(call.due), "", str(call.plan.episode.patient), episode_url(call.plan.episode_id), "",
+                f"{coordinator} — {call.plan.episode.patient.treating_center}",
+                action=call_words if may_call else "", action_url=call_url(call.plan.episode_id) if may_call else "",
+            ) for call in section.rows]
+        elif section.key == "at_risk":
+            section.lines = [_at_risk_line(plan, words, episode_url) for plan in section.rows]
+        elif section.key != "escalated":
+            section.lines = [_visit_line(visit, words, episode_url, record_url if may_record(visit) else None,
+                                         record_words) for visit in section.rows]
+
+
+def _visit_line(visit: Visit, words: Words, episode_url, record_url, record_words: str) -> Line:
+    episode = visit.plan.episode
+    return Line(
+        words.weekday(visit.due),
+        gettext("window %(start)s – %(end)s") % {"start": words.day(visit.earliest), "end": words.day(visit.latest)},
+        str(episode.patient), episode_url(episode.pk),
+        words.label(("product", episode.template.product), episode.template.get_product_display),
+        str(visit.center), words.label(("code", visit.code), lambda: visit.display_code),
+        words.label(("place", visit.place), visit.get_place_display),
+        action=record_words if record_url else "", action_url=record_url(visit.pk) if record_url else "")
+
+
+def _at_risk_line(plan: FollowUpPlan, words: Words, episode_url) -> Line:
+    patient = plan.episode.patient
+    if plan.last_contact > plan.d0:
+        when = gettext("last contact %(date)s") % {"date": words.day(plan.last_contact)}
+    else:
+        when = gettext("no contact since the infusion")
+    return Line(when, "", str(patient), episode_url(plan.episode_id),
+                gettext("infused %(date)s") % {"date": words.day(plan.d0)},
+                str(patient.referring_center or patient.treating_center))

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cellrelay.followup import services
 from cellrelay.followup.models import Call, Visit
@@ -59,6 +60,22 @@ def test_the_referring_physician_page_offers_only_their_visits(client_as, referr
     assert reverse("followup:visit_record", args=[d14.pk]) not in page
     assert client.get(reverse("followup:visit_record", args=[d14.pk])).status_code == 403
     assert client.get(reverse("followup:visit_record", args=[d7.pk])).status_code == 200
+
+
+def test_the_follow_up_worklist_offers_each_visit_to_record_to_whoever_records_it(client_as, referred_infused, users):
+    """D7 goes back to the referring hospital, D14 stays at the treating center: on the worklist the referring
+    physician may record the first only, the coordinator both; each row names the visit and who records it."""
+    assign_to_referring(referred_infused, users, ["D7"])
+    plan = referred_infused.follow_up_plan
+    plan.visits.filter(code="D14").update(due=TODAY + dt.timedelta(days=6))  # both due this week
+    d7, d14 = plan.visits.get(code="D7"), plan.visits.get(code="D14")
+    referrer = client_as("referrer").get(reverse("followup:worklist")).content.decode()
+    this_week = referrer[referrer.index('id="fu-this_week"'):referrer.index('id="fu-awaiting"')]
+    assert str(referred_infused.patient) in this_week and f"<strong>D7</strong> — {escape(str(d7.center))}" in this_week
+    assert reverse("followup:visit_record", args=[d7.pk]) in this_week
+    assert reverse("followup:visit_record", args=[d14.pk]) not in this_week
+    coordinator = client_as("coordinator").get(reverse("followup:worklist")).content.decode()
+    assert all(reverse("followup:visit_record", args=[visit.pk]) in coordinator for visit in (d7, d14))
 
 
 def test_the_treating_center_sees_what_the_referring_hospital_entered(client_as, referred_infused, users):

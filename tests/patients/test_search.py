@@ -112,6 +112,16 @@ def test_a_page_lists_the_family_names_found_then_the_given_names_each_once(org,
     assert first_page(Patient.objects.all(), "IPP00023", 10) == ([people["marty"]], 1)
 
 
+@pytest.mark.django_db
+def test_a_search_beyond_the_count_cap_says_more_than_it(client_as, people, monkeypatch):
+    """Past the cap the page counts no further: it says "more than" and shows the first patients found."""
+    monkeypatch.setattr("cellrelay.patients.search.COUNT_CAP", 1)
+    monkeypatch.setattr("cellrelay.patients.views.COUNT_CAP", 1)
+    assert first_page(Patient.objects.all(), "mar", 10)[1] == 2  # the cap + 1: more than the cap
+    page = client_as("coordinator").get("/patients/?q=mar").content.decode()
+    assert "More than 1 patients" in page and "MARTIN" in page and "MARTY" in page
+
+
 def plan(queryset) -> str:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
