@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -57,10 +58,30 @@ def _done(request, episode, text):
 
 # The follow-up worklist ---------------------------------------------------------------------------------------
 
+SECTION_PAGE = 50  # rows a page of a section's own page
+
+
 @access.requires(Action.VIEW_PATIENT)
 def followup_worklist(request):
+    """The follow-up worklist: each section's first rows; ``?section=overdue`` (a key of ``worklist.TITLES``): every
+    row of that section, a page at a time."""
     today = timezone.localdate()
+    key = request.GET.get("section", "")
+    if key in worklist.TITLES:
+        return _followup_section(request, today, key)
     sections = worklist.sections(patients_for(request.user), today)
+    return _render_worklist(request, "followup/worklist.html", sections, {"today": today})
+
+
+def _followup_section(request, today, key: str):
+    page = Paginator(worklist.every_row(patients_for(request.user), today, key), SECTION_PAGE).get_page(
+        request.GET.get("page"))
+    section = worklist.section_of(key, list(page.object_list))
+    return _render_worklist(request, "followup/worklist_section.html", [section], {
+        "today": today, "section": section, "page": page, "query": f"section={key}"})
+
+
+def _render_worklist(request, template: str, sections: list, context: dict):
     shown(request.user, [_patient_of(row) for section in sections for row in section.rows])
     # Whose visits the user records: their treating centers' patients, or their referring hospital's visits.
     referring = referring_membership(request.user, Action.RECORD_FOLLOW_UP)
@@ -68,8 +89,8 @@ def followup_worklist(request):
     referring_id = referring.center_id if referring else None
     worklist.add_lines(sections, may_call=access.can(request.user, Action.CALL_PATIENTS), may_record=lambda visit: (
         visit.plan.episode.patient.treating_center_id in treating_ids or visit.center_id == referring_id))
-    return render(request, "followup/worklist.html", {
-        "sections": sections, "today": today, "may_acknowledge": access.can(request.user, Action.ACKNOWLEDGE_CALL)})
+    return render(request, template, {
+        **context, "sections": sections, "may_acknowledge": access.can(request.user, Action.ACKNOWLEDGE_CALL)})
 
 
 def _patient_of(row):

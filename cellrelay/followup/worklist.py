@@ -103,11 +103,42 @@ VISIT_COLUMNS = ("code", "due", "earliest", "latest", "place", "center__name", "
                  *(f"plan__episode__patient__{name}" for name in PATIENT))
 
 
-def _plans_shown():
-    """The patients at risk's plans as a row shows them, read by primary key: with the section's own filters in the
-    same query, PostgreSQL spent longer planning its seven joins than running it."""
-    return (FollowUpPlan.objects
-            .select_related("episode__patient__treating_center", "episode__patient__referring_center")
+# Each section: its title and what it says when empty, in the order shown.
+TITLES = {
+    "escalated": (_("Calls that need a physician"), ""),
+    "calls": (_("Calls due"), _("No call due today.")),
+    "this_week": (_("Visits due this week"), _("No visit due this week.")),
+    "awaiting": (_("Visits to record (date passed, window still open)"), ""),
+    "overdue": (_("Overdue: window closed, nothing recorded"), ""),
+    "at_risk": (_("At risk of being lost to follow-up (no contact for 13 months)"), ""),
+}
+CALLS, VISITS = ("escalated", "calls"), ("this_week", "awaiting", "overdue")
+
+
+def _lists(patients, today: date) -> dict[str, QuerySet]:
+    """Every section's rows, in the order shown."""
+    visits = _visits(patients)
+    return {
+        "escalated": escalated_calls(patients), "calls": calls_due(patients, today),
+        "this_week": visits.filter(due__gte=today, due__lte=today + timedelta(days=WEEK)).order_by("due", "pk"),
+        # From the widest window back: the index holds each visit's window end, so those already closed are skipped
+        # in the index, not read from the table.
+        "awaiting": visits.filter(due__gte=today - timedelta(days=MAX_WINDOW_DAYS), due__lt=today,
+                                  latest__gte=today).order_by("due", "pk"),
+        "overdue": visits.filter(latest__lt=today).order_by("-latest", "-pk"),
+        "at_risk": at_risk_of_loss(patients, today),
+    }
+
+
+def _as_shown(key: str, rows: QuerySet) -> QuerySet:
+    """A section's rows with what a line shows (only those columns, and the journal's patient and center). The
+    patients at risk's plans are read by primary key: with the section's own filters in the same query, PostgreSQL
+    spent longer planning its seven joins than running it."""
+    if key in CALLS:
+        return rows.select_related("plan__episode__patient__treating_center", "caller").only(*CALL_COLUMNS)
+    if key in VISITS:
+        return rows.select_related("plan__episode__patient", "plan__episode__template", "center").only(*VISIT_COLUMNS)
+    return (rows.select_related("episode__patient__treating_center", "episode__patient__referring_center")
             .only("d0", "last_contact", "episode__patient__treating_center__name",
                   "episode__patient__referring_center__name", *(f"episode__patient__{name}" for name in PATIENT)))
 
@@ -116,30 +147,24 @@ def sections(patients, today: date) -> list[Section]:
     """The page's sections in the order shown, each its first LIMIT rows and its count up to COUNT_CAP: the calls'
     two in two queries, the visits' three in two, the patients at risk in two (each time their first rows' keys and
     counts, then those rows)."""
-    calls = bounded.first_of_each(
-        {"escalated": escalated_calls(patients), "calls": calls_due(patients, today)},
-        Call.objects.select_related("plan__episode__patient__treating_center", "caller").only(*CALL_COLUMNS),
-        LIMIT, COUNT_CAP)
-    visits = _visits(patients)
-    visits = bounded.first_of_each(
-        {"this_week": visits.filter(due__gte=today, due__lte=today + timedelta(days=WEEK)).order_by("due", "pk"),
-         # From the widest window back: the index holds each visit's window end, so those already closed are
-         # skipped in the index, not read from the table.
-         "awaiting": visits.filter(due__gte=today - timedelta(days=MAX_WINDOW_DAYS), due__lt=today,
-                                   latest__gte=today).order_by("due", "pk"),
-         "overdue": visits.filter(latest__lt=today).order_by("-latest", "-pk")},
-        Visit.objects.select_related("plan__episode__patient", "plan__episode__template", "center")
-        .only(*VISIT_COLUMNS),
-        LIMIT, COUNT_CAP)
-    at_risk = bounded.first_of_each({"at_risk": at_risk_of_loss(patients, today)}, _plans_shown(), LIMIT, COUNT_CAP)
-    return [
-        _section("escalated", _("Calls that need a physician"), calls["escalated"]),
-        _section("calls", _("Calls due"), calls["calls"], _("No call due today.")),
-        _section("this_week", _("Visits due this week"), visits["this_week"], _("No visit due this week.")),
-        _section("awaiting", _("Visits to record (date passed, window still open)"), visits["awaiting"]),
-        _section("overdue", _("Overdue: window closed, nothing recorded"), visits["overdue"]),
-        _section("at_risk", _("At risk of being lost to follow-up (no contact for 13 months)"), at_risk["at_risk"]),
-    ]
+    lists = _lists(patients, today)
+    found = {}
+    for keys in (CALLS, VISITS, ("at_risk",)):
+        model = lists[keys[0]].model
+        found |= bounded.first_of_each({key: lists[key] for key in keys}, _as_shown(keys[0], model.objects.all()),
+                                       LIMIT, COUNT_CAP)
+    return [_section(key, title, found[key], empty) for key, (title, empty) in TITLES.items()]
+
+
+def every_row(patients, today: date, key: str) -> QuerySet:
+    """Every row of one section in its order, as the lines show them: the section's own page, a page at a time."""
+    return _as_shown(key, _lists(patients, today)[key])
+
+
+def section_of(key: str, rows: list) -> Section:
+    """One section's rows of a page (its own page): the lines are added as on the worklist."""
+    title, empty = TITLES[key]
+    return Section(key, str(title), rows, len(rows), str(len(rows)), str(empty))
 
 
 @dataclass

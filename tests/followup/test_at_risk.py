@@ -94,3 +94,30 @@ def test_a_long_section_says_how_many_up_to_its_cap(client_as, infused, monkeypa
     assert len(overdue.rows) == 1 and overdue.count_text == "2+"
     page = client_as("coordinator").get(reverse("followup:worklist")).content.decode()
     assert "(2+)" in page and "The first 1 of 2+." in page
+
+
+def test_a_long_sections_own_page_lists_every_line_a_page_at_a_time(client_as, infused, monkeypatch):
+    """The worklist shows a section's first rows; "See them all" opens the section's own page, where the coordinator
+    reaches every overdue visit, in the section's order, page after page."""
+    from cellrelay.followup import views
+
+    monkeypatch.setattr(worklist, "LIMIT", 1)
+    monkeypatch.setattr(views, "SECTION_PAGE", 2)
+    visits = list(Visit.objects.filter(plan=infused.follow_up_plan).order_by("pk")[:3])
+    for days, visit in enumerate(visits):
+        Visit.objects.filter(pk=visit.pk).update(due=TODAY - dt.timedelta(days=60 + days),
+                                                 latest=TODAY - dt.timedelta(days=30 + days))
+    client = client_as("coordinator")
+    overview = client.get(reverse("followup:worklist")).content.decode()
+    assert 'href="?section=overdue">See them all</a>' in overview
+    first = client.get(reverse("followup:worklist"), {"section": "overdue"}).content.decode()
+    second = client.get(reverse("followup:worklist"), {"section": "overdue", "page": 2}).content.decode()
+    assert "3 lines" in first and "Page 1 of 2" in first and "Page 2 of 2" in second
+    codes = [visit.display_code for visit in visits]
+    # The latest window end first, as on the worklist: the first visit's, then the second's; the third on page 2.
+    assert first.index(f"<strong>{codes[0]}</strong>") < first.index(f"<strong>{codes[1]}</strong>")
+    assert f"<strong>{codes[2]}</strong>" in second and f"<strong>{codes[2]}</strong>" not in first
+    french = client_as("coordinator", "fr").get(reverse("followup:worklist"), {"section": "overdue"}).content.decode()
+    assert "3 lignes" in french and "Page 1 sur 2" in french
+    # An unknown section is the worklist itself.
+    assert 'id="fu-overdue"' in client.get(reverse("followup:worklist"), {"section": "nonsense"}).content.decode()
