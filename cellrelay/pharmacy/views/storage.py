@@ -23,7 +23,7 @@ from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
 from cellrelay.patients.access import patients_for, reach
 from cellrelay.products.models import Bag, Identifier, Product
-from cellrelay.web import posted, run_service
+from cellrelay.web import posted, run_service, url_for_each
 
 from ..forms import ConfirmForm, PlaceForm, ReadingForm, RemoveForm, TankForm
 from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
@@ -58,7 +58,9 @@ def _alarm_for(user, pk) -> StorageAlarm:
 
 def identifiers_by_product(product_ids) -> dict[int, list[Identifier]]:
     found: dict[int, list[Identifier]] = {}
-    for identifier in Identifier.objects.filter(product_id__in=set(product_ids)):
+    # Ordered by product id, not by the products' registration (the model's order): no join to the products.
+    for identifier in Identifier.objects.filter(product_id__in=set(product_ids)).order_by("product_id", "scheme",
+                                                                                          "value"):
         found.setdefault(identifier.product_id, []).append(identifier)
     return found
 
@@ -158,14 +160,18 @@ def _cell(position: Position, identifiers: dict, visible: set) -> Cell:
 
 def bags_to_place(user) -> Bounded:
     """The bags waiting for a place (``waiting.py``) of the patients the user manages the storage for: the
-    ``WAITING_SHOWN`` longest waiting, with their patient and DIN, and how many in all (up to ``bounded.COUNT_CAP``),
-    both read from the waiting bags' index in its order."""
+    ``WAITING_SHOWN`` longest waiting, with their patient, DIN and link, and how many in all (up to
+    ``bounded.COUNT_CAP``), both read from the waiting bags' index in its order."""
     waiting = bounded.first(waiting_bags(patients_for(user, Action.MANAGE_STORAGE))
                             .select_related("product__episode__patient"), WAITING_SHOWN)
     identifiers = identifiers_by_product(bag.product_id for bag in waiting.rows)
+    place_url = url_for_each("pharmacy:bag_place")
     for bag in waiting.rows:
         bag.din = din_of(identifiers.get(bag.product_id, []))
         bag.quarantined = bag.product.status == Product.Status.QUARANTINED
+        # The status's label, not get_status_display (which hashes every choice, translating each, for each row).
+        bag.status_label = Product.Status(bag.product.status).label
+        bag.place_url = place_url(bag.pk)
     return waiting
 
 
