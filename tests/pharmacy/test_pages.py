@@ -88,6 +88,13 @@ def test_the_bags_to_place_are_those_awaiting_an_infusion_the_oldest_first_with_
     assert "No bag is waiting for a place." in text(pharmacist.get(STORAGE))
 
 
+def test_the_bags_to_place_are_counted_up_to_a_cap(pharmacist, episode, users, monkeypatch):
+    received_bags(episode, users, count=3)
+    monkeypatch.setattr("cellrelay.pharmacy.views.storage.WAITING_SHOWN", 1)
+    monkeypatch.setattr("cellrelay.pharmacy.views.storage.WAITING_COUNT_CAP", 2)
+    assert "2+ more bags wait for a place" in text(pharmacist.get(STORAGE))
+
+
 def test_the_map_shows_the_latest_reading_and_who_typed_it(pharmacist, tank, users):
     storage.record_reading(actor_or_none=users["pharmacist"], tank=tank[0], ln2_level_percent=Decimal("64.5"),
                            temperature_c=-187, source="typed")

@@ -32,8 +32,10 @@ from ..waiting import waiting_bags
 
 READINGS_SHOWN = 50
 # Bags to place listed at once, the longest waiting first (a screen, as the worklists); the page says how many more
-# wait.
+# wait, counted up to WAITING_COUNT_CAP ("81+ more"): a pharmacy places a few bags a day, a larger exact number would
+# change nothing it does, and each bag counted is checked in the user's scope (its product, episode and patient).
 WAITING_SHOWN = 20
+WAITING_COUNT_CAP = 100
 BAGS = Bag.objects.select_related("product__episode__template")
 
 
@@ -161,9 +163,9 @@ def _cell(position: Position, identifiers: dict, visible: set) -> Cell:
 def bags_to_place(user) -> Bounded:
     """The bags waiting for a place (``waiting.py``) of the patients the user manages the storage for: the
     ``WAITING_SHOWN`` longest waiting, with their patient, DIN and link, and how many in all (up to
-    ``bounded.COUNT_CAP``), both read from the waiting bags' index in its order."""
+    ``WAITING_COUNT_CAP``), both read from the waiting bags' index in its order."""
     waiting = bounded.first(waiting_bags(patients_for(user, Action.MANAGE_STORAGE))
-                            .select_related("product__episode__patient"), WAITING_SHOWN)
+                            .select_related("product__episode__patient"), WAITING_SHOWN, cap=WAITING_COUNT_CAP)
     identifiers = identifiers_by_product(bag.product_id for bag in waiting.rows)
     place_url = url_for_each("pharmacy:bag_place")
     for bag in waiting.rows:
