@@ -11,18 +11,18 @@ wait, the longest waiting first: a page reads its first rows there and counts up
 the transaction of every change that starts or ends the wait:
 
 - the receipt sets it, when the episode is before the infusion (``products.services.receipt``);
-- placing a bag and dispensing it clear it; removing it from a tank sets it again if it still waits
-  (``services.storage``, ``services.dispensing``); moving a stored bag leaves it clear;
+- placing a bag and dispensing it clear it, removing it from a tank ``keep``s it (set again while the bag waits:
+  ``services.storage``, ``services.dispensing``); moving a stored bag leaves it clear;
 - the episode leaving the stages before the infusion (infused, stopped) clears it on its bags (``episode_moved``,
-  called by the pathway's ``after_move``); an episode never enters them with a bag received (the product is
-  registered first, which moves the episode to manufacturing).
+  called by the pathway's ``after_move``).
 
-``mark_all`` computes the marker from the rule itself: the seeding, which writes its rows without the services,
-calls it, and the migration that added the column did the same.
+``mark_all`` keeps every bag's marker: the seeding, which writes its rows without the services, calls it, and the
+migration that added the column did the same.
 """
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from cellrelay.patients.access import seen_by
 from cellrelay.products.models import Bag, CustodyEvent, Product
@@ -30,6 +30,9 @@ from cellrelay.products.worklist import BEFORE_INFUSION
 
 # A received product waits for a place whether accepted or quarantined (kept apart, clearly marked).
 PLACEABLE = (Product.Status.ACCEPTED, Product.Status.QUARANTINED)
+# The rule, on a bag.
+WAITS = Q(status=Bag.Status.AVAILABLE, position__isnull=True, product__status__in=PLACEABLE,
+          product__episode__state__in=BEFORE_INFUSION)
 # The longest waiting first: the partial index's order (``bag_waiting_for_a_place``).
 ORDER = ("waiting_since", "pk")
 
@@ -41,31 +44,32 @@ def waiting_bags(patients: QuerySet) -> QuerySet:
             .order_by(*ORDER))
 
 
-def waits(bag: Bag) -> bool:
-    """Whether this bag, known to be in no tank, waits for a place (the rule, for one bag in hand)."""
-    return (bag.status == Bag.Status.AVAILABLE and bag.product.status in PLACEABLE
-            and bag.product.episode.state in BEFORE_INFUSION)
+def keep(bags: QuerySet, since) -> int:
+    """The marker of these bags made true to the rule, in the caller's transaction: set to ``since`` (a time, or an
+    expression of the bag) on those that wait and have none, cleared on those that have one and do not wait. How many
+    bags changed."""
+    # Django's UPDATE takes no join: the bags chosen by primary key, the rule read in the subquery.
+    marked = Bag.objects.filter(pk__in=bags.filter(WAITS, waiting_since__isnull=True).values("pk")).update(
+        waiting_since=since)
+    cleared = Bag.objects.filter(pk__in=bags.filter(waiting_since__isnull=False).exclude(WAITS).values("pk")).update(
+        waiting_since=None)
+    return marked + cleared
 
 
 def episode_moved(episode, before: str, after: str) -> None:
     """From the pathway's ``after_move``, in the move's transaction: an episode leaving the stages before the
-    infusion (infused, stopped) has no bag waiting any more."""
-    if before in BEFORE_INFUSION and after not in BEFORE_INFUSION:
-        Bag.objects.filter(product__episode=episode, waiting_since__isnull=False).update(waiting_since=None)
+    infusion (infused, stopped) has no bag waiting any more; one entering them (an episode has no bag received
+    before, in practice) has its bags kept all the same."""
+    if (before in BEFORE_INFUSION) != (after in BEFORE_INFUSION):
+        keep(Bag.objects.filter(product__episode=episode), since=timezone.now())
 
 
 def mark_all() -> int:
-    """The marker computed from the rule for every bag, for rows written without the services (the seeding): set
-    on the bags that wait and have none, since their last receipt or removal from a tank (their product's
-    registration without either), and cleared on the bags that have one and do not wait. How many bags changed."""
-    rule = Q(status=Bag.Status.AVAILABLE, position__isnull=True, product__status__in=PLACEABLE,
-             product__episode__state__in=BEFORE_INFUSION)
+    """The marker of every bag made true to the rule, for rows written without the services (the seeding): a bag
+    that waits, since its last receipt or removal from a tank (its product's registration without either). How many
+    bags changed."""
     since = (CustodyEvent.objects.filter(Q(bag=OuterRef("pk"), action=CustodyEvent.Action.REMOVED)
                                          | Q(product=OuterRef("product_id"), action=CustodyEvent.Action.RECEIVED))
              .order_by("-at").values("at")[:1])
     registered = Product.objects.filter(pk=OuterRef("product_id")).values("registered_at")
-    # Django's UPDATE takes no join: the bags chosen by primary key, each one's time from its subqueries.
-    to_mark = Bag.objects.filter(pk__in=Bag.objects.filter(rule, waiting_since__isnull=True).values("pk"))
-    marked = to_mark.update(waiting_since=Coalesce(Subquery(since), Subquery(registered)))
-    to_clear = Bag.objects.filter(pk__in=Bag.objects.filter(waiting_since__isnull=False).exclude(rule).values("pk"))
-    return marked + to_clear.update(waiting_since=None)
+    return keep(Bag.objects.all(), since=Coalesce(Subquery(since), Subquery(registered)))

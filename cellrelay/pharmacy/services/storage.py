@@ -157,9 +157,8 @@ def remove_bag(*, actor, bag: Bag, scanned_bag_code: str, reason: str) -> Positi
         position.bag = None
         position.save(update_fields=["bag"])
         event = _custody(bag, CustodyEvent.Action.REMOVED, actor=actor, place=place, scan=scan)
-        # Out of the tank before its episode's infusion, the bag waits for a place again, from now.
-        bag.waiting_since = event.at if waiting.waits(bag) else None
-        bag.save(update_fields=["waiting_since"])
+        # Out of the tank, the bag waits for a place again from now if its episode is still before the infusion.
+        waiting.keep(Bag.objects.filter(pk=bag.pk), since=event.at)
         _journal_bag(Action.BAG_REMOVED, bag, position, actor=actor, before={"bag": bag.pk, "position": place},
                      after={"reason": reason.strip(), "scanned": scan.raw})
         return position
