@@ -5,8 +5,6 @@ case-insensitive and uses an index only on a NOCASE column. SQLite's GLOB is cas
 so on SQLite the same match is ``GLOB 'abc*'``. Meant for columns already normalised (lower-cased search keys).
 """
 
-import json
-
 from django.db.models import Func, Lookup, Value
 
 
@@ -68,31 +66,6 @@ class EqualsConstant(Lookup):
         if not isinstance(value, str) or not all(char.isalnum() or char in "_-" for char in value):
             raise ValueError(f"not a constant of the code: {value!r}")
         return f"{lhs} = '{value}'", list(lhs_params)
-
-
-class InIds(Lookup):
-    """``column IN (ids)`` with the ids sent as one parameter, not one parameter each.
-
-    A page that narrows a list of ids found by one index before reading a second (the open episodes, then their
-    patients in the user's scope) may hold thousands: as one placeholder each, building the statement costs more than
-    running it. PostgreSQL receives an array (``= ANY(%s)``), SQLite a JSON list read by ``json_each``; each
-    database then probes the column's index once per id, as for an ordinary ``IN`` list.
-    """
-
-    lookup_name = "in_ids"
-    prepare_rhs = False
-
-    def _ids(self) -> list[int]:
-        values = self.rhs.value if isinstance(self.rhs, Value) else self.rhs
-        return sorted({int(value) for value in values})
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, self._ids()]
-
-    def as_sqlite(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self._ids())]
 
 
 class Bytewise(Func):

@@ -38,6 +38,7 @@ from cellrelay.organisation.permissions import Role
 from cellrelay.pathway.models import Episode, Milestone, ProtocolTemplate, StateChange
 from cellrelay.pathway.states import State, StopReason
 from cellrelay.patients.models import Consent, Contact, LocalId, Patient
+from cellrelay.pharmacy import waiting
 from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
 from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
@@ -962,6 +963,7 @@ def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda si
                     on_batch(size)
                 summary, next_keys = destination.pathway.summary(), destination.rows.next_keys
             release_keys(KEYED_MODELS, next_keys)
+        waiting.mark_all()  # the bags waiting for a place, marked as the pharmacy's services would have
         record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
                after={"patients": patients, "seed": seed})
     # The rows bypassed the services (and their journal entries): the registry's stored completeness of the new

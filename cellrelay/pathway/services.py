@@ -11,7 +11,7 @@ from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, record_for_patient, snapshot
 from cellrelay.validation import refuse_date_out_of_range, refuse_future_date
 
-from . import later_steps, schedule, step_checks
+from . import after_move, later_steps, schedule, step_checks
 from .models import Episode, Milestone, ProtocolTemplate, ProtocolTemplateEdit, StateChange
 from .states import FINAL, State, StopReason, TransitionRefused, check_transition
 
@@ -60,6 +60,7 @@ def _move(episode: Episode, target: State, *, actor, on: date, confirmed_despite
         after["confirmed_despite"] = list(confirmed_despite)
     _journal(Action.EPISODE_STOPPED if target == State.STOPPED else Action.EPISODE_MOVED, episode, actor=actor,
              before={"state": before}, after=after)
+    after_move.moved(episode, before, target)
 
 
 # Opening -------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
 from cellrelay.pathway.states import State
 from cellrelay.products.models import Bag, Product
-from cellrelay.products.worklist import BEFORE_INFUSION
 
 from .services import dispensing
 
@@ -22,14 +21,13 @@ def _may(user, action: Action, bag: Bag) -> bool:
 
 
 def next_steps(bag: Bag, user) -> list[tuple[str, str]]:
-    """On the product page: place the bag (received, in no tank, before the infusion), and dispense it (accepted,
-    in lymphodepletion, from the planned infusion day)."""
+    """On the product page: place the bag (waiting for a place: received, in no tank, before the infusion;
+    ``waiting.py``), and dispense it (accepted, in lymphodepletion, from the planned infusion day)."""
     if bag.status != Bag.Status.AVAILABLE:
         return []
     product, episode = bag.product, bag.product.episode
     steps = []
-    if (not hasattr(bag, "position") and product.status in (Status.ACCEPTED, Status.QUARANTINED)
-            and episode.state in BEFORE_INFUSION and _may(user, Action.MANAGE_STORAGE, bag)):
+    if bag.waiting_since is not None and _may(user, Action.MANAGE_STORAGE, bag):
         steps.append((_("Place bag %(number)s in a tank") % {"number": bag.number},
                       reverse("pharmacy:bag_place", args=[bag.pk])))
     if (product.status == Status.ACCEPTED and episode.state == State.LYMPHODEPLETION

@@ -16,10 +16,10 @@ from cellrelay.pathway.models import Episode, Milestone
 from cellrelay.pathway.states import State
 from cellrelay.patients.access import seen_by
 from cellrelay.products.models import Bag, Product
-from cellrelay.products.worklist import BEFORE_INFUSION, Item, first
+from cellrelay.products.worklist import Item, first
 from cellrelay.web import url_for_each
 
-from . import dispensing_day
+from . import dispensing_day, waiting
 from .models import StorageAlarm
 
 Status = Product.Status
@@ -46,20 +46,18 @@ def _bags_of(episodes, statuses) -> Q:
 
 
 def bags_to_place_or_dispense(patients, _storage_center_ids) -> list[tuple[str, list[Item], bool]]:
-    """Received bags in no tank yet, and bags whose infusion day has come, the oldest product's first; from the few
-    episodes at that stage."""
-    bags = (Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.AVAILABLE)
-            .select_related("product__episode__patient", "product__episode__template"))
-    to_place = first(bags.filter(_bags_of(Episode.objects.filter(state__in=BEFORE_INFUSION),
-                                          (Status.ACCEPTED, Status.QUARANTINED)), position__isnull=True),
-                     "product_id", "pk")
+    """The bags waiting for a place (``waiting.py``), the longest waiting first, and the bags whose infusion day has
+    come, the oldest product's first, from the few episodes at that stage."""
+    related = ("product__episode__patient", "product__episode__template")
+    to_place = first(waiting.waiting_bags(patients).select_related(*related), *waiting.ORDER)
+    bags = Bag.objects.filter(seen_by(patients, "product__episode__patient"), status=Bag.Status.AVAILABLE)
     # From the planned infusion day only: dispensing is refused before it (dispensing_day.py).
     last_planned_d0 = timezone.localdate() + timedelta(days=dispensing_day.DAYS_BEFORE_INFUSION)
     infusion_day_come = Milestone.objects.filter(episode=OuterRef("pk"), kind=schedule.Kind.INFUSION,
                                                  planned__lte=last_planned_d0)
     to_dispense = first(bags.filter(_bags_of(Episode.objects.filter(Exists(infusion_day_come),
                                                                     state=State.LYMPHODEPLETION),
-                                             (Status.ACCEPTED,))), "product_id", "pk")
+                                             (Status.ACCEPTED,))).select_related(*related), "product_id", "pk")
     place_url, dispense_url = url_for_each("pharmacy:bag_place"), url_for_each("pharmacy:dispense")
     return [("pharmacy", [Item(_("Place bag %(number)s in a tank") % {"number": bag.number},
                                place_url(bag.pk), Action.MANAGE_STORAGE, bag.product.episode)

@@ -110,14 +110,22 @@ class Bag(models.Model):
     disposal = models.CharField(_("disposal"), max_length=20, choices=Disposal.choices, blank=True)
     disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
     disposal_reason = models.CharField(_("reason for the return or destruction"), max_length=500, blank=True)
+    # Since when the bag waits for a place in a tank (received or taken out of one, before its episode's infusion);
+    # None otherwise. The pharmacy's rule, kept true by the services that change it (``pharmacy/waiting.py``).
+    waiting_since = models.DateTimeField(_("waiting for a place since"), null=True, blank=True)
 
     class Meta:
         ordering = ["product", "number"]
         constraints = [models.UniqueConstraint(fields=["product", "number"], name="bag_number_unique_in_product")]
-        # The worklist's bags out (dispensed, neither infused nor returned): the few in the ward now, not every bag
-        # ever dispensed (issue #14).
-        indexes = [models.Index(fields=["product"], name="bag_out_in_the_ward",
-                                condition=models.Q(status="dispensed", infusion_ended_at__isnull=True, disposal=""))]
+        indexes = [
+            # The worklist's bags out (dispensed, neither infused nor returned): the few in the ward now, not every bag
+            # ever dispensed (issue #14).
+            models.Index(fields=["product"], name="bag_out_in_the_ward",
+                         condition=models.Q(status="dispensed", infusion_ended_at__isnull=True, disposal="")),
+            # The bags waiting for a place, the longest waiting first: the few waiting now, in the order shown.
+            models.Index(fields=["waiting_since", "id"], name="bag_waiting_for_a_place",
+                         condition=models.Q(waiting_since__isnull=False)),
+        ]
         verbose_name = _("bag")
 
     def __str__(self) -> str:

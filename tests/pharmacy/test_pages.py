@@ -4,12 +4,14 @@ with a scan, typed readings and their alarms, setting up a tank."""
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.organisation.models import Center, Membership, User
 from cellrelay.organisation.permissions import Role
 from cellrelay.pathway.models import Episode
-from cellrelay.pathway.states import State
+from cellrelay.pathway.services import stop_episode
+from cellrelay.pathway.states import StopReason
 from cellrelay.pharmacy.services import storage
 from cellrelay.pharmacy.models import Position, StorageAlarm, Tank
 from cellrelay.products.models import CustodyEvent, Deviation
@@ -74,15 +76,23 @@ def test_a_quarantined_product_is_marked_among_the_bags_to_place(pharmacist, epi
 
 
 def test_the_bags_to_place_are_those_awaiting_an_infusion_the_oldest_first_with_how_many_more(
-        pharmacist, bags, episode, monkeypatch):
+        pharmacist, bags, episode, users, monkeypatch):
     monkeypatch.setattr("cellrelay.pharmacy.views.storage.WAITING_SHOWN", 1)
     page = text(pharmacist.get(STORAGE))
     waiting = page[page.index("Bags to place"):page.index("</section>")]
     assert f"/pharmacy/bags/{bags[0].pk}/place/" in waiting and f"/pharmacy/bags/{bags[1].pk}/place/" not in waiting
     assert "1 more bag waits for a place" in waiting
-    # A bag left over long after its patient's infusion is no work for today: not listed among those to place.
-    Episode.objects.filter(pk=episode.pk).update(state=State.LONG_TERM_FOLLOW_UP)
+    # The bags of an episode stopped before its infusion are no work for today: not listed among those to place.
+    stop_episode(actor=users["haematologist"], episode=Episode.objects.get(pk=episode.pk),
+                 reason=StopReason.PROGRESSION, on=timezone.localdate(), expected_version=None)
     assert "No bag is waiting for a place." in text(pharmacist.get(STORAGE))
+
+
+def test_the_bags_to_place_are_counted_up_to_a_cap(pharmacist, episode, users, monkeypatch):
+    received_bags(episode, users, count=3)
+    monkeypatch.setattr("cellrelay.pharmacy.views.storage.WAITING_SHOWN", 1)
+    monkeypatch.setattr("cellrelay.pharmacy.views.storage.WAITING_COUNT_CAP", 2)
+    assert "2+ more bags wait for a place" in text(pharmacist.get(STORAGE))
 
 
 def test_the_map_shows_the_latest_reading_and_who_typed_it(pharmacist, tank, users):

@@ -172,7 +172,8 @@ def _dispense(*, actor, signature, bag: Bag, scan: Scan, at: datetime) -> Bag:
     bag.status = Bag.Status.DISPENSED
     bag.dispensed_at = at
     bag.dispensed_by = actor
-    bag.save(update_fields=["status", "dispensed_at", "dispensed_by"])
+    bag.waiting_since = None  # dispensed from the tank or straight after the receipt: it waits for no place
+    bag.save(update_fields=["status", "dispensed_at", "dispensed_by", "waiting_since"])
     event = CustodyEvent.objects.create(bag=bag, product=product, action=CustodyEvent.Action.DISPENSED, actor=actor,
                                         place=place, scanned=[scan.raw], at=at, meaning=DISPENSED)
     journal_signature(signature, episode, event)

@@ -2,7 +2,8 @@
 
 Each handling of a bag is verified by a scan of one of its product's identifiers (a hard stop with a kept
 deviation otherwise, as at the receipt: call these services outside any enclosing transaction) and writes a
-custody event whose place is ``Tank/Rack/Box/Position``.
+custody event whose place is ``Tank/Rack/Box/Position``. Placing a bag ends its wait for a place, removing it starts
+the wait again while its episode is before the infusion (``Bag.waiting_since``, ``pharmacy/waiting.py``).
 
 Concurrency: the bag row, then the position rows (in primary-key order), are locked with
 ``select_for_update`` and everything is checked again inside the lock, so two bags placed in one position at
@@ -24,6 +25,7 @@ from cellrelay.products.custody import Action, Scan, journal, lock_bag, verify_b
 from cellrelay.products.models import Bag, CustodyEvent
 from cellrelay.written_out import insert
 
+from .. import waiting
 from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 
 
@@ -65,6 +67,13 @@ def _refuse_after_integrity_error(bag: Bag, position: Position) -> ValidationErr
     return ValidationError({"bag": _("This bag is already stored elsewhere: move it instead.")})
 
 
+def _stop_waiting(bag: Bag) -> None:
+    """The bag, locked, has its place: it no longer waits for one (``waiting.py``)."""
+    if bag.waiting_since is not None:
+        bag.waiting_since = None
+        bag.save(update_fields=["waiting_since"])
+
+
 def place_bag(*, actor, bag: Bag, position: Position, scanned_bag_code: str) -> Position:
     """Put a bag into an empty position of a tank."""
     scan = verify_bag_scan(actor=actor, bag=bag, scanned_bag_code=scanned_bag_code)
@@ -90,6 +99,7 @@ def _place(*, actor, bag: Bag, position: Position, scan: Scan) -> Position:
             "position": current}})
     position.bag = bag
     position.save(update_fields=["bag"])
+    _stop_waiting(bag)
     place = str(position)
     _custody(bag, CustodyEvent.Action.STORED, actor=actor, place=place, scan=scan)
     _journal_bag(Action.BAG_STORED, bag, position, actor=actor, after={"bag": bag.pk, "position": place,
@@ -146,7 +156,9 @@ def remove_bag(*, actor, bag: Bag, scanned_bag_code: str, reason: str) -> Positi
         place = str(position)
         position.bag = None
         position.save(update_fields=["bag"])
-        _custody(bag, CustodyEvent.Action.REMOVED, actor=actor, place=place, scan=scan)
+        event = _custody(bag, CustodyEvent.Action.REMOVED, actor=actor, place=place, scan=scan)
+        # Out of the tank, the bag waits for a place again from now if its episode is still before the infusion.
+        waiting.keep(Bag.objects.filter(pk=bag.pk), since=event.at)
         _journal_bag(Action.BAG_REMOVED, bag, position, actor=actor, before={"bag": bag.pk, "position": place},
                      after={"reason": reason.strip(), "scanned": scan.raw})
         return position

@@ -11,33 +11,32 @@ transaction (no ATOMIC_REQUESTS), so the refusal does not roll the deviation bac
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.db.models import Count, F, Prefetch, Window
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from cellrelay import bounded
 from cellrelay.bounded import Bounded
-from cellrelay.indexed_lookups import InIds
 from cellrelay.journal.reads import shown
 from cellrelay.organisation import access
 from cellrelay.organisation.models import Center
 from cellrelay.organisation.permissions import Action
-from cellrelay.pathway.models import Episode
 from cellrelay.patients.access import patients_for, reach
 from cellrelay.products.models import Bag, Identifier, Product
-from cellrelay.products.worklist import BEFORE_INFUSION
-from cellrelay.web import posted, run_service
+from cellrelay.web import posted, run_service, url_for_each
 
 from ..forms import ConfirmForm, PlaceForm, ReadingForm, RemoveForm, TankForm
 from ..models import Box, Position, Rack, StorageAlarm, Tank, TankReading
 from ..services import storage
+from ..waiting import waiting_bags
 
 READINGS_SHOWN = 50
-# Bags to place listed at once, oldest first (a screen, as the worklists); the page says how many more wait.
+# Bags to place listed at once, the longest waiting first (a screen, as the worklists); the page says how many more
+# wait, counted up to WAITING_COUNT_CAP ("81+ more"): a pharmacy places a few bags a day, a larger exact number would
+# change nothing it does, and each bag counted is checked in the user's scope (its product, episode and patient).
 WAITING_SHOWN = 20
+WAITING_COUNT_CAP = 100
 BAGS = Bag.objects.select_related("product__episode__template")
-# Bags waiting for a place: received, and either accepted or quarantined (kept apart, clearly marked).
-PLACEABLE = (Product.Status.ACCEPTED, Product.Status.QUARANTINED)
 
 
 # Access ------------------------------------------------------------------------------------------------
@@ -61,7 +60,9 @@ def _alarm_for(user, pk) -> StorageAlarm:
 
 def identifiers_by_product(product_ids) -> dict[int, list[Identifier]]:
     found: dict[int, list[Identifier]] = {}
-    for identifier in Identifier.objects.filter(product_id__in=set(product_ids)):
+    # Ordered by product id, not by the products' registration (the model's order): no join to the products.
+    for identifier in Identifier.objects.filter(product_id__in=set(product_ids)).order_by("product_id", "scheme",
+                                                                                          "value"):
         found.setdefault(identifier.product_id, []).append(identifier)
     return found
 
@@ -159,41 +160,21 @@ def _cell(position: Position, identifiers: dict, visible: set) -> Cell:
                 bag.product.status == Product.Status.QUARANTINED)
 
 
-def _episodes_before_infusion(user) -> list[int]:
-    """The episodes of the patients whose storage the user manages, between manufacturing and the infusion.
-    The few open episodes first, through the state index, then which of their patients are the user's: joined or
-    nested in one query, SQLite walks every patient of the center instead (and every accepted product when the
-    products are joined too), and PostgreSQL, when one center treats most patients, hashes them all. The ids go
-    back as one parameter (``InIds``): a national registry has thousands of open episodes."""
-    candidates = list(Episode.objects.filter(state__in=BEFORE_INFUSION).order_by().values_list("pk", "patient_id"))
-    theirs = set(patients_for(user, Action.MANAGE_STORAGE).filter(InIds(F("pk"), {p for _, p in candidates}))
-                 .order_by().values_list("pk", flat=True))
-    return [episode for episode, patient in candidates if patient in theirs]
-
-
 def bags_to_place(user) -> Bounded:
-    """Received bags not dispensed and in no position, of the patients the user manages the storage for, whose
-    episode has not reached the infusion (the worklist's rule): the oldest ``WAITING_SHOWN`` and how many in all
-    (up to ``bounded.COUNT_CAP``).
-    A bag left over after an infusion is not work to do now: listing every one ever received grows with the
-    registry, not with the pharmacy's day."""
-    # Their products by the (episode, status) index, then the bags by product: joined, both databases start from
-    # every available bag instead (the spares of every infusion ever given).
-    products = list(Product.objects.filter(InIds(F("episode_id"), _episodes_before_infusion(user)),
-                                           status__in=PLACEABLE).order_by().values_list("pk", flat=True))
-    waiting = Bag.objects.filter(InIds(F("product_id"), products), status=Bag.Status.AVAILABLE, position__isnull=True)
-    # The first bags and how many wait in one walk of them (a window count), joined to their product only; then the
-    # page's bags read with their patient (joined before the sort, every waiting bag's patient would be read).
-    first = list(waiting.annotate(total=Window(Count("pk"))).order_by("product__registered_at", "product", "number")
-                 .values_list("pk", "total")[:WAITING_SHOWN])
-    bags = list(Bag.objects.filter(pk__in=[pk for pk, _total in first]).select_related("product__episode__patient")
-                .order_by("product__registered_at", "product", "number"))
-    identifiers = identifiers_by_product(bag.product_id for bag in bags)
-    for bag in bags:
+    """The bags waiting for a place (``waiting.py``) of the patients the user manages the storage for: the
+    ``WAITING_SHOWN`` longest waiting, with their patient, DIN and link, and how many in all (up to
+    ``WAITING_COUNT_CAP``), both read from the waiting bags' index in its order."""
+    waiting = bounded.first(waiting_bags(patients_for(user, Action.MANAGE_STORAGE))
+                            .select_related("product__episode__patient"), WAITING_SHOWN, cap=WAITING_COUNT_CAP)
+    identifiers = identifiers_by_product(bag.product_id for bag in waiting.rows)
+    place_url = url_for_each("pharmacy:bag_place")
+    for bag in waiting.rows:
         bag.din = din_of(identifiers.get(bag.product_id, []))
         bag.quarantined = bag.product.status == Product.Status.QUARANTINED
-    # Counted in full by the window, as the list's count is elsewhere: exact up to the cap, the cap + 1 beyond.
-    return Bounded(bags, min(first[0][1] if first else 0, bounded.COUNT_CAP + 1))
+        # The status's label, not get_status_display (which hashes every choice, translating each, for each row).
+        bag.status_label = Product.Status(bag.product.status).label
+        bag.place_url = place_url(bag.pk)
+    return waiting
 
 
 @access.requires(Action.MANAGE_STORAGE)

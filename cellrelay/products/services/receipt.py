@@ -22,6 +22,7 @@ from cellrelay.validation import refuse_future_time
 from ..custody import (Action, Scan, Signature, expected_identifiers, journal, journal_signature, read_scan,
                        record_identity_deviations, sign, sign_with_second_person)
 from ..models import Bag, CustodyEvent, Deviation, Identifier, Product
+from ..worklist import BEFORE_INFUSION
 
 Status = Product.Status
 
@@ -120,7 +121,10 @@ def _accept_receipt(*, actor, reception: Signature, verification: Signature, pro
     product.status = Status.QUARANTINED if problems else Status.ACCEPTED
     product.save(update_fields=["status"])
     count, expiry = bags
-    Bag.objects.bulk_create([Bag(product=product, number=n, expiry=expiry) for n in range(1, count + 1)])
+    # Received before the infusion, the bags wait for a place in a tank (the pharmacy's rule: pharmacy/waiting.py).
+    waiting_since = at if episode.state in BEFORE_INFUSION else None
+    Bag.objects.bulk_create([Bag(product=product, number=n, expiry=expiry, waiting_since=waiting_since)
+                             for n in range(1, count + 1)])
     event = CustodyEvent.objects.create(
         product=product, action=CustodyEvent.Action.RECEIVED, actor=actor, second_person=verification.user,
         place=place, scanned=[scan.raw for scan in scans], temperature_c=temperature_c, meaning=RECEIVED,
