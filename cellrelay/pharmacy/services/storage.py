@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from cellrelay.journal.services import record
 from cellrelay.products.custody import Action, Scan, journal, lock_bag, verify_bag_scan
-from cellrelay.products.models import Bag, CustodyEvent
+from cellrelay.pathway.models import Episode
+from cellrelay.products.models import Bag, CustodyEvent, Product
 from cellrelay.written_out import insert
 
 from .. import waiting
@@ -149,6 +150,10 @@ def remove_bag(*, actor, bag: Bag, scanned_bag_code: str, reason: str) -> Positi
         raise ValidationError({"reason": _("Say why the bag leaves the tank.")})
     scan = verify_bag_scan(actor=actor, bag=bag, scanned_bag_code=scanned_bag_code)
     with transaction.atomic():
+        # The episode locked first, as its moves lock it: a stop committing at the same moment would otherwise
+        # clear its bags' markers before this one is set, and the bag would wait on the map for a stopped episode.
+        Episode.objects.select_for_update().filter(pk__in=Product.objects.filter(pk=bag.product_id).values("episode_id")
+                                                   ).exists()
         bag = lock_bag(bag)
         position = _current_position(bag)
         if position is None:
