@@ -47,7 +47,10 @@ WEEK = 7
 # sections of 50 made a 100 KB page at 100,000 episodes that nobody reads to the end.
 OVERDUE_WINDOW_DAYS = 30
 SECTION_CAP = 20
-COUNT_CAP = bounded.COUNT_CAP  # a full section is counted up to this: "500+" beyond
+# A full section is counted up to this, "100+" beyond (as an RCP meeting's agenda): a team acts on the first rows and
+# the section's own page gives the figure; every full section's count read 500 steps, each with its episode and
+# patient, and was most of the page's database time at 100,000 episodes.
+COUNT_CAP = 100
 BUCKETS = {"overdue": _("Overdue"), "today": _("Today"), "week": _("This week"),
            "older": _("Overdue for more than %(days)s days")}
 
@@ -190,10 +193,10 @@ def section(patients, today: date, bucket: str, team: str | None):
 
 
 def build(patients, today: date, team: str | None = None) -> Worklist:
-    """The first SECTION_CAP steps of each section (a bucket of a team) and its count up to COUNT_CAP ("500+"); and
+    """The first SECTION_CAP steps of each section (a bucket of a team) and its count up to COUNT_CAP ("100+"); and
     whether older overdue steps exist. Each section is its own ``LIMIT`` on the steps' (status, planned) index (or
     (status, kind, planned) for a team of one kind of step), in the order shown: the page reads about as many steps as
-    it shows, not every open step of the window (issue #14). Three queries whatever the sections hold."""
+    it shows and counts, not every open step of the window (issue #14). Three queries whatever the sections hold."""
     lists = {(code, step_team): section(patients, today, code, step_team)
              for code in ("overdue", "today", "week") for step_team in STEP_TEAMS if team in (None, step_team)}
     # The columns a row shows (rows(); the journal's patient and center): not every step's drugs nor the protocol.
