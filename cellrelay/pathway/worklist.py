@@ -12,7 +12,9 @@ from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy as _
 
 from cellrelay import bounded, formats
 from cellrelay.bounded import Bounded
@@ -144,6 +146,22 @@ def rows(milestones, *, may_view: bool, may_record: bool) -> list[Row]:
         shown.append(Row(m, days[m.planned], str(m.episode.patient), episode_url(m.episode_id) if may_view else "",
                          products[template.pk], labels[m.kind, m.code], step_url))
     return shown
+
+
+def table(rows: list[Row], *, overdue: bool) -> SafeString:
+    """The rows as the page's table, written in one pass: a section's rows through the template engine (a dozen
+    lookups and tags per row) were a third of the page's rendering at 100,000 episodes. Every text escaped here."""
+    late = format_html(" — <strong>{}</strong>", gettext("overdue")) if overdue else ""
+    opening = '<tr class="overdue">' if overdue else "<tr>"
+    return mark_safe("<table><tbody>" + "".join(  # noqa: S308 - every text escaped
+        f'{opening}<td class="date">{escape(row.when)}{late}</td>'
+        f'<td>{linked(row.patient, row.patient_url)} <span class="help">{escape(row.product)}</span></td>'
+        f"<td>{linked(row.step, row.step_url)}</td></tr>" for row in rows) + "</tbody></table>")
+
+
+def linked(text: str, url: str) -> str:
+    """The text, escaped, as a link to ``url`` (none when ``url`` is empty: the user may not follow it)."""
+    return format_html('<a href="{}">{}</a>', url, text) if url else escape(text)
 
 
 def bucket_of(planned: date, today: date) -> str | None:

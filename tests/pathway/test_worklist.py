@@ -101,7 +101,7 @@ def test_a_section_shows_its_first_steps_with_its_count_and_the_rest_a_page_away
     client = client_as("coordinator")
     page = client.get("/worklist/")
     (unit,) = [items for code, _l, teams in page.context["buckets"] if code == "overdue"
-               for team, _n, items, _t, _u in teams if team == "unit"]
+               for team, _n, items, _t, _u, _h in teams if team == "unit"]
     assert len(unit) == 2
     html = page.content.decode()
     assert "Showing the first 2 of 3 steps." in html and "/worklist/?team=unit&amp;bucket=overdue" in html
@@ -118,7 +118,7 @@ def test_a_full_section_shows_its_first_steps_and_how_many_up_to_a_cap(client_as
     unit_steps(scheduled, 5, -1)
     page = client_as("coordinator").get("/worklist/")
     (found,) = [found for code, _l, teams in page.context["buckets"] if code == "overdue"
-                for team, _n, items, found, _u in teams if team == "unit"]
+                for team, _n, items, found, _u, _h in teams if team == "unit"]
     assert len(found.rows) == 2 and found.count_text == "3+"
     assert "Showing the first 2 of 3+ steps." in page.content.decode()
     assert "Les 2 premières étapes sur 3+." in client_as("coordinator", "fr").get("/worklist/").content.decode()
@@ -136,8 +136,8 @@ def test_steps_overdue_beyond_the_window_are_behind_their_own_link(client_as, sc
     late = unit_steps(scheduled, 1, -(worklist.OVERDUE_WINDOW_DAYS + 10))
     client = client_as("coordinator", "fr")
     page = client.get("/worklist/")
-    listed = [row.milestone.pk for _code, _label, teams in page.context["buckets"] for _t, _n, items, _c, _u in teams
-              for row in items]
+    listed = [row.milestone.pk for _code, _label, teams in page.context["buckets"]
+              for _t, _n, items, _c, _u, _h in teams for row in items]
     assert listed and late[0].pk not in listed
     html = page.content.decode()
     assert "Étapes en retard de plus de 30 jours" in html and "/worklist/?bucket=older" in html
