@@ -124,6 +124,19 @@ def test_a_full_section_shows_its_first_steps_and_how_many_up_to_a_cap(client_as
     assert "Les 2 premières étapes sur 3+." in client_as("coordinator", "fr").get("/worklist/").content.decode()
 
 
+def test_a_section_of_more_than_a_hundred_steps_says_100_plus_and_its_own_page_gives_the_figure(client_as, scheduled):
+    """A team acts on the first rows: the worklist counts a section up to a hundred, its own page counts them all."""
+    Milestone.objects.bulk_create(Milestone(episode=scheduled, kind="admission", code=f"X{n}", sequence=100 + n,
+                                            day=0, planned=TODAY - dt.timedelta(days=1)) for n in range(120))
+    client = client_as("coordinator")
+    html = client.get("/worklist/").content.decode()
+    assert f"Showing the first {worklist.SECTION_CAP} of 100+ steps." in html
+    assert f"Les {worklist.SECTION_CAP} premières étapes sur 100+." in client_as("coordinator", "fr").get(
+        "/worklist/").content.decode()
+    everything = client.get("/worklist/", {"team": "unit", "bucket": "overdue"})
+    assert everything.context["page"].paginator.count >= 120
+
+
 def test_each_section_lists_its_steps_in_the_order_due_and_only_the_user_s_patients(scheduled, patient):
     steps = unit_steps(scheduled, 3, -2)
     work = worklist.build(patient.__class__.objects.filter(pk=patient.pk), TODAY, "unit")
