@@ -177,7 +177,10 @@ class Milestone(models.Model):
         constraints = [models.UniqueConstraint(fields=["episode", "code"], name="milestone_code_unique_in_episode")]
         # The worklist's sections (pathway/worklist.py): by date, and for a team of one kind of step (the apheresis,
         # the pharmacy's receipt) by kind then date, so that its section reads its own steps, not the whole window's.
-        indexes = [models.Index(fields=["status", "planned"]), models.Index(fields=["status", "kind", "planned"])]
+        # Then by id, the sections' order within a day: PostgreSQL then stops at a section's LIMIT instead of reading
+        # and sorting every step of its first day (SQLite's index ends with the rowid anyway).
+        indexes = [models.Index(fields=["status", "planned", "id"]),
+                   models.Index(fields=["status", "kind", "planned", "id"])]
         verbose_name = _("milestone")
 
     def __str__(self) -> str:

@@ -224,8 +224,8 @@ def worklist_view(request):
         return _worklist_bucket(request, patients, today, bucket, team)
     work = worklist.build(patients, today, team)
     may = _may_follow(request.user)
-    buckets = [(code, label, [(t, worklist.TEAMS[t], worklist.rows(items, **may), work.sections[code, t],
-                               worklist.url_of(t, code)) for t, items in teams.items()])
+    buckets = [(code, label, [_section(t, worklist.rows(items, **may), work.sections[code, t], code)
+                              for t, items in teams.items()])
                for code, label, teams in work.buckets()]
     shown(request.user, [m.episode.patient for _code, _label, teams in work.buckets() for items in teams.values()
                          for m in items])
@@ -238,6 +238,12 @@ def worklist_view(request):
         "empty": not (sections or any(teams for _code, _label, teams in buckets))})
 
 
+def _section(team: str, rows: list, found, code: str) -> tuple:
+    """A team's section of a bucket as the page shows it: (team, its name, rows, Bounded, "show all" URL, table)."""
+    return (team, worklist.TEAMS[team], rows, found, worklist.url_of(team, code),
+            worklist.table(rows, overdue=code == "overdue"))
+
+
 def _may_follow(user) -> dict[str, bool]:
     """Whether the user may open a step's episode and record it: asked once for the page, not once per row."""
     return {"may_view": access.can(user, Action.VIEW_PATIENT), "may_record": access.can(user, Action.RECORD_STEP)}
@@ -247,8 +253,9 @@ def _worklist_bucket(request, patients, today, bucket: str, team: str | None):
     page = Paginator(worklist.section(patients, today, bucket, team), worklist.SECTION_CAP).get_page(
         request.GET.get("page"))
     shown(request.user, [m.episode.patient for m in page])
+    items = worklist.rows(page.object_list, **_may_follow(request.user))
     return render(request, "pathway/worklist_bucket.html", {
-        "page": page, "items": worklist.rows(page.object_list, **_may_follow(request.user)), "code": "overdue" if bucket == "older" else bucket,
+        "page": page, "items": items, "table": worklist.table(items, overdue=bucket in ("overdue", "older")),
         "label": worklist.bucket_label(bucket), "today": today,
         "team_label": worklist.TEAMS[team] if team else "", "back": worklist.url_of(team),
         "query": f"bucket={bucket}" + (f"&team={team}" if team else "")})

@@ -74,13 +74,17 @@ def first(queryset, *order: str) -> Bounded:
 
 def _collections_to_ship(patients) -> tuple[list[Item], bool]:
     shipped = Shipment.objects.filter(collection=OuterRef("pk"))
-    # The scope row by row (seen_by): SQLite would otherwise start from every patient of the center (issue #14).
-    # Only while the cells may still leave (collected, in manufacturing): from those few episodes (their state index),
-    # not every collection ever made (issue #14).
+    # Only while the cells may still leave (collected, in manufacturing): from those episodes (their state index), not
+    # every collection ever made (issue #14); a couple of thousand at 100,000 episodes, nearly all shipped. The
+    # collections not shipped first, from the collections' and the shipments' indexes alone, then the few found
+    # checked against the scope (seen_by, row by row) and joined to their episode: joined first, SQLite read each
+    # of those episodes and its patient to keep none (10 ms, now 5; PostgreSQL's plan is the same either way).
     shipping = Episode.objects.filter(state__in=SHIPPING).order_by().values("pk")
-    collections = first(Collection.objects.filter(seen_by(patients, "episode__patient"),
-                                                  InSubquery(F("episode_id"), shipping))
-                        .exclude(Exists(shipped)).select_related("episode__patient", "episode__template"))
+    not_shipped = (Collection.objects.filter(InSubquery(F("episode_id"), shipping)).exclude(Exists(shipped))
+                   .order_by().values("pk"))
+    collections = first(Collection.objects.filter(InSubquery(F("pk"), not_shipped),
+                                                  seen_by(patients, "episode__patient"))
+                        .select_related("episode__patient", "episode__template"))
     ship_url = url_for_each("products:shipment_out_new")
     return [Item(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": c.din}, ship_url(c.pk),
                  Action.RECORD_SHIPMENT, c.episode)

@@ -101,7 +101,7 @@ def test_a_section_shows_its_first_steps_with_its_count_and_the_rest_a_page_away
     client = client_as("coordinator")
     page = client.get("/worklist/")
     (unit,) = [items for code, _l, teams in page.context["buckets"] if code == "overdue"
-               for team, _n, items, _t, _u in teams if team == "unit"]
+               for team, _n, items, _t, _u, _h in teams if team == "unit"]
     assert len(unit) == 2
     html = page.content.decode()
     assert "Showing the first 2 of 3 steps." in html and "/worklist/?team=unit&amp;bucket=overdue" in html
@@ -118,10 +118,23 @@ def test_a_full_section_shows_its_first_steps_and_how_many_up_to_a_cap(client_as
     unit_steps(scheduled, 5, -1)
     page = client_as("coordinator").get("/worklist/")
     (found,) = [found for code, _l, teams in page.context["buckets"] if code == "overdue"
-                for team, _n, items, found, _u in teams if team == "unit"]
+                for team, _n, items, found, _u, _h in teams if team == "unit"]
     assert len(found.rows) == 2 and found.count_text == "3+"
     assert "Showing the first 2 of 3+ steps." in page.content.decode()
     assert "Les 2 premières étapes sur 3+." in client_as("coordinator", "fr").get("/worklist/").content.decode()
+
+
+def test_a_section_of_more_than_a_hundred_steps_says_100_plus_and_its_own_page_gives_the_figure(client_as, scheduled):
+    """A team acts on the first rows: the worklist counts a section up to a hundred, its own page counts them all."""
+    Milestone.objects.bulk_create(Milestone(episode=scheduled, kind="admission", code=f"X{n}", sequence=100 + n,
+                                            day=0, planned=TODAY - dt.timedelta(days=1)) for n in range(120))
+    client = client_as("coordinator")
+    html = client.get("/worklist/").content.decode()
+    assert f"Showing the first {worklist.SECTION_CAP} of 100+ steps." in html
+    assert f"Les {worklist.SECTION_CAP} premières étapes sur 100+." in client_as("coordinator", "fr").get(
+        "/worklist/").content.decode()
+    everything = client.get("/worklist/", {"team": "unit", "bucket": "overdue"})
+    assert everything.context["page"].paginator.count >= 120
 
 
 def test_each_section_lists_its_steps_in_the_order_due_and_only_the_user_s_patients(scheduled, patient):
@@ -136,8 +149,8 @@ def test_steps_overdue_beyond_the_window_are_behind_their_own_link(client_as, sc
     late = unit_steps(scheduled, 1, -(worklist.OVERDUE_WINDOW_DAYS + 10))
     client = client_as("coordinator", "fr")
     page = client.get("/worklist/")
-    listed = [row.milestone.pk for _code, _label, teams in page.context["buckets"] for _t, _n, items, _c, _u in teams
-              for row in items]
+    listed = [row.milestone.pk for _code, _label, teams in page.context["buckets"]
+              for _t, _n, items, _c, _u, _h in teams for row in items]
     assert listed and late[0].pk not in listed
     html = page.content.decode()
     assert "Étapes en retard de plus de 30 jours" in html and "/worklist/?bucket=older" in html
