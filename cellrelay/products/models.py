@@ -32,9 +32,15 @@ class Collection(models.Model):
     # The 13 characters of the DIN (identifiers.md: unique for 100 years), without data identifier or flags.
     din = models.CharField(_("donation identification number (DIN)"), max_length=13, unique=True)
     recorded_at = models.DateTimeField(default=timezone.now)
+    # Since when the cells wait to be shipped to the manufacturer (their collection time), None once shipped or when
+    # the episode is past that stage: the rule kept by the services that change it (``to_ship.py``).
+    to_ship_since = models.DateTimeField(_("waiting to be shipped since"), null=True, blank=True)
 
     class Meta:
         ordering = ["collected_at", "pk"]
+        # The cells waiting to be shipped, the longest waiting first: the few waiting now, in the order shown.
+        indexes = [models.Index(fields=["to_ship_since", "id"], name="collection_to_ship",
+                                condition=models.Q(to_ship_since__isnull=False))]
         verbose_name = _("cell collection")
 
     def __str__(self) -> str:

@@ -8,26 +8,24 @@ above this one: it adds its items from its ``AppConfig.ready`` with ``register``
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cellrelay import bounded
 from cellrelay.bounded import Bounded
-from cellrelay.indexed_lookups import EqualsConstant, InSubquery
+from cellrelay.indexed_lookups import EqualsConstant
 from cellrelay.organisation.permissions import Action
-from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import FINAL, State
 from cellrelay.patients.access import seen_by
 from cellrelay.web import url_for_each
 
-from .models import Bag, Collection, Product, Shipment
+from . import to_ship
+from .models import Bag, Collection, Product
 
 Status = Product.Status
 # A bag waits in the tank from the receipt to the dispensing; a quarantined product's episode is still at
 # “Manufacturing”. After the infusion, a bag left over is returned or destroyed, not stored.
 BEFORE_INFUSION = (State.MANUFACTURING, State.PRODUCT_RECEIVED, State.ADMITTED, State.LYMPHODEPLETION)
-# The cells collected are shipped to the manufacturer from the collection until the product comes back.
-SHIPPING = (State.COLLECTED, State.MANUFACTURING)
 TEAMS = ("apheresis", "pharmacy", "unit")  # the circuit's order: the cells go out, come back, are given
 # What a team must do now, not the registry's backlog (issue 14): each kind of item shows its first CAP, oldest first,
 # and its query reads one row more, to say that the list goes on. Twenty, as the steps' sections (pathway.worklist).
@@ -73,18 +71,10 @@ def first(queryset, *order: str) -> Bounded:
 
 
 def _collections_to_ship(patients) -> tuple[list[Item], bool]:
-    shipped = Shipment.objects.filter(collection=OuterRef("pk"))
-    # Only while the cells may still leave (collected, in manufacturing): from those episodes (their state index), not
-    # every collection ever made (issue #14); a couple of thousand at 100,000 episodes, nearly all shipped. The
-    # collections not shipped first, from the collections' and the shipments' indexes alone, then the few found
-    # checked against the scope (seen_by, row by row) and joined to their episode: joined first, SQLite read each
-    # of those episodes and its patient to keep none (10 ms, now 5; PostgreSQL's plan is the same either way).
-    shipping = Episode.objects.filter(state__in=SHIPPING).order_by().values("pk")
-    not_shipped = (Collection.objects.filter(InSubquery(F("episode_id"), shipping)).exclude(Exists(shipped))
-                   .order_by().values("pk"))
-    collections = first(Collection.objects.filter(InSubquery(F("pk"), not_shipped),
-                                                  seen_by(patients, "episode__patient"))
-                        .select_related("episode__patient", "episode__template"))
+    # The collections whose cells wait to leave (``to_ship.py``), from their partial index, the longest waiting first,
+    # each checked against the scope row by row (seen_by).
+    collections = first(to_ship.waiting(Collection.objects.filter(seen_by(patients, "episode__patient")))
+                        .select_related("episode__patient", "episode__template"), *to_ship.ORDER)
     ship_url = url_for_each("products:shipment_out_new")
     return [Item(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": c.din}, ship_url(c.pk),
                  Action.RECORD_SHIPMENT, c.episode)

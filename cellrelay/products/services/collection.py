@@ -13,6 +13,7 @@ from cellrelay.pathway.models import Episode
 from cellrelay.pathway.states import State
 from cellrelay.validation import refuse_future_time
 
+from .. import to_ship
 from ..custody import Action, journal, read_din
 from ..models import Collection, CustodyEvent
 from .manufacturing import live_products
@@ -48,6 +49,7 @@ def record_collection(*, actor, episode: Episode, collected_at: datetime, volume
     collection.save()
     CustodyEvent.objects.create(collection=collection, action=CustodyEvent.Action.COLLECTED, actor=actor,
                                 scanned=[din.strip()], at=collected_at)
+    to_ship.keep(Collection.objects.filter(pk=collection.pk))  # the cells wait to leave for the manufacturer
     journal(Action.COLLECTION_RECORDED, episode, collection, actor=actor, after={
         "din": value, "collected_at": collected_at, "volume_ml": volume_ml, "cd3_count": cd3_count})
     return collection

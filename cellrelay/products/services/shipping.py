@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from cellrelay.validation import refuse_future_time
 
-from .. import templog
+from .. import templog, to_ship
 from ..custody import Action, journal, journal_signature, sign
 from ..models import Collection, CustodyEvent, Deviation, Product, Shipment, ShipmentTemperature
 from .manufacturing import update_manufacturing
@@ -96,6 +96,8 @@ def record_shipment(*, actor, product_or_collection, direction: str, courier: st
                                        arrived_at=arrived_at)
     CustodyEvent.objects.create(collection=collection, product=product, action=CustodyEvent.Action.SHIPPED,
                                 actor=actor, place=courier, scanned=[], at=departed_at)
+    if collection is not None:
+        to_ship.keep(Collection.objects.filter(pk=collection.pk))  # the cells have left
     journal(Action.SHIPMENT_RECORDED, episode, shipment, actor=actor, after={
         "direction": direction, "collection": collection.pk if collection else None,
         "product": product.pk if product else None, "courier": courier, "shipper_id": shipper_id,

@@ -67,7 +67,7 @@ def next_steps(chain: chains.Chain, user) -> list[Step]:
             steps.append(Step(_("Register the product at the manufacturer"),
                               reverse("products:product_new", args=[episode.pk])))
     for collection in chain.collections:
-        if collection.pk not in chain.shipments_out and may(Action.RECORD_SHIPMENT):
+        if collection.to_ship_since is not None and may(Action.RECORD_SHIPMENT):  # to_ship.py: the one rule
             steps.append(Step(_("Ship the collected cells (DIN %(din)s) to the manufacturer") % {"din": collection.din},
                               reverse("products:shipment_out_new", args=[collection.pk])))
     if live is not None:
