@@ -22,7 +22,6 @@ import os
 import random
 import sqlite3
 import traceback
-from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -42,8 +41,10 @@ from cellrelay.pharmacy.models import DrugReserve
 from cellrelay.products.models import Bag, Collection, CustodyEvent, Identifier, Product, Shipment
 from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
 from cellrelay.registry import stored as registry_stored
+from cellrelay.registry.models import CompletenessRow
 
 from . import hospital
+from .completeness import Completeness, SyntheticPatient, episode_data
 from .synthetic import followup as followup_synthetic
 from .synthetic import pathway as pathway_synthetic
 from .synthetic import patients as patients_synthetic
@@ -335,11 +336,10 @@ class Destination:
         self.pathway = Pathway(self.treating_ids, users, self.today)
         self.rows = self.pathway.rows
 
-    def new_patient(self, rng: random.Random, fields: dict, referred: bool) -> SimpleNamespace:
-        """A Patient row's values by attribute name (`pk` once inserted): a plain namespace, as a Model
-        instance costs more to make than the row to insert."""
+    def new_patient(self, rng: random.Random, fields: dict, referred: bool) -> SyntheticPatient:
+        """A Patient row's values by attribute name (`pk` once inserted)."""
         center_id, physician_id = rng.choice(self.referrals) if referred and self.referrals else (None, None)
-        return SimpleNamespace(
+        return SyntheticPatient(
             pk=None,
             treating_center_id=rng.choice(self.treating_ids),
             referring_center_id=center_id,
@@ -347,7 +347,7 @@ class Destination:
             **fields,
         )
 
-    def new_local_id(self, patient: SimpleNamespace) -> tuple:
+    def new_local_id(self, patient: SyntheticPatient) -> tuple:
         """(patient, center, ipp), the patient's IPP at the treating center, for `Rows.add`."""
         center_id = patient.treating_center_id
         number, self.next_ipp[center_id] = self.next_ipp[center_id], self.next_ipp[center_id] + 1
@@ -383,6 +383,7 @@ class Pathway:
         self.counts = Counter()
         self.chain = ProductChain(self.rows, treating_ids, users, self.now, self.tz, self.meeting_days[0].year)
         self.follow_up = FollowUp(self, treating_ids, users, templates)
+        self.completeness = Completeness(self.rows, today, self.now)
 
     def weekly_meetings(self, treating_ids: list[int]) -> dict[int, list[int]]:
         """{center: [meeting id for each of `meeting_days`]}; a meeting already held that day is reused."""
@@ -408,8 +409,9 @@ class Pathway:
             value = self._moments[day] = connection.ops.adapt_datetimefield_value(moment)
         return value
 
-    def insert(self, rng: random.Random, patients: list[SimpleNamespace], ipps: list[str]) -> None:
-        """Each patient's referral and what became of it; `ipps`: their IPP at the treating center."""
+    def insert(self, rng: random.Random, patients: list[SyntheticPatient], ipps: list[str], consents_on: list) -> None:
+        """Each patient's referral and what became of it, and the registry's stored completeness of their episodes;
+        `ipps`: their IPP at the treating center; `consents_on`: the day of their registry consent (or None)."""
         cases = [
             pathway_synthetic.case(rng, today=self.today, birth_date=patient.birth_date, sex=patient.sex,
                                    meetings=self.meeting_days, protocols=self.protocols,
@@ -441,15 +443,21 @@ class Pathway:
             (episode_id, PLAIN[before], PLAIN[after], dates[on], by, moment(on))
             for episode_id, (_patient, case, _d) in zip(episode_ids, opened)
             for before, after, on in case.episode.changes])
-        self.chain.insert(rng, [(episode_id, patient, case, ipp_of[patient.pk])
-                                for episode_id, (patient, case, _d) in zip(episode_ids, opened)], self.protocols)
-        self.follow_up.insert(rng, [(episode_id, patient, case) for episode_id, (patient, case, _d)
-                                    in zip(episode_ids, opened) if case.episode.fate is not None])
+        chains = self.chain.insert(rng, [(episode_id, patient, case, ipp_of[patient.pk])
+                                         for episode_id, (patient, case, _d) in zip(episode_ids, opened)],
+                                   self.protocols)
+        histories = self.follow_up.insert(rng, [(episode_id, patient, case) for episode_id, (patient, case, _d)
+                                                in zip(episode_ids, opened) if case.episode.fate is not None])
+        consent_of = dict(zip((patient.pk for patient in patients), consents_on))
+        self.completeness.insert([
+            episode_data(episode_id, patient, case, self.meeting_days[case.meeting], ipp_of[patient.pk],
+                         consent_of[patient.pk], chains.get(episode_id), histories.get(episode_id))
+            for episode_id, (patient, case, _d) in zip(episode_ids, opened)])
         self.counts["referrals"] += len(cases)
         self.counts.update(f"decision {case.outcome}" for _patient, case, _r in decided)
         self.counts.update(f"episode {case.episode.state}" for _patient, case, _d in opened)
 
-    def referral_row(self, rng: random.Random, patient: SimpleNamespace, referral: dict) -> tuple:
+    def referral_row(self, rng: random.Random, patient: SyntheticPatient, referral: dict) -> tuple:
         """From the referring physician when there is one, otherwise from the center's own haematologist."""
         center_id = patient.treating_center_id
         if patient.referring_center_id:
@@ -463,7 +471,7 @@ class Pathway:
                 referral["prior_transplant"], referral["current_status"], self.coordinator_id,
                 self.moment(referral["received_on"]))
 
-    def decision_row(self, patient: SimpleNamespace, case, referral_id: int, meeting_id: int) -> tuple:
+    def decision_row(self, patient: SyntheticPatient, case, referral_id: int, meeting_id: int) -> tuple:
         decision = case.decision
         return (meeting_id, referral_id, case.outcome, decision.get("product", ""), decision.get("indication", ""),
                 decision.get("trial", ""), decision.get("bridging_planned", False),
@@ -472,7 +480,7 @@ class Pathway:
                 self.haematologist.get(patient.treating_center_id, self.coordinator_id),
                 self.moment(self.meeting_days[case.meeting]))
 
-    def episode_row(self, patient: SimpleNamespace, case, decision_id: int) -> tuple:
+    def episode_row(self, patient: SyntheticPatient, case, decision_id: int) -> tuple:
         lived, decision = case.episode, case.decision
         return (patient.pk, decision_id, self.template_ids[decision["product"], decision["indication"]],
                 PLAIN[lived.state], PLAIN[lived.stop_reason], lived.stop_note, self.dates[lived.stopped_on],
@@ -569,8 +577,9 @@ class ProductChain:
         utc = moment - offset
         return str(utc) if self.naive_text else self.adapt_datetime(utc.replace(tzinfo=dt.timezone.utc))
 
-    def insert(self, rng: random.Random, episodes: list[tuple], protocols: dict) -> None:
-        """`episodes`: (episode id, patient, case, IPP) of the episodes just inserted."""
+    def insert(self, rng: random.Random, episodes: list[tuple], protocols: dict) -> dict:
+        """`episodes`: (episode id, patient, case, IPP) of the episodes just inserted; {episode id: its chain} of those
+        whose cells were collected."""
         chains = []
         for episode_id, patient, case, ipp in episodes:
             protocol = protocols[case.decision["product"], case.decision["indication"]]
@@ -581,7 +590,7 @@ class ProductChain:
             if chain is not None:
                 chains.append((episode_id, chain))
         if not chains:
-            return
+            return {}
         self.times.clear()
         collection_ids = self.rows.add(Collection, COLLECTION_FIELDS, [
             (episode_id, self.times[c.collected_at], c.volume_ml, c.cd3_count, c.operator, c.din,
@@ -593,6 +602,7 @@ class ProductChain:
         self.insert_events(chains, collection_ids, product_ids, bag_ids)
         self.counts["collections"] += len(chains)
         self.counts.update(f"product {c.product.status}" for _e, c in chains if c.product)
+        return dict(chains)
 
     def insert_products(self, chains: list[tuple]) -> dict[int, int]:
         """The products with their identifiers, and the drugs reserved: {chain index: product id}."""
@@ -685,10 +695,10 @@ class FollowUp:
         self.empty_list = self.pathway.rows.json([])
         self.counts = Counter()
 
-    def insert(self, rng: random.Random, episodes: list[tuple]) -> None:
-        """`episodes`: (episode id, patient, case) of the infused episodes just inserted."""
+    def insert(self, rng: random.Random, episodes: list[tuple]) -> dict:
+        """`episodes`: (episode id, patient, case) of the infused episodes just inserted; {episode id: its history}."""
         if not episodes:
-            return
+            return {}
         today, histories = self.pathway.today, []
         for episode_id, patient, case in episodes:
             product, indication = case.decision["product"], case.decision["indication"]
@@ -709,6 +719,7 @@ class FollowUp:
         visit_ids = self.insert_visits(histories, plan_ids)
         self.insert_findings(histories, visit_ids)
         self.insert_calls(histories, plan_ids)
+        return {episode_id: h for episode_id, _patient, h in histories}
 
     def insert_visits(self, histories: list[tuple], plan_ids: list[int]) -> list[list[int]]:
         """The visits of each plan; their ids, plan by plan in the order of its visits."""
@@ -808,7 +819,8 @@ def insert_batch(rng: random.Random, destination: Destination, size: int) -> Non
          destination.coordinator_id)
         for patient, row in zip(patients, rows)
         if row["consent_on"]])
-    destination.pathway.insert(rng, patients, [ipp for _patient, _center, ipp in local_ids])
+    destination.pathway.insert(rng, patients, [ipp for _patient, _center, ipp in local_ids],
+                               [row["consent_on"] for row in rows])
 
 
 @contextmanager
@@ -849,7 +861,7 @@ SEEDED_MODELS = (Patient, LocalId, Contact, Consent, Referral, MdtDecision, MdtM
                  Milestone, StateChange, Collection, Product, Identifier, DrugReserve, Shipment, Bag, CustodyEvent,
                  followup_models.FollowUpPlan, followup_models.Visit, followup_models.Response,
                  followup_models.BloodCount, followup_models.LateEffect, followup_models.SubsequentTreatment,
-                 followup_models.Death, followup_models.Call)
+                 followup_models.Death, followup_models.Call, CompletenessRow)
 # A run at least this large, and at least as large as what is already there, sets the indexes aside (measured at 4,000
 # patients: +45 % on SQLite, +120 % on PostgreSQL).
 SET_ASIDE_FROM_PATIENTS = 2_000
@@ -943,10 +955,13 @@ def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda si
     if processes is None:
         processes = default_processes()
     rng = random.Random(seed)
-    before = Episode.objects.aggregate(last=Max("pk"))["last"] or 0
     # One transaction: a failed run leaves nothing behind, and the journal entry is written
     # together with the rows it accounts for.
     with bulk_loading(), transaction.atomic():
+        # The rows bypass the services (and their journal entries): the registry's stored completeness of the new
+        # episodes is written with them (`completeness`), its counts moved at the end, under the lock its refreshes
+        # take, so that the registry's page reads them at once.
+        registry_stored.locked()
         org = hospital.build_organisation()
         destination = Destination(org["users"])
         if set_aside_indexes is None:
@@ -955,27 +970,30 @@ def seed_synthetic(patients: int, seed: int, batch_size: int, on_batch=lambda si
             destination.rows.next_keys = reserve_keys(KEYED_MODELS)
             sizes = batch_sizes(patients, batch_size)
             if processes:
-                summary, next_keys = _made_elsewhere(rng, destination, sizes, on_batch)
+                summary, next_keys, tallies = _made_elsewhere(rng, destination, sizes, on_batch)
             else:
                 for size in sizes:
                     insert_batch(rng, destination, size)
                     on_batch(size)
-                summary, next_keys = destination.pathway.summary(), destination.rows.next_keys
+                summary, next_keys, tallies = _made(destination)
             release_keys(KEYED_MODELS, next_keys)
+        registry_stored.move_tallies(tallies)
         record(JournalEntry.Action.DATA_SEEDED, actor=None, actor_label="seed_synthetic command",
                after={"patients": patients, "seed": seed})
-    # The rows bypassed the services (and their journal entries): the registry's stored completeness of the new
-    # episodes is computed here, in bulk, so that its page reads them at once.
-    registry_stored.refresh_all(after_episode=before)
     return summary
 
 
-def _made_elsewhere(rng: random.Random, destination: Destination, sizes: list[int], on_batch) -> tuple[str, dict]:
+def _made(destination: Destination) -> tuple[str, dict, Counter]:
+    """What a run made, once every batch is: (summary, the tables' next keys, the registry's counts it adds)."""
+    return destination.pathway.summary(), destination.rows.next_keys, destination.pathway.completeness.tallies
+
+
+def _made_elsewhere(rng: random.Random, destination: Destination, sizes: list[int], on_batch) -> tuple:
     """The rows made by a forked process and written here as they come: making them (the draws, the dates, the
     tuples) costs about as much as writing them, and two cores do both at once. The child inherits everything
     `destination` read from the database and never uses the connection (it leaves with os._exit, as
     multiprocessing's forked processes do, without closing it); it sends each table's rows as soon as they are made,
-    and a pipe holds little, so it runs at most about a batch ahead. (summary, next keys)."""
+    and a pipe holds little, so it runs at most about a batch ahead. As `_made`."""
     receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
     maker = multiprocessing.get_context("fork").Process(target=_make, args=(sending, rng, destination, sizes),
                                                          daemon=True)
@@ -993,7 +1011,7 @@ def _made_elsewhere(rng: random.Random, destination: Destination, sizes: list[in
             elif kind == "batch":
                 on_batch(message[1])
             elif kind == "done":
-                return message[1], message[2]
+                return message[1]
             else:
                 raise RuntimeError(f"the process making the synthetic rows failed:\n{message[1]}")
     finally:
@@ -1004,13 +1022,13 @@ def _made_elsewhere(rng: random.Random, destination: Destination, sizes: list[in
 
 
 def _make(sending, rng: random.Random, destination: Destination, sizes: list[int]) -> None:
-    """In the forked process: every batch's rows, sent as made, then the summary and the next keys."""
+    """In the forked process: every batch's rows, sent as made, then what was made (`_made`)."""
     try:
         destination.rows.write = lambda *rows: sending.send(("rows", *rows))
         for size in sizes:
             insert_batch(rng, destination, size)
             sending.send(("batch", size))
-        sending.send(("done", destination.pathway.summary(), destination.rows.next_keys))
+        sending.send(("done", _made(destination)))
     except BaseException:  # noqa: BLE001 - whatever it is, the writer must hear of it
         sending.send(("error", traceback.format_exc()))
     finally:
