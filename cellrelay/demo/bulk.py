@@ -993,25 +993,33 @@ def _made_elsewhere(rng: random.Random, destination: Destination, sizes: list[in
     tuples) costs about as much as writing them, and two cores do both at once. The child inherits everything
     `destination` read from the database and never uses the connection (it leaves with os._exit, as
     multiprocessing's forked processes do, without closing it); it sends each table's rows as soon as they are made,
-    and a pipe holds little, so it runs at most about a batch ahead. As `_made`."""
-    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
-    maker = multiprocessing.get_context("fork").Process(target=_make, args=(sending, rng, destination, sizes),
-                                                         daemon=True)
+    and a pipe holds little, so it runs at most about a batch ahead. Each batch's registry rows are computed by a
+    helper the child forks in turn (`Helpers`), sending on the same pipe. Messages are read until every sender has
+    closed it. As `_made`."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    # One message at a time on the pipe: a long one is written in several parts, which another sender must not split.
+    lock = context.Lock()
+    maker = context.Process(target=_make, args=(sending, lock, rng, destination, sizes), daemon=True)
     maker.start()
     sending.close()
+    made, tallies, helped = None, Counter(), 0
     try:
         while True:
             try:
                 message = receiving.recv()
             except EOFError:
-                raise RuntimeError("the process making the synthetic rows stopped unexpectedly") from None
+                break
             kind = message[0]
             if kind == "rows":
                 write_rows(*message[1:])
             elif kind == "batch":
                 on_batch(message[1])
+            elif kind == "tallies":
+                tallies += message[1]
+                helped += 1
             elif kind == "done":
-                return message[1]
+                made = message[1:]
             else:
                 raise RuntimeError(f"the process making the synthetic rows failed:\n{message[1]}")
     finally:
@@ -1019,17 +1027,57 @@ def _made_elsewhere(rng: random.Random, destination: Destination, sizes: list[in
         maker.join(timeout=5)
         if maker.is_alive():
             maker.kill()
+    if made is None or helped != made[1]:
+        raise RuntimeError("the process making the synthetic rows stopped unexpectedly")
+    (summary, next_keys, _none), _helpers = made
+    return summary, next_keys, tallies
 
 
-def _make(sending, rng: random.Random, destination: Destination, sizes: list[int]) -> None:
-    """In the forked process: every batch's rows, sent as made, then what was made (`_made`)."""
+class Helpers:
+    """Work run in a process forked for it, one at a time (the next waits for the previous one to end), its result
+    sent as ("tallies", result) by `send`, or ("error", traceback). Forked from the process that holds the data: the
+    helper reads it as it was, without copying it through a pipe."""
+
+    def __init__(self, send):
+        self.send, self.started, self.running = send, 0, None
+
+    def run(self, work) -> None:
+        self.wait()
+        self.started += 1
+        pid = os.fork()
+        if pid:
+            self.running = pid
+            return
+        try:
+            self.send(("tallies", work()))
+        except BaseException:  # noqa: BLE001 - whatever it is, the writer must hear of it
+            self.send(("error", traceback.format_exc()))
+        finally:
+            os._exit(0)
+
+    def wait(self) -> None:
+        if self.running is not None:
+            os.waitpid(self.running, 0)
+            self.running = None
+
+
+def _make(sending, lock, rng: random.Random, destination: Destination, sizes: list[int]) -> None:
+    """In the forked process: every batch's rows, sent as made (its registry rows by a helper: `Helpers`), then what
+    was made (`_made`) and how many helpers were started."""
+    def send(message):
+        with lock:
+            sending.send(message)
+
     try:
-        destination.rows.write = lambda *rows: sending.send(("rows", *rows))
+        destination.rows.write = lambda *rows: send(("rows", *rows))
+        helpers = Helpers(send)
+        destination.pathway.completeness.elsewhere = helpers.run
         for size in sizes:
             insert_batch(rng, destination, size)
-            sending.send(("batch", size))
-        sending.send(("done", _made(destination)))
+            send(("batch", size))
+        helpers.wait()
+        send(("done", _made(destination), helpers.started))
     except BaseException:  # noqa: BLE001 - whatever it is, the writer must hear of it
-        sending.send(("error", traceback.format_exc()))
+        send(("error", traceback.format_exc()))
     finally:
         sending.close()

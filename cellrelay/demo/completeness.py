@@ -59,13 +59,25 @@ def episode_data(episode_id: int, patient: SyntheticPatient, case, held_on, ipp:
 
 class Completeness:
     """The stored rows of each batch's new episodes, handed to `rows` (`bulk.Rows`) with the others, and the counts
-    they add (`tallies`), for `stored.move_tallies` once the run is written."""
+    they add (`tallies`), for `stored.move_tallies` once the run is written.
+
+    `elsewhere`, when set, runs each batch's computation (a function returning the counts it adds) somewhere else and
+    hands its counts on by itself (`bulk.Helpers`): the rows are then computed on another core while the next batch
+    is made."""
 
     def __init__(self, rows, today, now):
         self.rows, self.today, self.now = rows, today, now
         self.tallies = Counter()
+        self.elsewhere = None
 
     def insert(self, episodes: list[EpisodeData]) -> None:
+        if self.elsewhere is not None:
+            self.elsewhere(lambda: self.compute(episodes))
+        else:
+            self.tallies += self.compute(episodes)
+
+    def compute(self, episodes: list[EpisodeData]) -> Counter:
+        """The episodes' rows handed to `rows`; the counts they add."""
         values = registry_stored.stored_values(episodes, today=self.today, now=self.now, json_text=self.rows.json)
         self.rows.add(CompletenessRow, registry_stored.COLUMNS, values)
-        self.tallies.update(map(registry_stored.tally_key, values))
+        return Counter(map(registry_stored.tally_key, values))

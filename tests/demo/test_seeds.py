@@ -268,6 +268,19 @@ def test_a_failure_where_the_rows_are_made_stops_the_run_and_leaves_nothing_behi
     assert not JournalEntry.objects.filter(action=Action.DATA_SEEDED).exists()
 
 
+def test_a_failure_where_the_registry_rows_are_computed_stops_the_run_and_leaves_nothing_behind(org, monkeypatch):
+    def failing(episodes, **kwargs):
+        raise ValueError("a form without timepoints")
+
+    monkeypatch.setattr(registry_stored, "stored_values", failing)
+
+    with pytest.raises(RuntimeError, match="a form without timepoints"):
+        bulk.seed_synthetic(50, seed=1, batch_size=50, processes=1)
+
+    assert not Patient.objects.exists() and not CompletenessRow.objects.exists()
+    assert not JournalEntry.objects.filter(action=Action.DATA_SEEDED).exists()
+
+
 def test_keys_reserved_for_a_run_are_not_given_again(org):
     """The keys a run gives itself are taken from the tables' sequences: a row added afterwards gets the next one."""
     seed_synthetic(patients=120)
