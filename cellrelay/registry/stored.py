@@ -83,18 +83,26 @@ def stored_values(episodes, *, today: date, now, json_text=json.dumps) -> list[t
     ``completeness.rows`` computes them. ``json_text``: how ``details`` is written (the JSON text by default)."""
     ops = connection.ops
     day, computed_at = ops.adapt_datefield_value, ops.adapt_datetimefield_value(now)
-    no_details = json_text({})
-    return [_values(row, today, computed_at, day, json_text, no_details)
-            for row in completeness.rows(episodes, today=today)]
+    texts = {}  # most rows share their details (the same consents or items missing): each JSON text made once
+
+    def details_text(row: completeness.Row):
+        details = _details(row)
+        key = repr(details)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = json_text(details)
+        return text
+
+    return [_values(row, today, computed_at, day, details_text) for row in completeness.rows(episodes, today=today)]
 
 
-def _values(row: completeness.Row, today: date, computed_at, day, json_text, no_details) -> tuple:
+def _values(row: completeness.Row, today: date, computed_at, day, details_text) -> tuple:
     """The row as stored (``day``: the connection's adapter of a date; ``computed_at`` adapted already)."""
-    patient, details = row.patient, _details(row)
+    patient = row.patient
     return (row.episode.pk, patient.pk, patient.treating_center_id, patient.family_name[:150], row.form.registry,
             row.form.key, row.timepoint, day(row.reached), day(row.due), day(row.due or NO_DUE_DATE), row.month,
-            row.status, row.status in TO_DO, len(row.missing), json_text(details) if details else no_details,
-            day(changes_on(row, today)), computed_at)
+            row.status, row.status in TO_DO, len(row.missing), details_text(row), day(changes_on(row, today)),
+            computed_at)
 
 
 def tally_key(values: tuple) -> tuple:
