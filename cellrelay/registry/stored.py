@@ -77,13 +77,37 @@ COLUMNS = ("episode_id", "patient_id", "center_id", "family_name", "destination"
 CENTER, FORM, MONTH, STATUS = (COLUMNS.index(name) for name in ("center_id", "form_key", "due_month", "status"))
 
 
-def _values(row: completeness.Row, today: date, now, ops) -> tuple:
-    """The row as stored, ready for the database (``ops``: the connection's adapters)."""
-    patient, day, details = row.patient, ops.adapt_datefield_value, _details(row)
+def stored_values(episodes, *, today: date, now, json_text=json.dumps) -> list[tuple]:
+    """The stored rows (``COLUMNS``' values, ready for the database) of these episodes (``sources.EpisodeData``, a
+    ``Bundle`` or any iterable of them: a bulk seeding gives the data it generated, without reading it back), as
+    ``completeness.rows`` computes them. ``json_text``: how ``details`` is written (the JSON text by default)."""
+    ops = connection.ops
+    day, computed_at = ops.adapt_datefield_value, ops.adapt_datetimefield_value(now)
+    texts = {}  # most rows share their details (the same consents or items missing): each JSON text made once
+
+    def details_text(row: completeness.Row):
+        details = _details(row)
+        key = repr(details)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = json_text(details)
+        return text
+
+    return [_values(row, today, computed_at, day, details_text) for row in completeness.rows(episodes, today=today)]
+
+
+def _values(row: completeness.Row, today: date, computed_at, day, details_text) -> tuple:
+    """The row as stored (``day``: the connection's adapter of a date; ``computed_at`` adapted already)."""
+    patient = row.patient
     return (row.episode.pk, patient.pk, patient.treating_center_id, patient.family_name[:150], row.form.registry,
             row.form.key, row.timepoint, day(row.reached), day(row.due), day(row.due or NO_DUE_DATE), row.month,
-            row.status, row.status in TO_DO, len(row.missing), json.dumps(details) if details else "{}",
-            day(changes_on(row, today)), ops.adapt_datetimefield_value(now))
+            row.status, row.status in TO_DO, len(row.missing), details_text(row), day(changes_on(row, today)),
+            computed_at)
+
+
+def tally_key(values: tuple) -> tuple:
+    """The count a stored row (``stored_values``) is counted in: (center, form, due month, status)."""
+    return (values[CENTER], values[FORM], values[MONTH], values[STATUS])
 
 
 def _insert(values: list[tuple]) -> None:
@@ -111,22 +135,23 @@ def refresh(episode_ids, *, today: date | None = None) -> int:
     written = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        bundle = Bundle(_episodes().filter(pk__in=chunk))
-        new = [_values(row, today, now, connection.ops) for row in completeness.rows(bundle, today=today)]
+        new = stored_values(Bundle(_episodes().filter(pk__in=chunk)), today=today, now=now)
         moved = Counter()
         for key in CompletenessRow.objects.filter(episode_id__in=chunk).values_list(
                 "center_id", "form_key", "due_month", "status"):
             moved[key] -= 1
-        for row in new:
-            moved[(row[CENTER], row[FORM], row[MONTH], row[STATUS])] += 1
+        moved.update(tally_key(row) for row in new)
         CompletenessRow.objects.filter(episode_id__in=chunk).delete()
         _insert(new)
-        _move_tallies({key: n for key, n in moved.items() if n})
+        move_tallies(moved)
         written += len(new)
     return written
 
 
-def _move_tallies(moved: dict) -> None:
+def move_tallies(moved: dict) -> None:
+    """The counts moved by {(center, form, due month, status): rows added (or removed, when negative)}: a refresh's,
+    or a bulk seeding's rows written without ``refresh``."""
+    moved = {key: n for key, n in moved.items() if n}
     if not moved:
         return
     centers, forms, months = ({key[i] for key in moved} for i in range(3))

@@ -25,6 +25,8 @@ from cellrelay.pathway.schedule import Kind, is_working_day, timepoint
 from cellrelay.pathway.states import ORDER, State, StopReason
 from cellrelay.patients.models import Patient
 from cellrelay.referrals.models import MdtDecision, MdtMeeting, Referral
+from cellrelay.registry import stored as registry_stored
+from cellrelay.registry.models import CompletenessRow, CompletenessTally
 
 Action = JournalEntry.Action
 # The state an episode cannot have reached without this step done.
@@ -230,6 +232,29 @@ def test_the_rows_are_the_same_whether_made_in_a_process_of_their_own_or_between
     call_command("verify_journal", stdout=io.StringIO())
 
 
+def stored_completeness() -> tuple[list, dict]:
+    """The registry's stored rows (without their ids and the moment they were computed) and its counts."""
+    columns = [column for column in registry_stored.COLUMNS if column != "computed_at"]
+    rows = sorted(CompletenessRow.objects.values_list(*columns))
+    counts = {(t.center_id, t.form_key, t.due_month, t.status): t.count for t in CompletenessTally.objects.all()}
+    return rows, {key: n for key, n in counts.items() if n}
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_the_registry_rows_written_with_the_episodes_are_those_computed_from_the_database(org, processes):
+    """The registry's stored completeness of the synthetic episodes is computed from what the generator made
+    (demo.completeness), not read back: the rows and counts are those `refresh_all` computes from the database."""
+    bulk.seed_synthetic(400, seed=6, batch_size=150, processes=processes)
+    written = stored_completeness()
+
+    registry_stored.refresh_all()
+
+    assert stored_completeness() == written
+    statuses = Counter(row[registry_stored.STATUS] for row in written[0])
+    assert {"blocked", "not_due", "missing", "overdue", "complete"} <= set(statuses), statuses
+    assert registry_stored.bring_up_to_date() == 0  # nothing left for the registry's first page to compute
+
+
 def test_a_failure_where_the_rows_are_made_stops_the_run_and_leaves_nothing_behind(org, monkeypatch):
     def failing(rng, destination, size):
         raise ValueError("no more INS to draw")
@@ -240,6 +265,19 @@ def test_a_failure_where_the_rows_are_made_stops_the_run_and_leaves_nothing_behi
         bulk.seed_synthetic(50, seed=1, batch_size=50, processes=1)
 
     assert not Patient.objects.exists() and not MdtMeeting.objects.exists()
+    assert not JournalEntry.objects.filter(action=Action.DATA_SEEDED).exists()
+
+
+def test_a_failure_where_the_registry_rows_are_computed_stops_the_run_and_leaves_nothing_behind(org, monkeypatch):
+    def failing(episodes, **kwargs):
+        raise ValueError("a form without timepoints")
+
+    monkeypatch.setattr(registry_stored, "stored_values", failing)
+
+    with pytest.raises(RuntimeError, match="a form without timepoints"):
+        bulk.seed_synthetic(50, seed=1, batch_size=50, processes=1)
+
+    assert not Patient.objects.exists() and not CompletenessRow.objects.exists()
     assert not JournalEntry.objects.filter(action=Action.DATA_SEEDED).exists()
 
 
