@@ -145,6 +145,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# PostgreSQL: parameters bound by the server rather than written into the statement by the client, and a statement
+# run a few times on a connection prepared there (psycopg's prepare_threshold: from its 5th run), so that the
+# statements every request runs (a bearer token's holder, the journal's head and entry) are no longer parsed and
+# planned each time: measured on a probe's journaled reading, 1.25 -> 0.85 ms of the backend's CPU (issue #14).
+# Options written in the URL's query string win over ours.
+PG_OPTIONS = {"server_side_binding": True, "prepare_threshold": 5}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {**PG_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organisation.User"
