@@ -1,8 +1,8 @@
 """The lean path of the API's bearer-token calls (issue #14): a probe's reading, a hospital system's call, a registry's
 FHIR export.
 
-A request to /api/ or /fhir/ that carries ``Authorization: Bearer …`` is no browser session: it needs no session, no CSRF
-check, no messages, no idle timeout, no second factor, no lockout, no htmx, and no language but the one its
+A request to /api/ or /fhir/ that carries ``Authorization: Bearer …`` is no browser session: it needs no session, no
+CSRF check, no messages, no idle timeout, no second factor, no lockout, no htmx, and no language but the one its
 Accept-Language asks for. ``BearerApiMiddleware``, placed just after Django's SecurityMiddleware, sends such a
 request down a short chain of its own (``settings.BEARER_API_MIDDLEWARE``) instead of the rest of ``MIDDLEWARE``.
 The profile of a journaled write showed the skipped middleware at about a tenth of the server's CPU.
