@@ -16,11 +16,20 @@ token's holder with their memberships, a tank), and ``.instance(values)`` the mo
 each converted as the ORM converts it (SQLite's booleans, times and decimals). ``Model.objects.raw()`` does the same
 but works out its columns and converters again on every call: on the probe's write path that cost more than the
 query. They are kept on the connection (a thread's: its converters are its own), with no data.
+
+``prepared_cursor(connection)`` runs these statements prepared on PostgreSQL: parsed and planned once per
+connection, then only executed (the backend's CPU for a probe's reading: 1.25 -> 0.85 ms). Only these: each looks a
+row up by a unique key (or inserts one), so the plan PostgreSQL keeps for it is the one it would make for any value.
+The ORM's statements are not prepared: measured at 100,000 episodes, the plan kept for the registry's completeness
+query after five runs made it 40 times slower, and server-side binding alone made the worklists' queries slower.
 """
+
+from functools import cache
 
 from django.db import connections, router
 
 _STATEMENTS: dict = {}
+ONLY_WHEN_ASKED = 2**62  # psycopg's prepare_threshold that no count of runs reaches
 
 
 def insert(instance, *, using: str | None = None):
@@ -34,7 +43,7 @@ def insert(instance, *, using: str | None = None):
         statement = _STATEMENTS[(model, alias, with_key)] = _statement(model, connection, with_key)
     sql, fields, returning = statement
     values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, values)
         if not with_key:
             key = model._meta.pk
@@ -95,3 +104,35 @@ def kept_on(connection, key, make):
     if found is None:
         found = kept[key] = make()
     return found
+
+
+def prepared_cursor(connection):
+    """A cursor of ``connection`` (Django's, wrapped as any) whose statements PostgreSQL prepares at their first run
+    on the connection; the ordinary cursor on another database, and while queries are logged (DEBUG, a test counting
+    them): psycopg does not give back the text of a prepared statement's run, which the log shows."""
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django's default, with which psycopg prepares nothing, even when asked to
+        raw.prepare_threshold = ONLY_WHEN_ASKED  # the ORM's cursors bind on the client: they never prepare
+    ordinary, raw.cursor_factory = raw.cursor_factory, _prepared_cursor_class()
+    try:
+        return connection.cursor()  # made by the connection's cursor factory, as every cursor of Django's
+    finally:
+        raw.cursor_factory = ordinary
+
+
+@cache
+def _prepared_cursor_class():
+    """Made at first use: the PostgreSQL backend is imported only where it runs."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Parameters bound by the server, and the statement prepared there at its first run (psycopg's
+        ``prepare=True``; the connection keeps the last hundred)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor

@@ -60,3 +60,19 @@ def test_columns_read_back_a_row_as_the_orm_does(org):
         assert {f.attname: getattr(ours, f.attname) for f in model._meta.concrete_fields} == {
             f.attname: getattr(theirs, f.attname) for f in model._meta.concrete_fields}
     assert ours.is_active is True and ours.last_login == dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc)
+
+
+def test_on_postgresql_the_written_out_statements_are_prepared_and_the_orms_are_not(org):
+    """Prepared once per connection, the journaled write's few statements; never the ORM's, whose plans a kept
+    generic plan can make many times slower (docs/scale.md)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    tank = tank_with_positions(org)[0]
+    insert(TankReading(tank=tank, ln2_level_percent=Decimal("55.5"), temperature_c=Decimal("-190.2"),
+                       source=TankReading.Source.PROBE))
+    list(TankReading.objects.filter(tank=tank))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(statement.startswith('INSERT INTO "pharmacy_tankreading"') for statement in prepared)
+    assert not any(statement.startswith("SELECT") and "pharmacy_tankreading" in statement for statement in prepared)

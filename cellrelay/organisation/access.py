@@ -13,7 +13,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from cellrelay.apiutil import documented_errors
-from cellrelay.written_out import columns, kept_on
+from cellrelay.written_out import columns, kept_on, prepared_cursor
 
 from .permissions import Action, Role, role_allows
 
@@ -34,7 +34,7 @@ def _memberships_with_centers(user_id: int) -> list:
 
     connection = connections[Membership.objects.db]
     read = memberships_read(connection)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(f"SELECT {read.sql} FROM {read.joins} WHERE m.{read.user_column} = %s", [user_id])
         return read.memberships(cursor.fetchall())
 

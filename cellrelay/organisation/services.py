@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cellrelay.journal.models import JournalEntry
 from cellrelay.journal.services import record, snapshot
-from cellrelay.written_out import columns
+from cellrelay.written_out import columns, prepared_cursor
 
 from . import access
 from .models import ApiToken, Center, Membership, TrainingRecord, User, hash_token, token_expiry
@@ -142,7 +142,7 @@ def _token_holder(key_hash: str, now):
     connection = connections[User.objects.db]
     ops, memberships = connection.ops, access.memberships_read(connection)
     holder = columns(User, "u", connection)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             f"SELECT {holder.sql}, t.id, t.expires_at <= %s, t.last_used_at IS NOT NULL AND t.last_used_at > %s, "
             f"{memberships.sql} FROM {ops.quote_name(ApiToken._meta.db_table)} t "

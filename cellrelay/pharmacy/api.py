@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from cellrelay.organisation.access import guarded
 from cellrelay.organisation import access
 from cellrelay.organisation.permissions import Action
-from cellrelay.written_out import columns
+from cellrelay.written_out import columns, prepared_cursor
 
 from .models import Tank, TankReading
 from .services import storage
@@ -66,7 +66,7 @@ def _tank(tank_id: int) -> Tank | None:
     CPU compiling it than the database answering (issue #14)."""
     connection = connections[Tank.objects.db]
     tank = columns(Tank, "t", connection)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(f"SELECT {tank.sql} FROM {connection.ops.quote_name(Tank._meta.db_table)} t WHERE t.id = %s",
                        [tank_id])
         row = cursor.fetchone()
