@@ -3,10 +3,16 @@
 A probe's tank reading posted to POST /api/v1/pharmacy/tanks/{id}/readings with a bearer token, by ``clients``
 concurrent HTTP clients for ``seconds``; then the same clients doing a raw psycopg INSERT+COMMIT of a reading row
 (pharmacy_tankreading). Reported: writes/s, p50/p95 latency, the CPU-seconds of the gunicorn workers, of the
-PostgreSQL backends and of the clients, writes per server CPU-second, the raw rate and the ratio; and the statements
-and commits of one write, counted in-process with an execute wrapper. Never part of the test suite.
+PostgreSQL backends and of the clients (and per write), writes per server CPU-second, the raw rate and the ratio;
+and the statements and commits of one write, counted in-process with an execute wrapper. Never part of the test suite.
 
-    python benchmarks/writes.py [--database-url URL] [--seconds 10] [--workers 2] [--centers 1] ...
+Two bounds on the ratio, measured in the same run when asked: ``--floor`` serves the same request from the same
+gunicorn to the same clients with a bare WSGI application that does only the raw INSERT+COMMIT
+(``bare_insert_app.py``: what HTTP through sync workers allows at all); ``--chain`` runs the journaled write's
+statements alone from the same clients, no application (the reading, the journal head locked, the entry with its
+real hash, one commit: what one journal chain allows, its head row locked until each commit's WAL flush ends).
+
+    python benchmarks/writes.py [--database-url URL] [--seconds 10] [--workers 2] [--centers 1] [--floor] [--chain] ...
 
 Without a URL a database ``cr_writes_bench`` is made afresh on the local server (migrate, the demo organisation and
 some synthetic patients so that it is not empty); with one, the database is migrated and filled only if it is empty
@@ -120,9 +126,9 @@ def free_port() -> int:
 
 
 def start_gunicorn(database_url: str, port: int, workers: int, worker_class: str, threads: int,
-                   profile: str = "") -> subprocess.Popen:
-    environment = django_environment(database_url)
-    command = [sys.executable, "-m", "gunicorn", "cellrelay.wsgi", "--bind", f"127.0.0.1:{port}",
+                   profile: str = "", app: str = "cellrelay.wsgi") -> subprocess.Popen:
+    environment = {**django_environment(database_url), "BARE_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
                "--backlog", "256", "--log-level", "warning", "--keep-alive", "5",
                "--preload"]  # as the README's production command: the app loaded once in the master
@@ -250,7 +256,43 @@ def client_process(mode: str, address: str, targets: list[dict], threads: int, s
                     "VALUES (%s, %s, 55.0, -190.0, 'probe')", [target["tank"], dt.datetime.now(dt.timezone.utc)])
                 latencies[index].append((time.perf_counter_ns() - began) / 1e6)
 
-    writer = http_writer if mode == "http" else raw_writer
+    def chain_writer(index):
+        """The journaled write's statements and nothing else: the reading, the journal head locked, the entry (its
+        real place and hash in the chain), one commit."""
+        import datetime as dt
+
+        import psycopg
+        from psycopg.types.json import Jsonb
+
+        from cellrelay.journal.chain import entry_hash
+
+        target = targets[(first + index) % len(targets)]
+        with psycopg.connect(address, prepare_threshold=0) as connection:
+            wait_for(start)
+            stop = start + seconds
+            while (began := time.perf_counter_ns()) and time.time() < stop:
+                with connection.transaction():
+                    reading = connection.execute(
+                        "INSERT INTO pharmacy_tankreading (tank_id, at, ln2_level_percent, temperature_c, source) "
+                        "VALUES (%s, %s, 55.0, -190.0, 'probe') RETURNING id",
+                        [target["tank"], dt.datetime.now(dt.timezone.utc)]).fetchone()[0]
+                    last_id, last_hash = connection.execute(
+                        "SELECT last_id, last_hash FROM journal_journalhead WHERE id = 1 FOR UPDATE").fetchone()
+                    at = dt.datetime.now(dt.timezone.utc)
+                    entry = {"id": last_id + 1, "at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "actor_id": None,
+                             "actor_label": "bench-chain", "action": "tank_reading",
+                             "object_type": "pharmacy.tankreading", "object_id": str(reading),
+                             "object_repr": f"Tank reading {reading}", "patient_id": None, "center_id": None,
+                             "before": None, "after": {"ln2_level_percent": "55.0", "temperature_c": "-190.0"},
+                             "request_id": "bench-chain"}
+                    connection.execute(
+                        f"INSERT INTO journal_journalentry ({', '.join(entry)}, prev_hash, hash) "
+                        f"VALUES ({', '.join(['%s'] * (len(entry) + 2))})",
+                        [*{**entry, "at": at, "after": Jsonb(entry["after"])}.values(), last_hash,
+                         entry_hash(last_hash, entry)])
+                latencies[index].append((time.perf_counter_ns() - began) / 1e6)
+
+    writer = {"http": http_writer, "raw": raw_writer, "chain": chain_writer}[mode]
     workers = [threading.Thread(target=writer, args=(index,)) for index in range(threads)]
     for thread in workers:
         thread.start()
@@ -306,13 +348,17 @@ def fresh_database(name: str = DEFAULT_DATABASE) -> str:
 
 def measure(database_url: str | None = None, *, clients: int = 16, seconds: float = 10, workers: int = 2,
             worker_class: str = "sync", threads: int = 1, centers: int = 1, patients: int = 300,
-            raw: bool = True, profile: str = "") -> dict:
-    """The journaled API write rate through gunicorn and the raw INSERT+COMMIT rate, in one run."""
+            raw: bool = True, profile: str = "", floor: bool = False, chain: bool = False) -> dict:
+    """The journaled API write rate through gunicorn and the raw INSERT+COMMIT rate, in one run; with ``floor``, also
+    the bare application's (``bare_insert_app.py``: the same request and server, only the INSERT+COMMIT); with
+    ``chain``, the journaled write's statements alone from the same clients (no application): one journal chain's
+    ceiling, its head locked from the entry to the commit's end."""
     made_here = not database_url
     database_url = database_url or fresh_database()
     try:
         return _measure(database_url, clients=clients, seconds=seconds, workers=workers, worker_class=worker_class,
-                        threads=threads, centers=centers, patients=patients, raw=raw, profile=profile)
+                        threads=threads, centers=centers, patients=patients, raw=raw, profile=profile, floor=floor,
+                        chain=chain)
     finally:
         if made_here:
             drop_database(database_url)
@@ -326,15 +372,58 @@ def drop_database(database_url: str) -> None:
 
 
 def _measure(database_url: str, *, clients, seconds, workers, worker_class, threads, centers, patients, raw,
-             profile) -> dict:
+             profile, floor, chain) -> dict:
     prepared = subprocess.run([sys.executable, __file__, "--prepare", str(patients), str(centers)], cwd=ROOT,
                               env=django_environment(database_url), capture_output=True, text=True)
     if prepared.returncode:
         raise RuntimeError(prepared.stderr)
     setup = json.loads(prepared.stdout.strip().splitlines()[-1])
     targets = setup["targets"]
+    journaled = served(database_url, targets, clients=clients, seconds=seconds, workers=workers,
+                       worker_class=worker_class, threads=threads, profile=profile)
+    server_cpu, database_cpu = journaled["server_cpu_s"], journaled["database_cpu_s"]
+    result = {
+        "clients": clients, "seconds": seconds, "centers": centers,
+        "server": f"gunicorn {workers} {worker_class} workers" + (f" × {threads} threads" if threads > 1 else ""),
+        "journaled_per_s": journaled["per_s"], "journaled_p50_ms": journaled["p50_ms"],
+        "journaled_p95_ms": journaled["p95_ms"], "server_cpu_s": server_cpu,
+        "server_system_cpu_s": journaled["server_system_cpu_s"],  # the kernel's part: a connection per request (sync)
+        "writes_per_server_cpu_s": journaled["writes"] / server_cpu if server_cpu else float("nan"),
+        "server_cpu_ms_per_write": 1000 * server_cpu / journaled["writes"],
+        "database_cpu_s": database_cpu,
+        "database_cpu_ms_per_write": 1000 * database_cpu / journaled["writes"] if database_cpu is not None else None,
+        "client_cpu_s": journaled["client_cpu_s"], "lock_waits": journaled["lock_waits"],
+        "statements_per_write": setup["per_write"]["statements"], "commits_per_write": setup["per_write"]["commits"],
+        "load_average": os.getloadavg(),
+    }
+    if floor:
+        bare = served(database_url, targets, clients=clients, seconds=seconds, workers=workers,
+                      worker_class=worker_class, threads=threads, app="benchmarks.bare_insert_app")
+        result.update({"floor_per_s": bare["per_s"], "floor_p50_ms": bare["p50_ms"],
+                       "floor_server_cpu_ms_per_write": 1000 * bare["server_cpu_s"] / bare["writes"],
+                       "floor_database_cpu_ms_per_write": 1000 * bare["database_cpu_s"] / bare["writes"]
+                       if bare["database_cpu_s"] is not None else None})
+    if chain:
+        appended = run_clients("chain", database_url, targets, clients, seconds)
+        result.update({"chain_per_s": appended["per_s"], "chain_p50_ms": appended["p50_ms"]})
+    if raw:
+        inserted = run_clients("raw", database_url, targets, clients, seconds)
+        result.update({"raw_per_s": inserted["per_s"], "raw_p50_ms": inserted["p50_ms"],
+                       "raw_p95_ms": inserted["p95_ms"], "raw_client_cpu_s": inserted["client_cpu_s"],
+                       "ratio": journaled["per_s"] / inserted["per_s"]})
+        if floor:
+            result["floor_ratio"] = result["floor_per_s"] / inserted["per_s"]
+        if chain:
+            result["chain_ratio"] = result["chain_per_s"] / inserted["per_s"]
+    return result
+
+
+def served(database_url: str, targets: list[dict], *, clients, seconds, workers, worker_class, threads,
+           profile: str = "", app: str = "cellrelay.wsgi") -> dict:
+    """The HTTP clients' run against gunicorn serving ``app``, with the CPU its workers and the database's backends
+    spent meanwhile and the lock waits sampled."""
     port = free_port()
-    server = start_gunicorn(database_url, port, workers, worker_class, threads, profile)
+    server = start_gunicorn(database_url, port, workers, worker_class, threads, profile, app)
     try:
         wait_until_serving(port, targets[0])
         run_clients("http", str(port), targets, clients, 2)  # warm-up: every worker connected, imports done
@@ -343,7 +432,7 @@ def _measure(database_url: str, *, clients, seconds, workers, worker_class, thre
         server_system_before = cpu_seconds(gunicorn_pids, system_only=True)
         waits = LockWaits(database_url)
         waits.start()
-        journaled = run_clients("http", str(port), targets, clients, seconds)
+        run = run_clients("http", str(port), targets, clients, seconds)
         waits.stop.set()
         waits.join()
         server_cpu = cpu_seconds(gunicorn_pids) - server_before
@@ -353,24 +442,9 @@ def _measure(database_url: str, *, clients, seconds, workers, worker_class, thre
     finally:
         server.terminate()
         server.wait(30)
-    result = {
-        "clients": clients, "seconds": seconds, "centers": centers,
-        "server": f"gunicorn {workers} {worker_class} workers" + (f" × {threads} threads" if threads > 1 else ""),
-        "journaled_per_s": journaled["per_s"], "journaled_p50_ms": journaled["p50_ms"],
-        "journaled_p95_ms": journaled["p95_ms"], "server_cpu_s": server_cpu,
-        "server_system_cpu_s": server_system_cpu,  # the kernel's part: sockets, a connection per request (sync)
-        "writes_per_server_cpu_s": journaled["writes"] / server_cpu if server_cpu else float("nan"),
-        "database_cpu_s": database_cpu if set(backends_after) == set(backends) else None,
-        "client_cpu_s": journaled["client_cpu_s"], "lock_waits": waits.result(),
-        "statements_per_write": setup["per_write"]["statements"], "commits_per_write": setup["per_write"]["commits"],
-        "load_average": os.getloadavg(),
-    }
-    if raw:
-        inserted = run_clients("raw", database_url, targets, clients, seconds)
-        result.update({"raw_per_s": inserted["per_s"], "raw_p50_ms": inserted["p50_ms"],
-                       "raw_p95_ms": inserted["p95_ms"], "raw_client_cpu_s": inserted["client_cpu_s"],
-                       "ratio": journaled["per_s"] / inserted["per_s"]})
-    return result
+    return {**run, "server_cpu_s": server_cpu, "server_system_cpu_s": server_system_cpu,
+            "database_cpu_s": database_cpu if set(backends_after) == set(backends) else None,
+            "lock_waits": waits.result()}
 
 
 def main() -> int:
@@ -379,6 +453,7 @@ def main() -> int:
         print(json.dumps(prepare(int(sys.argv[2]), int(sys.argv[3]))))
         return 0
     if sys.argv[1:2] == ["--client"]:
+        sys.path.insert(0, str(ROOT))  # the chain's writers hash as the journal does (cellrelay.journal.chain)
         mode, address, targets, threads, start, seconds, first = sys.argv[2:9]
         print(json.dumps(client_process(mode, address, json.loads(targets), int(threads), float(start),
                                         float(seconds), int(first))))
@@ -394,11 +469,15 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--no-raw", action="store_true")
     parser.add_argument("--profile", default="", help="a directory: cProfile each gunicorn worker's CPU into it")
+    parser.add_argument("--floor", action="store_true",
+                        help="also the bare application's rate: the same request and server, only the INSERT+COMMIT")
+    parser.add_argument("--chain", action="store_true",
+                        help="also the journaled write's statements alone from the same clients: one chain's ceiling")
     arguments = parser.parse_args()
     result = measure(arguments.database_url, clients=arguments.clients, seconds=arguments.seconds,
                      workers=arguments.workers, worker_class=arguments.worker_class, threads=arguments.threads,
                      centers=arguments.centers, patients=arguments.patients, raw=not arguments.no_raw,
-                     profile=arguments.profile)
+                     profile=arguments.profile, floor=arguments.floor, chain=arguments.chain)
     for key, value in result.items():
         print(f"{key:28} {round(value, 2) if isinstance(value, float) else value}")
     return 0

@@ -1,7 +1,8 @@
-"""The lean path of the API's bearer-token calls (issue #14): a probe's reading, a hospital system's call.
+"""The lean path of the API's bearer-token calls (issue #14): a probe's reading, a hospital system's call, a registry's
+FHIR export.
 
-A request to /api/ that carries ``Authorization: Bearer …`` is no browser session: it needs no session, no CSRF
-check, no messages, no idle timeout, no second factor, no lockout, no htmx, and no language but the one its
+A request to /api/ or /fhir/ that carries ``Authorization: Bearer …`` is no browser session: it needs no session, no
+CSRF check, no messages, no idle timeout, no second factor, no lockout, no htmx, and no language but the one its
 Accept-Language asks for. ``BearerApiMiddleware``, placed just after Django's SecurityMiddleware, sends such a
 request down a short chain of its own (``settings.BEARER_API_MIDDLEWARE``) instead of the rest of ``MIDDLEWARE``.
 The profile of a journaled write showed the skipped middleware at about a tenth of the server's CPU.
@@ -12,7 +13,8 @@ the read journal and the input guard. The token checks are the API's own (``orga
 
 A bearer request never gets a session's powers: its cookies are not read, so a wrong or expired token is a 401 even
 when a signed-in session's cookie rides along (ninja's session fallback sees an anonymous user). A request without
-a bearer token (the pages' htmx, the API docs in a browser) takes the whole chain, CSRF check included.
+a bearer token (the pages' htmx, the API docs in a browser) takes the whole chain, CSRF check included. The FHIR
+endpoints authenticate the same tokens themselves (``registry.fhir_views.fhir_user``) and never read a session.
 """
 
 from django.conf import settings
@@ -26,12 +28,13 @@ from django.utils.module_loading import import_string
 from django.utils.translation.trans_real import get_supported_language_variant, language_code_re, \
     parse_accept_lang_header
 
-API_PREFIX = "/api/"
+BEARER_PREFIXES = ("/api/", "/fhir/")  # the JSON API and FHIR Bulk Data: machines' calls, with a token
 
 
 def is_bearer_api_call(request) -> bool:
-    """An API call authenticated by a bearer token (the scheme's name is case-insensitive, as ninja reads it)."""
-    if not request.path_info.startswith(API_PREFIX):
+    """An API or FHIR call authenticated by a bearer token (the scheme's name is case-insensitive, as ninja reads
+    it)."""
+    if not request.path_info.startswith(BEARER_PREFIXES):
         return False
     scheme, _space, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     return scheme.lower() == "bearer" and bool(token.strip())

@@ -1,14 +1,17 @@
 """``written_out.insert`` stores a row as ``Model.objects.create`` does: the same values read back (decimals, times,
-JSON, an empty link), the key made by the database or given."""
+JSON, an empty link), the key made by the database or given; ``written_out.columns`` reads one back as the ORM."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
+from django.db import connection
+
 from cellrelay.journal.models import JournalEntry
-from cellrelay.pharmacy.models import TankReading
-from cellrelay.written_out import insert
+from cellrelay.organisation.models import User
+from cellrelay.pharmacy.models import Tank, TankReading
+from cellrelay.written_out import columns, insert
 from tests.pharmacy.helpers import tank_with_positions
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +43,36 @@ def test_a_journal_entry_with_its_key_and_json_reads_back_as_given(org):
     row = JournalEntry.objects.get(pk=987654)
     assert row.chained_fields() == entry.chained_fields() and (row.prev_hash, row.hash) == (entry.prev_hash, entry.hash)
     assert row.after == {"level": "55.0", "list": [1, None, "x"]} and row.before is None
+
+
+def test_columns_read_back_a_row_as_the_orm_does(org):
+    """Decimals, booleans and times (SQLite keeps them as text and numbers), converted as the ORM converts them."""
+    tank = tank_with_positions(org)[0]
+    user = User.objects.get(username="pharmacist")
+    User.objects.filter(pk=user.pk).update(last_login=dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc))
+    for model, key in ((Tank, tank.pk), (User, user.pk)):
+        read = columns(model, "x", connection)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {read.sql} FROM {model._meta.db_table} x WHERE x.id = %s", [key])
+            ours = read.instance(cursor.fetchone())
+        theirs = model.objects.get(pk=key)
+        assert not ours._state.adding and ours._state.db == "default"
+        assert {f.attname: getattr(ours, f.attname) for f in model._meta.concrete_fields} == {
+            f.attname: getattr(theirs, f.attname) for f in model._meta.concrete_fields}
+    assert ours.is_active is True and ours.last_login == dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc)
+
+
+def test_on_postgresql_the_written_out_statements_are_prepared_and_the_orms_are_not(org):
+    """Prepared once per connection, the journaled write's few statements; never the ORM's, whose plans a kept
+    generic plan can make many times slower (docs/scale.md)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    tank = tank_with_positions(org)[0]
+    insert(TankReading(tank=tank, ln2_level_percent=Decimal("55.5"), temperature_c=Decimal("-190.2"),
+                       source=TankReading.Source.PROBE))
+    list(TankReading.objects.filter(tank=tank))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(statement.startswith('INSERT INTO "pharmacy_tankreading"') for statement in prepared)
+    assert not any(statement.startswith("SELECT") and "pharmacy_tankreading" in statement for statement in prepared)

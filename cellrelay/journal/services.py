@@ -6,7 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from cellrelay.written_out import insert
+from cellrelay.written_out import insert, prepared_cursor
 
 from . import chain, checkpointing
 from .context import current_request_id
@@ -91,7 +91,7 @@ def _lock_head_row() -> tuple[int, str] | None:
     connection = transaction.get_connection()
     table = connection.ops.quote_name(JournalHead._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(f"SELECT last_id, last_hash FROM {table} WHERE id = 1{lock}")
         return cursor.fetchone()
 

@@ -13,6 +13,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from cellrelay.apiutil import documented_errors
+from cellrelay.written_out import columns, kept_on, prepared_cursor
 
 from .permissions import Action, Role, role_allows
 
@@ -27,35 +28,54 @@ def memberships(user) -> list:
 
 
 def _memberships_with_centers(user_id: int) -> list:
-    """``user.memberships.select_related("center")``, written out: every request that checks a permission runs it,
-    and the ORM spent more CPU compiling it than the database spends answering it (issue #14). Both tables hold only
-    whole numbers and text, which need no conversion on either database."""
-    from .models import Center, Membership
+    """``user.memberships.select_related("center")``, written out (``memberships_read``): every request that checks a
+    permission runs it, and the ORM spent more CPU compiling it than the database spends answering it (issue #14)."""
+    from .models import Membership
 
     connection = connections[Membership.objects.db]
-    quote = connection.ops.quote_name
-    memberships_fields, centers_fields = Membership._meta.concrete_fields, Center._meta.concrete_fields
-    columns = ([f"m.{quote(field.column)}" for field in memberships_fields]
-               + [f"c.{quote(field.column)}" for field in centers_fields])
-    center_link, user_link = (quote(Membership._meta.get_field(name).column) for name in ("center", "user"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {quote(Membership._meta.db_table)} m "
-                       f"JOIN {quote(Center._meta.db_table)} c ON c.{quote(Center._meta.pk.column)} = m.{center_link} "
-                       f"WHERE m.{user_link} = %s", [user_id])
-        rows = cursor.fetchall()
-    membership_names = [field.attname for field in memberships_fields]
-    center_names = [field.attname for field in centers_fields]
-    found, split = [], len(membership_names)
-    for row in rows:
-        membership = Membership.from_db(connection.alias, membership_names, row[:split])
-        center = Center.from_db(connection.alias, center_names, row[split:])
-        Membership.center.field.set_cached_value(membership, center)
-        found.append(membership)
-    return found
+    read = memberships_read(connection)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(f"SELECT {read.sql} FROM {read.joins} WHERE m.{read.user_column} = %s", [user_id])
+        return read.memberships(cursor.fetchall())
+
+
+def memberships_read(connection) -> "MembershipsRead":
+    return kept_on(connection, MembershipsRead, lambda: MembershipsRead(connection))
+
+
+class MembershipsRead:
+    """The memberships with their centers as the columns of a written-out statement: ``sql`` lists them, ``joins``
+    is the FROM part (memberships ``m``, centers ``c``; ``m.<user_column>`` the user's key), and ``memberships(rows)``
+    makes them from the rows' last ``width`` values (a row without a membership, from an outer join, makes none).
+    A bearer token's holder is read with them in one statement (``services.user_for_token``)."""
+
+    def __init__(self, connection):
+        from .models import Center, Membership
+
+        quote = connection.ops.quote_name
+        self.membership, self.center = columns(Membership, "m", connection), columns(Center, "c", connection)
+        self.sql, self.width = f"{self.membership.sql}, {self.center.sql}", self.membership.width + self.center.width
+        self.user_column = quote(Membership._meta.get_field("user").column)
+        self.joins = (f"{quote(Membership._meta.db_table)} m JOIN {quote(Center._meta.db_table)} c "
+                      f"ON c.{quote(Center._meta.pk.column)} = m.{quote(Membership._meta.get_field('center').column)}")
+
+    def memberships(self, rows) -> list:
+        from .models import Membership
+
+        found, split = [], self.membership.width
+        for row in rows:
+            values = row[-self.width:]
+            if values[0] is None:  # no membership (the user has none)
+                continue
+            membership, center = self.membership.instance(values[:split]), self.center.instance(values[split:])
+            Membership.center.field.set_cached_value(membership, center)
+            found.append(membership)
+        return found
 
 
 def limit_memberships(user, kept: list) -> None:
-    """For this request, the user acts with these memberships only (a machine account's token: its machine role)."""
+    """For this request, the user acts with these memberships only: those read with their token's holder, or a
+    machine account's machine role."""
     user._cellrelay_memberships = list(kept)
 
 

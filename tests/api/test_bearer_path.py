@@ -100,3 +100,17 @@ def test_the_api_docs_fetched_with_a_token_keep_their_own_policy(api_as):
     response = api_as("tank-probe").get("/api/docs")
     assert response.status_code == 200
     assert "data:" in response["Content-Security-Policy"]
+
+
+def test_a_fhir_export_with_a_token_takes_the_same_short_path(api_as):
+    """The registries' FHIR calls carry a token too: no session or CSRF cookie, the security headers and the request
+    id kept, the language from Accept-Language only."""
+    research = api_as("research", language="fr")
+    research.cookies["django_language"] = "en"  # a page's language cookie does not choose it
+    response = research.get("/fhir/$export?_type=Patient,Foo", HTTP_PREFER="respond-async",
+                            HTTP_ACCEPT="application/fhir+json", HTTP_X_REQUEST_ID="registry-7")
+    assert response.status_code == 400 and response["Content-Language"] == "fr"
+    assert "Type de ressource inconnu" in response.json()["issue"][0]["diagnostics"]
+    assert_security_headers(response)
+    assert response["X-Request-ID"] == "registry-7"
+    assert "Set-Cookie" not in response and not response.cookies
