@@ -76,3 +76,16 @@ def test_on_postgresql_the_written_out_statements_are_prepared_and_the_orms_are_
         prepared = [row[0] for row in cursor.fetchall()]
     assert any(statement.startswith('INSERT INTO "pharmacy_tankreading"') for statement in prepared)
     assert not any(statement.startswith("SELECT") and "pharmacy_tankreading" in statement for statement in prepared)
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_web_queries_start_no_parallel_workers():
+    """A page's short reads under a LIMIT are not planned with parallel workers, whose start cost more than the work
+    (settings: ``max_parallel_workers_per_gather`` 0 on the application's connections)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
