@@ -24,6 +24,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cellrelay import markers
 from cellrelay.patients.access import seen_by
 from cellrelay.products.models import Bag, CustodyEvent, Product
 from cellrelay.products.worklist import BEFORE_INFUSION
@@ -48,12 +49,7 @@ def keep(bags: QuerySet, since) -> int:
     """The marker of these bags made true to the rule, in the caller's transaction: set to ``since`` (a time, or an
     expression of the bag) on those that wait and have none, cleared on those that have one and do not wait. How many
     bags changed."""
-    # Django's UPDATE takes no join: the bags chosen by primary key, the rule read in the subquery.
-    marked = Bag.objects.filter(pk__in=bags.filter(WAITS, waiting_since__isnull=True).values("pk")).update(
-        waiting_since=since)
-    cleared = Bag.objects.filter(pk__in=bags.filter(waiting_since__isnull=False).exclude(WAITS).values("pk")).update(
-        waiting_since=None)
-    return marked + cleared
+    return markers.keep(bags, WAITS, "waiting_since", since)
 
 
 def episode_moved(episode, before: str, after: str) -> None:

@@ -17,6 +17,7 @@ It changes in the transaction of every change that starts or ends the wait:
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from cellrelay import markers
 from cellrelay.pathway.states import State
 
 from .models import Collection, Shipment
@@ -36,12 +37,7 @@ def waiting(collections: QuerySet) -> QuerySet:
 def keep(collections: QuerySet) -> int:
     """The marker of these collections made true to the rule, in the caller's transaction: set to the collection's
     time on those that wait and have none, cleared on those that have one and do not wait. How many changed."""
-    # Django's UPDATE takes no join: the collections chosen by primary key, the rule read in the subquery.
-    marked = Collection.objects.filter(pk__in=collections.filter(TO_SHIP, to_ship_since__isnull=True).values("pk")
-                                       ).update(to_ship_since=F("collected_at"))
-    cleared = Collection.objects.filter(pk__in=collections.filter(to_ship_since__isnull=False).exclude(TO_SHIP)
-                                        .values("pk")).update(to_ship_since=None)
-    return marked + cleared
+    return markers.keep(collections, TO_SHIP, "to_ship_since", F("collected_at"))
 
 
 def episode_moved(episode, before: str, after: str) -> None:
